@@ -1,0 +1,196 @@
+/* cmd_search.c: `zhsearch search`, ranked hits with snippets.
+ *
+ * Text output is for people: highlights in colour on a terminal, between
+ * 【 and 】 otherwise.  --json prints the object of DESIGN.md through the
+ * library's printer, and errors as {"error": {...}}.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: zhsearch search [--db DIR] [--json] [--limit N] "
+            "[--offset N]\n"
+            "                       [--snippets N] [--color WHEN] QUERY...\n"
+            "Search the index; the words of QUERY... form one query.\n\n"
+            "Query syntax:\n"
+            "  words         every word must occur; ranked by BM25 over ICU\n"
+            "                words, title above body.  Each word matches as a\n"
+            "                substring of the normalized text, so recall never\n"
+            "                depends on word segmentation.\n"
+            "  \"some text\"   must occur exactly (after normalization)\n"
+            "Normalization: NFKC, case folding, and white space between CJK\n"
+            "characters ignored (ＥＣＭＯ = ecmo, 门 诊 = 门诊).\n\n"
+            "  --db DIR       index directory or stub file (default '%s')\n"
+            "  --json         print JSON (see zhsearch(1))\n"
+            "  --limit N      hits to print, 0..%u (default 10)\n"
+            "  --offset N     hits to skip (default 0)\n"
+            "  --snippets N   passages per hit, 1..3 (default 3)\n"
+            "  --color WHEN   auto, always or never (default auto; NO_COLOR\n"
+            "                 in the environment means never)\n"
+            "  --help         this text\n\n%s",
+            ZHS_DEFAULT_DB, ZHS_MAX_LIMIT, ZHS_EXIT_HELP);
+}
+
+/* Prints UTF-8 text with the code point spans hl marked by open/close. */
+static void print_marked(const char *text, const zhs_span *hl, size_t nhl,
+                         const char *open, const char *close)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t cp = 0, h = 0;
+
+    for (; *p; cp++) {
+        size_t len = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+        if (h < nhl && hl[h].start == cp)
+            fputs(open, stdout);
+        fwrite(p, 1, len, stdout);
+        p += len;
+        if (h < nhl && hl[h].end == cp + 1) {
+            fputs(close, stdout);
+            h++;
+        }
+    }
+}
+
+static void print_text(const zhs_results *r, int color)
+{
+    const char *open = color ? "\033[1;31m" : "【";
+    const char *close = color ? "\033[0m" : "】";
+    size_t i, j;
+
+    printf("%s%u hit%s for %s (%.2f ms)\n", r->total_exact ? "" : "about ",
+           r->total, r->total == 1 ? "" : "s", r->query, r->took_ms);
+    for (i = 0; i < r->nhits; i++) {
+        const zhs_hit *h = &r->hits[i];
+        printf("\n%u. %s%s%s\n   %s  score %.2f\n", h->rank,
+               color ? "\033[1m" : "", h->title ? h->title : h->id,
+               color ? "\033[0m" : "", h->id, h->score);
+        for (j = 0; j < h->nsnippets; j++) {
+            const zhs_snippet *s = &h->snippets[j];
+            printf("   L%-4u ", s->line);
+            print_marked(s->text, s->highlights, s->nhighlights, open, close);
+            putchar('\n');
+        }
+    }
+}
+
+static int fail(int json, zhs_status st, const char *msg)
+{
+    if (json) {
+        char *s = zhs_error_json(st, msg);
+        if (s)
+            puts(s);
+        free(s);
+    } else {
+        cli_error("%s", msg ? msg : zhs_strerror(st));
+    }
+    return zhs_status_exit_code(st);
+}
+
+int cmd_search(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},
+        {"limit", required_argument, NULL, 'l'},
+        {"offset", required_argument, NULL, 'o'},
+        {"snippets", required_argument, NULL, 's'},
+        {"color", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db_path = ZHS_DEFAULT_DB, *when = "auto";
+    zhs_search_opts opts = {0, 10, 3};
+    zhs_results *res = NULL;
+    zhs_db *db = NULL;
+    char *query = NULL, *msg = NULL, *out;
+    size_t qlen = 0;
+    int json = 0, color, c, i, rc;
+    zhs_status st;
+
+    optind = 1;
+    /* '+': stop at the first non-option, so a query may start with '-'
+     * after the options. */
+    while ((c = getopt_long(argc, argv, "+d:jl:o:s:c:h", longopts, NULL))
+           != -1) {
+        switch (c) {
+        case 'd': db_path = optarg; break;
+        case 'j': json = 1; break;
+        case 'l':
+            if (cli_parse_uint(optarg, ZHS_MAX_LIMIT, &opts.limit) < 0)
+                return fail(json, ZHS_EUSAGE, "--limit takes a number from "
+                            "0 to 10000");
+            break;
+        case 'o':
+            if (cli_parse_uint(optarg, ZHS_MAX_OFFSET, &opts.offset) < 0)
+                return fail(json, ZHS_EUSAGE, "--offset takes a number from "
+                            "0 to 1000000");
+            break;
+        case 's':
+            if (cli_parse_uint(optarg, 3, &opts.max_snippets) < 0
+                || opts.max_snippets == 0)
+                return fail(json, ZHS_EUSAGE, "--snippets takes 1, 2 or 3");
+            break;
+        case 'c':
+            if (strcmp(optarg, "auto") && strcmp(optarg, "always")
+                && strcmp(optarg, "never"))
+                return fail(json, ZHS_EUSAGE, "--color takes auto, always "
+                            "or never");
+            when = optarg;
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc)
+        return fail(json, ZHS_EUSAGE, "no query given (try 'zhsearch search "
+                    "--help')");
+    for (i = optind; i < argc; i++)
+        qlen += strlen(argv[i]) + 1;
+    query = malloc(qlen + 1);
+    if (query == NULL)
+        return fail(json, ZHS_ENOMEM, NULL);
+    query[0] = '\0';
+    for (i = optind; i < argc; i++) {
+        if (i > optind)
+            strcat(query, " ");
+        strcat(query, argv[i]);
+    }
+
+    st = zhs_db_open(db_path, &db, &msg);
+    if (st == ZHS_OK)
+        st = zhs_search(db, query, &opts, &res, &msg);
+    if (st != ZHS_OK) {
+        rc = fail(json, st, msg);
+        goto out;
+    }
+    if (json) {
+        out = zhs_results_json(res);
+        if (out == NULL) {
+            rc = fail(json, ZHS_ENOMEM, NULL);
+            goto out;
+        }
+        puts(out);
+        free(out);
+    } else {
+        color = strcmp(when, "always") == 0
+            || (strcmp(when, "auto") == 0 && isatty(STDOUT_FILENO)
+                && getenv("NO_COLOR") == NULL);
+        print_text(res, color);
+    }
+    rc = 0;
+    if (fflush(stdout) != 0)
+        rc = fail(0, ZHS_EIO, "cannot write the results");
+out:
+    zhs_results_free(res);
+    zhs_db_close(db);
+    free(msg);
+    free(query);
+    return rc;
+}

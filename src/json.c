@@ -1,0 +1,98 @@
+/* json.c: the one JSON printer for search results and errors.
+ *
+ * The CLI's --json and the HTTP API print through these functions, so the
+ * object described in DESIGN.md exists in one place.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
+#include "zhs-int.h"
+
+static double round_to(double v, double scale)
+{
+    return floor(v * scale + 0.5) / scale;
+}
+
+static cJSON *str_or_null(const char *s)
+{
+    return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static cJSON *snippet_json(const zhs_snippet *s)
+{
+    cJSON *o = cJSON_CreateObject(), *hl;
+    size_t i;
+
+    if (o == NULL)
+        return NULL;
+    cJSON_AddStringToObject(o, "text", s->text);
+    if (s->line > 0)
+        cJSON_AddNumberToObject(o, "line", s->line);
+    hl = cJSON_AddArrayToObject(o, "highlights");
+    for (i = 0; hl && i < s->nhighlights; i++) {
+        int pair[2] = {(int)s->highlights[i].start, (int)s->highlights[i].end};
+        cJSON_AddItemToArray(hl, cJSON_CreateIntArray(pair, 2));
+    }
+    return o;
+}
+
+static cJSON *hit_json(const zhs_hit *h)
+{
+    cJSON *o = cJSON_CreateObject(), *sn;
+    size_t i;
+
+    if (o == NULL)
+        return NULL;
+    cJSON_AddNumberToObject(o, "rank", h->rank);
+    cJSON_AddStringToObject(o, "id", h->id);
+    cJSON_AddNumberToObject(o, "score", round_to(h->score, 1e4));
+    cJSON_AddItemToObject(o, "title", str_or_null(h->title));
+    cJSON_AddItemToObject(o, "date", str_or_null(h->date));
+    cJSON_AddItemToObject(o, "source", str_or_null(h->source));
+    cJSON_AddItemToObject(o, "path", str_or_null(h->path));
+    sn = cJSON_AddArrayToObject(o, "snippets");
+    for (i = 0; sn && i < h->nsnippets; i++)
+        cJSON_AddItemToArray(sn, snippet_json(&h->snippets[i]));
+    return o;
+}
+
+char *zhs_results_json(const zhs_results *r)
+{
+    cJSON *o = cJSON_CreateObject(), *hits;
+    char *s = NULL;
+    size_t i;
+
+    if (o == NULL)
+        return NULL;
+    cJSON_AddStringToObject(o, "query", r->query);
+    cJSON_AddNumberToObject(o, "total", r->total);
+    if (!r->total_exact)
+        cJSON_AddTrueToObject(o, "total_is_estimate");
+    cJSON_AddNumberToObject(o, "offset", r->offset);
+    cJSON_AddNumberToObject(o, "limit", r->limit);
+    cJSON_AddNumberToObject(o, "took_ms", round_to(r->took_ms, 1e3));
+    hits = cJSON_AddArrayToObject(o, "hits");
+    for (i = 0; hits && i < r->nhits; i++)
+        cJSON_AddItemToArray(hits, hit_json(&r->hits[i]));
+    s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+char *zhs_error_json(zhs_status st, const char *message)
+{
+    cJSON *o = cJSON_CreateObject(), *e;
+    char *s;
+
+    if (o == NULL)
+        return NULL;
+    e = cJSON_AddObjectToObject(o, "error");
+    cJSON_AddStringToObject(e, "code", zhs_status_name(st));
+    cJSON_AddStringToObject(e, "message",
+                            message ? message : zhs_strerror(st));
+    s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}

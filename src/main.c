@@ -1,0 +1,86 @@
+/* main.c: the zhsearch program: option-less dispatch to subcommands.
+ *
+ * Each subcommand lives in its own cmd_*.c file and is listed here with a
+ * one-line summary, which is also what `zhsearch --help` prints.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"index", cmd_index, "add or replace .txt/.md documents in the index"},
+    {"search", cmd_search, "search the index: ranked hits with snippets"},
+};
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("zhsearch: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_parse_uint(const char *s, unsigned max, unsigned *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > max)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "Usage: zhsearch COMMAND [OPTIONS] [ARGS]\n"
+               "Full-text search for Chinese text.\n\nCommands:\n");
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nEvery command takes --db DIR (default '%s') and --help.\n"
+               "See zhsearch(1) for the query syntax.\n\n%s",
+            ZHS_DEFAULT_DB, ZHS_EXIT_HELP);
+}
+
+int main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+        || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("zhsearch %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    cli_error("unknown command '%s' (try 'zhsearch --help')", argv[1]);
+    return 2;
+}

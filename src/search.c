@@ -1,0 +1,274 @@
+/* search.c: opening an index for reading and running searches.
+ *
+ * A zhs_db is one reader: a Xapian database (a directory or a stub file of
+ * shards), an ICU segmenter for queries, nothing shared with other
+ * handles, so a threaded server gives each thread its own.  When a writer
+ * commits while we read, Xapian reports the handle as modified; the search
+ * then reopens and retries a few times before giving up.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "zhs-int.h"
+
+#define MAX_RETRIES 3
+#define CHECK_AT_LEAST 1000u
+
+struct zhs_db {
+    zhsi_xdb *x;         /* the Xapian reader */
+    zhsi_segmenter *seg; /* segments queries */
+    char *path;          /* for messages */
+    unsigned doccount;   /* as of the last open or reopen */
+};
+
+/* Missing, or a directory with nothing in it but a .gitignore. */
+static int no_index_at(const char *path, char **why)
+{
+    struct stat sb;
+    DIR *d;
+    struct dirent *de;
+    int empty = 1;
+
+    if (stat(path, &sb) != 0) {
+        *why = errno == ENOENT ? "no index here (run 'zhsearch index' first)"
+                               : strerror(errno);
+        return 1;
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return 0;                       /* maybe a stub file */
+    d = opendir(path);
+    if (d == NULL) {
+        *why = strerror(errno);
+        return 1;
+    }
+    while ((de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")
+            && strcmp(de->d_name, ".gitignore"))
+            empty = 0;
+    closedir(d);
+    *why = "the directory is empty: no index here (run 'zhsearch index' "
+           "first)";
+    return empty;
+}
+
+zhs_status zhs_db_open(const char *path, zhs_db **out, char **errmsg)
+{
+    zhs_db *db;
+    char *why = NULL, *scheme = NULL;
+    zhs_status st;
+
+    if (no_index_at(path, &why))
+        return zhsi_fail(errmsg, ZHS_ENOINDEX, "%s: %s", path, why);
+    db = calloc(1, sizeof *db);
+    if (db == NULL || (db->path = strdup(path)) == NULL) {
+        free(db);
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    }
+    st = zhsi_xdb_open(path, &db->x, errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xdb_metadata(db->x, ZHSI_META_SCHEME, &scheme, errmsg);
+    if (st == ZHS_OK && strcmp(scheme, ZHSI_SCHEME) != 0)
+        st = scheme[0] == '\0'
+            ? zhsi_fail(errmsg, ZHS_ECORRUPT, "not a zhsearch index")
+            : zhsi_fail(errmsg, ZHS_ECORRUPT, "index uses term scheme '%s', "
+                        "this zhsearch reads '%s': index again", scheme,
+                        ZHSI_SCHEME);
+    free(scheme);
+    if (st == ZHS_OK)
+        st = zhsi_xdb_doccount(db->x, &db->doccount, errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_segmenter_new(&db->seg, errmsg);
+    if (st != ZHS_OK) {
+        zhsi_errmsg_prefix(errmsg, path);
+        zhs_db_close(db);
+        return st;
+    }
+    *out = db;
+    return ZHS_OK;
+}
+
+zhs_status zhs_db_reopen(zhs_db *db, char **errmsg)
+{
+    zhs_status st = zhsi_xdb_reopen(db->x, errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xdb_doccount(db->x, &db->doccount, errmsg);
+    if (st != ZHS_OK)
+        zhsi_errmsg_prefix(errmsg, db->path);
+    return st;
+}
+
+unsigned zhs_db_doc_count(zhs_db *db) { return db->doccount; }
+
+void zhs_db_close(zhs_db *db)
+{
+    if (db == NULL)
+        return;
+    zhsi_xdb_close(db->x);
+    zhsi_segmenter_free(db->seg);
+    free(db->path);
+    free(db);
+}
+
+/* ---- results ----------------------------------------------------- */
+
+static char *json_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+}
+
+/* Fills hit h from a stored document; marks are the strings to highlight
+ * (the query's needles and its whole chunks, so that 门诊总量 lights up as
+ * one span where it occurs whole and as 门诊, 总量 elsewhere). */
+static zhs_status fill_hit(zhs_hit *h, const zhsi_xhit *x,
+                           const zhsi_needle *marks, size_t nmarks,
+                           size_t max_snippets, char **errmsg)
+{
+    cJSON *o = cJSON_ParseWithLength(x->data, x->len);
+    const cJSON *text;
+    zhsi_text t = {0};
+    zhs_status st;
+
+    if (o == NULL)
+        return zhsi_fail(errmsg, ZHS_ECORRUPT, "stored document is not JSON");
+    h->score = x->weight;
+    h->id = json_str(o, "id");
+    h->title = json_str(o, "title");
+    h->date = json_str(o, "date");
+    h->source = json_str(o, "source");
+    h->path = json_str(o, "path");
+    text = cJSON_GetObjectItemCaseSensitive(o, "text");
+    if (h->id == NULL || !cJSON_IsString(text)) {
+        cJSON_Delete(o);
+        return zhsi_fail(errmsg, ZHS_ECORRUPT, "stored document lacks id "
+                         "or text");
+    }
+    st = zhsi_text_build(text->valuestring, strlen(text->valuestring), &t,
+                         errmsg);
+    cJSON_Delete(o);
+    if (st != ZHS_OK)
+        return st;
+    h->snippets = calloc(max_snippets, sizeof *h->snippets);
+    if (h->snippets == NULL)
+        st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    else if ((st = zhsi_snippets(&t, marks, nmarks, max_snippets,
+                                 h->snippets, &h->nsnippets)) != ZHS_OK)
+        zhsi_fail(errmsg, st, "out of memory");
+    zhsi_text_free(&t);
+    return st;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+zhs_status zhs_search(zhs_db *db, const char *query,
+                      const zhs_search_opts *opts, zhs_results **out,
+                      char **errmsg)
+{
+    double t0 = now_ms();
+    zhsi_query q = {0};
+    zhsi_xq *xq = NULL;
+    zhsi_xhit *xh = NULL;
+    zhs_results *r = NULL;
+    zhsi_needle *marks = NULL;          /* shallow copies of q's needles */
+    size_t nx = 0, i, max_snippets, nmarks = 0;
+    unsigned total = 0;
+    int exact = 0, tries;
+    zhs_status st;
+
+    if (opts->limit > ZHS_MAX_LIMIT || opts->offset > ZHS_MAX_OFFSET
+        || opts->max_snippets > 3)
+        return zhsi_fail(errmsg, ZHS_EUSAGE, "limit must be at most %u, "
+                         "offset at most %u, snippets at most 3",
+                         ZHS_MAX_LIMIT, ZHS_MAX_OFFSET);
+    max_snippets = opts->max_snippets ? opts->max_snippets : 3;
+    st = zhsi_query_parse(db->seg, query, &q, errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_query_build(&q, &xq, errmsg);
+    for (tries = 0; st == ZHS_OK; tries++) {
+        unsigned cal = opts->offset + opts->limit;
+        st = zhsi_xdb_search(db->x, xq, opts->offset, opts->limit,
+                             cal > CHECK_AT_LEAST ? cal : CHECK_AT_LEAST,
+                             &xh, &nx, &total, &exact, errmsg);
+        if (st != ZHS_EMODIFIED || tries == MAX_RETRIES)
+            break;
+        if ((st = zhs_db_reopen(db, errmsg)) != ZHS_OK)
+            goto out;                   /* the message names the path */
+    }
+    if (st != ZHS_OK) {
+        if (st != ZHS_EQUERY && st != ZHS_EUSAGE)
+            zhsi_errmsg_prefix(errmsg, db->path);
+        goto out;
+    }
+    r = calloc(1, sizeof *r);
+    if (r == NULL || (r->query = strdup(query)) == NULL
+        || (r->hits = calloc(nx + 1, sizeof *r->hits)) == NULL) {
+        st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        goto out;
+    }
+    nmarks = q.nneedles + q.nboosts;
+    marks = malloc((nmarks + 1) * sizeof *marks);
+    if (marks == NULL) {
+        st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        goto out;
+    }
+    memcpy(marks, q.needles, q.nneedles * sizeof *marks);
+    if (q.nboosts)
+        memcpy(marks + q.nneedles, q.boosts, q.nboosts * sizeof *marks);
+    r->total = total;
+    r->total_exact = exact;
+    r->offset = opts->offset;
+    r->limit = opts->limit;
+    for (i = 0; i < nx; i++) {
+        r->hits[i].rank = opts->offset + (unsigned)i + 1;
+        r->nhits = i + 1;
+        st = fill_hit(&r->hits[i], &xh[i], marks, nmarks, max_snippets,
+                      errmsg);
+        if (st != ZHS_OK) {
+            zhsi_errmsg_prefix(errmsg, db->path);
+            goto out;
+        }
+    }
+    r->took_ms = now_ms() - t0;
+    *out = r;
+    r = NULL;
+out:
+    free(marks);
+    zhs_results_free(r);
+    zhsi_xhits_free(xh, nx);
+    zhsi_xq_free(xq);
+    zhsi_query_free(&q);
+    return st;
+}
+
+void zhs_results_free(zhs_results *r)
+{
+    size_t i, j;
+
+    if (r == NULL)
+        return;
+    for (i = 0; i < r->nhits; i++) {
+        zhs_hit *h = &r->hits[i];
+        free(h->id);
+        free(h->title);
+        free(h->date);
+        free(h->source);
+        free(h->path);
+        for (j = 0; j < h->nsnippets; j++)
+            zhsi_snippet_clear(&h->snippets[j]);
+        free(h->snippets);
+    }
+    free(r->hits);
+    free(r->query);
+    free(r);
+}

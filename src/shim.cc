@@ -1,0 +1,413 @@
+/* shim.cc: the Xapian shim, the only C++ in zhsearch.
+ *
+ * Opaque handles wrap Xapian objects for the C library.  Every extern "C"
+ * body is a single try whose catch turns the exception into a zhs_status
+ * and a message (map_exception below): DatabaseLockError is ELOCKED,
+ * DatabaseModifiedError is EMODIFIED (the caller reopens and retries),
+ * other Xapian errors keep Xapian's description, std::bad_alloc is ENOMEM,
+ * anything else EINTERNAL.  No exception crosses into C.
+ */
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include <xapian.h>
+
+#include "zhs-int.h"
+
+struct zhsi_xdb {
+    Xapian::Database db;
+};
+
+struct zhsi_xwdb {
+    Xapian::WritableDatabase db;
+    bool in_txn;         /* a transaction holds the uncommitted batch */
+};
+
+struct zhsi_xdoc {
+    Xapian::Document doc;
+};
+
+struct zhsi_xq {
+    Xapian::Query q;
+};
+
+static char *dup_string(const std::string &s)
+{
+    char *p = static_cast<char *>(std::malloc(s.size() + 1));
+    if (p != NULL) {
+        std::memcpy(p, s.data(), s.size());
+        p[s.size()] = '\0';
+    }
+    return p;
+}
+
+/* Call only inside a catch handler: rethrows the current exception and
+ * turns it into a status and message.  Never throws. */
+static zhs_status map_exception(char **errmsg)
+{
+    zhs_status st = ZHS_EINTERNAL;
+    try {
+        try {
+            throw;
+        } catch (const Xapian::DatabaseLockError &e) {
+            st = ZHS_ELOCKED;
+            zhsi_fail(errmsg, st, "index is locked by another writer (%s)",
+                      e.get_msg().c_str());
+        } catch (const Xapian::DatabaseModifiedError &e) {
+            st = ZHS_EMODIFIED;
+            zhsi_fail(errmsg, st, "%s", e.get_description().c_str());
+        } catch (const Xapian::DatabaseNotFoundError &e) {
+            st = ZHS_ENOINDEX;
+            zhsi_fail(errmsg, st, "no index here (%s)", e.get_msg().c_str());
+        } catch (const Xapian::DatabaseCorruptError &e) {
+            st = ZHS_ECORRUPT;
+            zhsi_fail(errmsg, st, "index is corrupt: %s",
+                      e.get_description().c_str());
+        } catch (const Xapian::DatabaseOpeningError &e) {
+            /* Includes DatabaseVersionError. */
+            st = ZHS_ECORRUPT;
+            zhsi_fail(errmsg, st, "cannot open as an index: %s",
+                      e.get_description().c_str());
+        } catch (const Xapian::DatabaseError &e) {
+            st = ZHS_EIO;
+            zhsi_fail(errmsg, st, "%s", e.get_description().c_str());
+        } catch (const Xapian::InvalidArgumentError &e) {
+            st = ZHS_EUSAGE;
+            zhsi_fail(errmsg, st, "%s", e.get_description().c_str());
+        } catch (const Xapian::Error &e) {
+            st = ZHS_EINTERNAL;
+            zhsi_fail(errmsg, st, "%s", e.get_description().c_str());
+        } catch (const std::bad_alloc &) {
+            st = ZHS_ENOMEM;
+            zhsi_fail(errmsg, st, "out of memory");
+        } catch (const std::exception &e) {
+            st = ZHS_EINTERNAL;
+            zhsi_fail(errmsg, st, "internal error: %s", e.what());
+        } catch (...) {
+            st = ZHS_EINTERNAL;
+            zhsi_fail(errmsg, st, "internal error: unknown exception");
+        }
+    } catch (...) {
+        /* Building the message itself failed (std::string allocation). */
+    }
+    return st;
+}
+
+/* ---- reading ----------------------------------------------------- */
+
+extern "C" zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out,
+                                    char **errmsg)
+{
+    try {
+        *out = new zhsi_xdb{Xapian::Database(path)};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xdb_reopen(zhsi_xdb *db, char **errmsg)
+{
+    try {
+        db->db.reopen();
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" void zhsi_xdb_close(zhsi_xdb *db)
+{
+    try {
+        delete db;
+    } catch (...) {
+        /* Destructors of read handles release memory only. */
+    }
+}
+
+extern "C" zhs_status zhsi_xdb_doccount(zhsi_xdb *db, unsigned *out,
+                                        char **errmsg)
+{
+    try {
+        *out = db->db.get_doccount();
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xdb_metadata(zhsi_xdb *db, const char *key,
+                                        char **value, char **errmsg)
+{
+    try {
+        char *v = dup_string(db->db.get_metadata(key));
+        if (v == NULL)
+            throw std::bad_alloc();
+        *value = v;
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
+                                      unsigned offset, unsigned limit,
+                                      unsigned check_at_least,
+                                      zhsi_xhit **hits, size_t *nhits,
+                                      unsigned *total, int *exact,
+                                      char **errmsg)
+{
+    zhsi_xhit *h = NULL;
+    size_t n = 0;
+    try {
+        Xapian::Enquire enquire(db->db);
+        enquire.set_query(q->q);
+        Xapian::MSet ms = enquire.get_mset(offset, limit, check_at_least);
+        h = static_cast<zhsi_xhit *>(std::calloc(ms.size() + 1, sizeof *h));
+        if (h == NULL)
+            throw std::bad_alloc();
+        for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
+            std::string data = it.get_document().get_data();
+            h[n].weight = it.get_weight();
+            h[n].data = dup_string(data);
+            if (h[n].data == NULL)
+                throw std::bad_alloc();
+            h[n].len = data.size();
+            n++;
+        }
+        *total = ms.get_matches_estimated();
+        *exact = ms.get_matches_lower_bound() == ms.get_matches_upper_bound();
+        *hits = h;
+        *nhits = n;
+        return ZHS_OK;
+    } catch (...) {
+        zhsi_xhits_free(h, n);
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" void zhsi_xhits_free(zhsi_xhit *hits, size_t n)
+{
+    if (hits == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        std::free(hits[i].data);
+    std::free(hits);
+}
+
+/* ---- writing ----------------------------------------------------- */
+
+extern "C" zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out,
+                                     char **errmsg)
+{
+    zhsi_xwdb *w = NULL;
+    try {
+        w = new zhsi_xwdb{Xapian::WritableDatabase(
+                              path, Xapian::DB_CREATE_OR_OPEN), false};
+        /* A transaction makes the whole batch one atomic commit: without
+         * it Xapian commits by itself every few thousand documents and
+         * readers would see half a batch. */
+        w->db.begin_transaction(true);
+        w->in_txn = true;
+        *out = w;
+        return ZHS_OK;
+    } catch (...) {
+        zhs_status st = map_exception(errmsg);
+        zhsi_xwdb_close(w);
+        return st;
+    }
+}
+
+extern "C" zhs_status zhsi_xwdb_metadata(zhsi_xwdb *db, const char *key,
+                                         char **value, char **errmsg)
+{
+    try {
+        char *v = dup_string(db->db.get_metadata(key));
+        if (v == NULL)
+            throw std::bad_alloc();
+        *value = v;
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xwdb_set_metadata(zhsi_xwdb *db, const char *key,
+                                             const char *value,
+                                             char **errmsg)
+{
+    try {
+        db->db.set_metadata(key, value);
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xwdb_replace(zhsi_xwdb *db, const char *idterm,
+                                        zhsi_xdoc *doc, char **errmsg)
+{
+    try {
+        doc->doc.add_boolean_term(idterm);
+        db->db.replace_document(idterm, doc->doc);
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xwdb_commit(zhsi_xwdb *db, char **errmsg)
+{
+    try {
+        if (db->in_txn) {
+            db->in_txn = false;
+            db->db.commit_transaction();
+        } else {
+            db->db.commit();
+        }
+        db->db.begin_transaction(true);
+        db->in_txn = true;
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" void zhsi_xwdb_close(zhsi_xwdb *db)
+{
+    if (db == NULL)
+        return;
+    try {
+        if (db->in_txn)
+            db->db.cancel_transaction();
+    } catch (...) {
+        /* Nothing was committed; closing below discards it anyway. */
+    }
+    try {
+        db->db.close();
+    } catch (...) {
+    }
+    try {
+        delete db;
+    } catch (...) {
+    }
+}
+
+/* ---- documents --------------------------------------------------- */
+
+extern "C" zhs_status zhsi_xdoc_new(zhsi_xdoc **out, char **errmsg)
+{
+    try {
+        *out = new zhsi_xdoc;
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" void zhsi_xdoc_free(zhsi_xdoc *doc)
+{
+    try {
+        delete doc;
+    } catch (...) {
+    }
+}
+
+extern "C" zhs_status zhsi_xdoc_add_term(zhsi_xdoc *doc, const char *term,
+                                         size_t len, unsigned wdfinc,
+                                         char **errmsg)
+{
+    try {
+        doc->doc.add_term(std::string(term, len), wdfinc);
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xdoc_add_posting(zhsi_xdoc *doc, const char *term,
+                                            size_t len, unsigned pos,
+                                            char **errmsg)
+{
+    try {
+        doc->doc.add_posting(std::string(term, len), pos);
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xdoc_set_data(zhsi_xdoc *doc, const char *data,
+                                         size_t len, char **errmsg)
+{
+    try {
+        doc->doc.set_data(std::string(data, len));
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+/* ---- queries ----------------------------------------------------- */
+
+extern "C" zhs_status zhsi_xq_term(const char *term, size_t len,
+                                   zhsi_xq **out, char **errmsg)
+{
+    try {
+        *out = new zhsi_xq{Xapian::Query(std::string(term, len))};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xq_combine(enum zhsi_xop op,
+                                      zhsi_xq *const *subs, size_t n,
+                                      unsigned window, zhsi_xq **out,
+                                      char **errmsg)
+{
+    try {
+        Xapian::Query::op xop;
+        switch (op) {
+        case ZHSI_XQ_AND: xop = Xapian::Query::OP_AND; break;
+        case ZHSI_XQ_OR: xop = Xapian::Query::OP_OR; break;
+        case ZHSI_XQ_AND_MAYBE: xop = Xapian::Query::OP_AND_MAYBE; break;
+        case ZHSI_XQ_AND_NOT: xop = Xapian::Query::OP_AND_NOT; break;
+        case ZHSI_XQ_PHRASE: xop = Xapian::Query::OP_PHRASE; break;
+        case ZHSI_XQ_SYNONYM: xop = Xapian::Query::OP_SYNONYM; break;
+        default:
+            throw Xapian::InvalidArgumentError("unknown query operator");
+        }
+        if (n == 0)
+            throw Xapian::InvalidArgumentError("operator without operands");
+        std::vector<Xapian::Query> v;
+        v.reserve(n);
+        for (size_t i = 0; i < n; i++)
+            v.push_back(subs[i]->q);
+        *out = new zhsi_xq{Xapian::Query(xop, v.begin(), v.end(),
+                                         window ? window : 0)};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" char *zhsi_xq_describe(const zhsi_xq *q)
+{
+    try {
+        return dup_string(q->q.get_description());
+    } catch (...) {
+        return NULL;
+    }
+}
+
+extern "C" void zhsi_xq_free(zhsi_xq *q)
+{
+    try {
+        delete q;
+    } catch (...) {
+    }
+}

@@ -1,0 +1,229 @@
+/* zhsearch.h: the public interface of libzhsearch.
+ *
+ * libzhsearch indexes Chinese text into a Xapian database and searches it,
+ * returning ranked hits with passage snippets.  Everything a program needs
+ * (the zhsearch command, the HTTP server, a test) goes through this header.
+ *
+ * Conventions, for every function below:
+ *  - Functions that can fail return a zhs_status; ZHS_OK (0) is success.
+ *  - Where a function takes `char **errmsg`, a failure stores there a
+ *    malloc'd, NUL-terminated, human-readable message naming what failed and
+ *    where (a path, a byte offset, a query position).  The caller frees it
+ *    with free().  On success *errmsg is left untouched.  errmsg may be NULL
+ *    when the caller does not want the detail.
+ *  - All text is UTF-8.  Offsets called "byte" count bytes of UTF-8; offsets
+ *    called "cp" count Unicode code points.
+ *  - Handles (zhs_db, zhs_writer) are not thread-safe: use one per thread.
+ *    Distinct handles may be used concurrently on the same index.
+ *  - No C++ exception ever crosses this interface.
+ */
+#ifndef ZHSEARCH_H
+#define ZHSEARCH_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The status list: X(NAME, exit status for the CLI, message).  Codes are
+ * the position in this list and are never renumbered: append only.  Exit
+ * statuses follow sysexits.h (64 usage, 65 data, 66 no input, 70 software,
+ * 71 OS error, 74 I/O error, 75 temporary failure), except 2 for usage and
+ * query syntax errors as documented in zhsearch(1). */
+#define ZHS_STATUS_MAP(X)                                                    \
+    X(OK, 0, "success")                                                      \
+    X(ENOMEM, 71, "out of memory")                                           \
+    X(EUSAGE, 2, "invalid argument")                                         \
+    X(EQUERY, 2, "query syntax error")                                       \
+    X(ENOINDEX, 66, "no index at this location")                             \
+    X(ECORRUPT, 65, "index is corrupt or not a zhsearch index")              \
+    X(ELOCKED, 75, "index is locked by another writer")                      \
+    X(EIO, 74, "input/output error")                                         \
+    X(EENCODING, 65, "invalid text encoding")                                \
+    X(ENOTFOUND, 66, "no such file or directory")                            \
+    X(EMODIFIED, 75, "index changed while it was being read")                \
+    X(EINTERNAL, 70, "internal error")                                       \
+    X(EREJECTED, 1, "some inputs were rejected")
+
+#define ZHS_STATUS_ENUM_(name, exit, msg) ZHS_##name,
+typedef enum zhs_status {
+    ZHS_STATUS_MAP(ZHS_STATUS_ENUM_)
+    ZHS_STATUS_COUNT_
+} zhs_status;
+#undef ZHS_STATUS_ENUM_
+
+/* A static English message for a status; never NULL. */
+const char *zhs_strerror(zhs_status st);
+/* The zhsearch command's exit status for a status (see the map above). */
+int zhs_status_exit_code(zhs_status st);
+/* The status's name without prefix ("ENOINDEX"), used as the JSON error
+ * "code"; never NULL. */
+const char *zhs_status_name(zhs_status st);
+
+/* ------------------------------------------------------------------ */
+/* Documents                                                           */
+
+/* One document to index.  The writer copies what it needs; the caller keeps
+ * ownership of every pointer. */
+typedef struct zhs_doc {
+    const char *id;      /* stable identifier, required, 1..240 bytes */
+    const char *title;   /* display title, or NULL */
+    const char *path;    /* source path as given to the indexer, or NULL */
+    const char *date;    /* ISO 8601 date (YYYY-MM-DD), or NULL */
+    const char *source;  /* publishing outlet, or NULL */
+    const char *url;     /* original address, or NULL */
+    const char *text;    /* body, valid UTF-8 without BOM, text_len bytes */
+    size_t text_len;     /* length of text in bytes */
+} zhs_doc;
+
+/* A document read from a file by zhs_doc_read_file; free with
+ * zhs_file_doc_free. */
+typedef struct zhs_file_doc {
+    zhs_doc doc;         /* fields point into the storage below */
+    char *id_buf;        /* owned copy of the id */
+    char *title_buf;     /* owned title (NULL if the file has no text) */
+    char *path_buf;      /* owned copy of the path */
+    char *text_buf;      /* owned body, BOM removed */
+} zhs_file_doc;
+
+/* Reads a .txt or .md file as UTF-8 (a UTF-8 BOM is removed) and derives its
+ * title: the first Markdown heading, or else the first non-empty line.
+ * `id` is stored as the document id.  Returns ZHS_ENOTFOUND if the file does
+ * not exist, ZHS_EIO if it cannot be read, ZHS_EENCODING with the byte
+ * offset of the first invalid sequence if it is not UTF-8, ZHS_ENOMEM.
+ * On success *out is a new document the caller frees. */
+zhs_status zhs_doc_read_file(const char *path, const char *id,
+                             zhs_file_doc **out, char **errmsg);
+void zhs_file_doc_free(zhs_file_doc *fd);
+
+/* Called by zhs_walk for each file found.  On success st is ZHS_OK and path
+ * and id are set; on a problem with one entry (unreadable directory, a
+ * missing argument) st says what and err names the path.  Return non-zero
+ * to stop the walk. */
+typedef int (*zhs_walk_fn)(const char *path, const char *id, zhs_status st,
+                           const char *err, void *arg);
+
+/* Walks `root` (a file or a directory) and calls fn for every regular file
+ * ending in .txt or .md, in byte order of path, not following symbolic
+ * links to directories.  ids are paths relative to root (for a file given
+ * directly, its base name).  Returns ZHS_OK when the walk completed (entry
+ * problems are reported through fn, not here), or the status that stopped
+ * it. */
+zhs_status zhs_walk(const char *root, zhs_walk_fn fn, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Writing an index                                                    */
+
+typedef struct zhs_writer zhs_writer;
+
+/* Opens the index in directory `dir` for writing, creating it if needed.
+ * Changes become visible to readers only at zhs_writer_commit, all at once.
+ * Returns ZHS_ELOCKED if another writer holds the index, ZHS_ECORRUPT if
+ * `dir` holds something that is not a zhsearch index, ZHS_EIO, ZHS_ENOMEM. */
+zhs_status zhs_writer_open(const char *dir, zhs_writer **out, char **errmsg);
+
+/* Adds a document, replacing any document with the same id.  Returns
+ * ZHS_EUSAGE for a missing or over-long id, ZHS_EENCODING if text or title
+ * is not valid UTF-8, ZHS_EIO / ZHS_ENOMEM / ZHS_EINTERNAL on index
+ * errors. */
+zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *doc, char **errmsg);
+
+/* Makes every change since open (or the last commit) durable and visible. */
+zhs_status zhs_writer_commit(zhs_writer *w, char **errmsg);
+
+/* Closes the writer, discarding uncommitted changes.  NULL is allowed. */
+void zhs_writer_close(zhs_writer *w);
+
+/* ------------------------------------------------------------------ */
+/* Searching                                                           */
+
+typedef struct zhs_db zhs_db;
+
+/* Opens an index for reading: a directory, or a Xapian stub file listing
+ * shards.  Returns ZHS_ENOINDEX if there is no index at `path` (missing or
+ * empty directory), ZHS_ECORRUPT if it cannot be read as a zhsearch index,
+ * ZHS_ENOMEM. */
+zhs_status zhs_db_open(const char *path, zhs_db **out, char **errmsg);
+
+/* Picks up the latest commit. */
+zhs_status zhs_db_reopen(zhs_db *db, char **errmsg);
+
+/* Number of documents in the index as of the last open/reopen. */
+unsigned zhs_db_doc_count(zhs_db *db);
+
+/* NULL is allowed. */
+void zhs_db_close(zhs_db *db);
+
+/* A half-open range [start, end) of code points. */
+typedef struct zhs_span {
+    unsigned start;      /* first code point */
+    unsigned end;        /* one past the last code point */
+} zhs_span;
+
+typedef struct zhs_snippet {
+    char *text;          /* the passage as displayed, UTF-8 */
+    unsigned line;       /* 1-based source line where it starts, 0 unknown */
+    zhs_span *highlights;/* matches in text, cp offsets, ascending */
+    size_t nhighlights;  /* number of highlights */
+} zhs_snippet;
+
+typedef struct zhs_hit {
+    unsigned rank;       /* 1-based rank over all hits (offset included) */
+    char *id;            /* document id */
+    double score;        /* relevance, higher is better */
+    char *title;         /* title, or NULL */
+    char *date;          /* date, or NULL */
+    char *source;        /* source, or NULL */
+    char *path;          /* source path, or NULL */
+    zhs_snippet *snippets; /* 1..max_snippets passages, best first */
+    size_t nsnippets;    /* number of snippets */
+} zhs_hit;
+
+typedef struct zhs_results {
+    char *query;         /* the query as given */
+    unsigned total;      /* number of matching documents */
+    int total_exact;     /* 1 if total is exact, 0 if an estimate */
+    unsigned offset;     /* hits skipped before the first one returned */
+    unsigned limit;      /* the most hits asked for */
+    double took_ms;      /* wall time of the search, snippets included */
+    zhs_hit *hits;       /* the hits, best first */
+    size_t nhits;        /* number of hits */
+} zhs_results;
+
+typedef struct zhs_search_opts {
+    unsigned offset;     /* hits to skip; at most ZHS_MAX_OFFSET */
+    unsigned limit;      /* hits to return; 0..ZHS_MAX_LIMIT */
+    unsigned max_snippets; /* snippets per hit, 1..3; 0 means 3 */
+} zhs_search_opts;
+
+#define ZHS_MAX_LIMIT 10000u
+#define ZHS_MAX_OFFSET 1000000u
+#define ZHS_MAX_QUERY_CP 1000u
+
+/* Runs a query (see zhsearch(1) for the syntax: words are ANDed and ranked,
+ * "quoted text" matches exactly, on normalized text).  Returns ZHS_EQUERY
+ * with the position (in code points, 1-based) for malformed queries,
+ * ZHS_EUSAGE for bad options, ZHS_ECORRUPT / ZHS_EIO / ZHS_ENOMEM on index
+ * errors.  A stale handle is reopened and the search retried.  On success
+ * *out holds results the caller frees with zhs_results_free. */
+zhs_status zhs_search(zhs_db *db, const char *query,
+                      const zhs_search_opts *opts, zhs_results **out,
+                      char **errmsg);
+
+/* NULL is allowed. */
+void zhs_results_free(zhs_results *r);
+
+/* The search JSON object (see DESIGN.md), compact, NUL-terminated and
+ * malloc'd; NULL when out of memory. */
+char *zhs_results_json(const zhs_results *r);
+
+/* The JSON error object {"error": {"code": ..., "message": ...}};
+ * malloc'd, NULL when out of memory. */
+char *zhs_error_json(zhs_status st, const char *message);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZHSEARCH_H */

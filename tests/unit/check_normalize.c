@@ -1,0 +1,113 @@
+/* check_normalize.c: unit tests of normalization and layout repair. */
+#include "testutil.h"
+
+struct norm_case {
+    const char *in, *disp, *norm;
+};
+
+/* Input -> display form -> normalized form. */
+static const struct norm_case cases[] = {
+    {"ＥＣＭＯ ２０２５", "ＥＣＭＯ ２０２５", "ecmo 2025"},
+    {"Ecmo PET-CT", "Ecmo PET-CT", "ecmo pet-ct"},
+    {"扎 下根", "扎下根", "扎下根"},
+    {"门 诊 总 量", "门诊总量", "门诊总量"},
+    {"集\n\n中力量", "集中力量", "集中力量"},
+    {"基于 5G技术", "基于5G技术", "基于5g技术"},
+    {"a  b\n\t c", "a b c", "a b c"},
+    {"  lead and trail  ", "lead and trail", "lead and trail"},
+    {"## 党建引领 服务暖心\n正文", "党建引领服务暖心正文", "党建引领服务暖心正文"},
+    {"#hashtag", "#hashtag", "#hashtag"},
+    {"医\xe2\x80\x8b院", "医\xe2\x80\x8b院", "医院"},        /* ZWSP */
+    {"Straße", "Straße", "strasse"},
+    {"（ＭＤＴ）机制，", "（ＭＤＴ）机制，", "(mdt)机制,"},
+    {"复 。 而 门", "复。而门", "复。而门"},
+    {"ｘ\xe3\x80\x80ｙ", "ｘ ｙ", "x y"},                   /* U+3000 */
+    {"醫院", "醫院", "醫院"},               /* no t2s at this stage */
+    {"", "", ""},
+};
+
+START_TEST(test_cases)
+{
+    const struct norm_case *c = &cases[_i];
+    char *d = tu_disp(c->in), *n = tu_norm(c->in);
+
+    ck_assert_msg(strcmp(d, c->disp) == 0, "display of '%s': got '%s'",
+                  c->in, d);
+    ck_assert_msg(strcmp(n, c->norm) == 0, "norm of '%s': got '%s'", c->in,
+                  n);
+    free(d);
+    free(n);
+}
+END_TEST
+
+START_TEST(test_map_and_lines)
+{
+    /* Display: 第一行Ａß第四行 (the line breaks touch CJK characters, so
+     * they go).  ß folds to "ss": both map back to the display ß. */
+    zhsi_text t;
+    const char *s = "第一行\nＡß\n\n第四行";
+    ck_assert_int_eq(zhsi_text_build(s, strlen(s), &t, NULL), ZHS_OK);
+    ck_assert_uint_eq(t.ndisp, 8);
+    ck_assert_uint_eq(t.nnorm, 9);             /* ß -> ss */
+    ck_assert_uint_eq(t.norm[3], 'a');
+    ck_assert_uint_eq(t.norm_map[3], 3);
+    ck_assert_uint_eq(t.norm[4], 's');
+    ck_assert_uint_eq(t.norm[5], 's');
+    ck_assert_uint_eq(t.norm_map[4], 4);
+    ck_assert_uint_eq(t.norm_map[5], 4);
+    ck_assert_uint_eq(t.norm_map[6], 5);
+    ck_assert_uint_eq(t.disp_line[0], 1);
+    ck_assert_uint_eq(t.disp_line[3], 2);
+    ck_assert_uint_eq(t.disp_line[5], 4);
+    zhsi_text_free(&t);
+}
+END_TEST
+
+START_TEST(test_invalid_utf8)
+{
+    static const char *bad[] = {
+        "ok\xff", "ab\xc0\x80", "\xed\xa0\x80", "x\xe4\xb8", "\xf4\x90\x80\x80",
+    };
+    static const size_t at[] = {2, 2, 0, 1, 0};
+    zhsi_text t;
+    char *msg = NULL, want[64];
+
+    snprintf(want, sizeof want, "byte offset %zu", at[_i]);
+    ck_assert_int_eq(zhsi_text_build(bad[_i], strlen(bad[_i]), &t, &msg),
+                     ZHS_EENCODING);
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_msg(strstr(msg, want) != NULL, "message '%s' lacks '%s'", msg,
+                  want);
+    free(msg);
+}
+END_TEST
+
+START_TEST(test_fold_cp)
+{
+    uint32_t out[18];
+    ck_assert_uint_eq(zhsi_fold_cp(0xFF25, out), 1);   /* Ｅ */
+    ck_assert_uint_eq(out[0], 'e');
+    ck_assert_uint_eq(zhsi_fold_cp(0x533B, out), 1);   /* 医 */
+    ck_assert_uint_eq(out[0], 0x533B);
+    ck_assert_uint_eq(zhsi_fold_cp(0xF900, out), 1);   /* compat ideograph */
+    ck_assert_uint_eq(out[0], 0x8C48);
+    ck_assert_uint_eq(zhsi_fold_cp(0x200B, out), 0);   /* ZWSP: ignorable */
+    /* cached second lookup agrees with the first */
+    ck_assert_uint_eq(zhsi_fold_cp(0xFF25, out), 1);
+    ck_assert_uint_eq(out[0], 'e');
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("normalize");
+    TCase *tc = tcase_create("core");
+    tcase_add_loop_test(tc, test_cases, 0, sizeof cases / sizeof cases[0]);
+    tcase_add_test(tc, test_map_and_lines);
+    tcase_add_loop_test(tc, test_invalid_utf8, 0, 5);
+    tcase_add_test(tc, test_fold_cp);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TU_MAIN(suite)
