@@ -60,15 +60,19 @@ static int index_one(const char *path, const char *id, zhs_status st,
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: zhsearch index [--db DIR] [--quiet] [PATH...]\n"
+            "Usage: zhsearch index [--db DIR] [--dict FILE] [--quiet] [PATH...]\n"
             "Index .txt and .md files (UTF-8, with or without BOM) found in\n"
             "each PATH (default '%s') into the index at DIR (default '%s').\n"
             "A document's id is its path relative to the PATH it was found\n"
             "under; indexing it again replaces it.  The run is committed at\n"
             "once at the end: readers never see part of it.\n\n"
-            "  --db DIR   index directory (created if missing)\n"
-            "  --quiet    no summary line\n"
-            "  --help     this text\n\n%s",
+            "  --db DIR     index directory (created if missing)\n"
+            "  --dict FILE  user dictionary, one word a line, used for word\n"
+            "               segmentation (ranking) and recorded in the index\n"
+            "               for searches; without it the index's recorded\n"
+            "               dictionary, if any, is kept\n"
+            "  --quiet      no summary line\n"
+            "  --help       this text\n\n%s",
             ZHS_DEFAULT_CORPUS, ZHS_DEFAULT_DB, ZHS_EXIT_HELP);
 }
 
@@ -77,12 +81,13 @@ int cmd_index(int argc, char **argv)
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
         {"quiet", no_argument, NULL, 'q'},
+        {"dict", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = ZHS_DEFAULT_DB;
+    const char *db = ZHS_DEFAULT_DB, *dict = NULL;
     static char *default_paths[] = {ZHS_DEFAULT_CORPUS};
-    char **paths = default_paths, *msg = NULL;
+    char **paths = default_paths, *msg = NULL, *warning = NULL;
     struct run r = {0};
     struct timespec t0, t1;
     int npaths = 1, quiet = 0, c, i;
@@ -92,6 +97,7 @@ int cmd_index(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "d:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
+        case 'D': dict = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -103,9 +109,16 @@ int cmd_index(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     st = zhs_writer_open(db, &r.w, &msg);
+    if (st == ZHS_OK && dict != NULL)
+        st = zhs_writer_set_dict(r.w, dict, &warning, &msg);
+    if (warning != NULL) {
+        cli_error("warning: %s", warning);
+        free(warning);
+    }
     if (st != ZHS_OK) {
         cli_error("%s", msg ? msg : zhs_strerror(st));
         free(msg);
+        zhs_writer_close(r.w);
         return zhs_status_exit_code(st);
     }
     for (i = 0; i < npaths && r.fatal == ZHS_OK; i++) {

@@ -17,16 +17,29 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: zhsearch search [--db DIR] [--json] [--limit N] "
             "[--offset N]\n"
-            "                       [--snippets N] [--color WHEN] QUERY...\n"
+            "                       [--snippets N] [--color WHEN] "
+            "[--dict FILE] QUERY...\n"
             "Search the index; the words of QUERY... form one query.\n\n"
             "Query syntax:\n"
-            "  words         every word must occur; ranked by BM25 over ICU\n"
-            "                words, title above body.  Each word matches as a\n"
-            "                substring of the normalized text, so recall never\n"
-            "                depends on word segmentation.\n"
-            "  \"some text\"   must occur exactly (after normalization)\n"
-            "Normalization: NFKC, case folding, and white space between CJK\n"
-            "characters ignored (ＥＣＭＯ = ecmo, 门 诊 = 门诊).\n\n"
+            "  words           every word must occur; ranked by BM25 over ICU\n"
+            "                  words, title above body, whole phrases and\n"
+            "                  nearby words higher.  A word matches as a\n"
+            "                  substring of the normalized text, so recall\n"
+            "                  never depends on word segmentation; letters and\n"
+            "                  digits match whole tokens (120 not in 1200)\n"
+            "  \"some text\"     must occur exactly (after normalization)\n"
+            "  a OR b          either\n"
+            "  -word, NOT word must not occur\n"
+            "  ( ... )         grouping\n"
+            "  title:word      in the title (title:\"...\" for a phrase)\n"
+            "  source:NAME     from that source;  id:ID  that document\n"
+            "  date:2024  date:2023-01..2025-06  date:2025-12-19  date:2024..\n"
+            "Normalization: NFKC, case folding, traditional to simplified, and\n"
+            "white space next to CJK characters ignored (ＥＣＭＯ = ecmo,\n"
+            "醫院 = 医院, 门 诊 = 门诊).\n"
+            "A malformed query (unbalanced quotes or parentheses, a dangling\n"
+            "operator, an empty query, over 1000 characters, invalid UTF-8)\n"
+            "is an error with its position (exit status 2).\n\n"
             "  --db DIR       index directory or stub file (default '%s')\n"
             "  --json         print JSON (see zhsearch(1))\n"
             "  --limit N      hits to print, 0..%u (default 10)\n"
@@ -34,6 +47,9 @@ static void usage(FILE *f)
             "  --snippets N   passages per hit, 1..3 (default 3)\n"
             "  --color WHEN   auto, always or never (default auto; NO_COLOR\n"
             "                 in the environment means never)\n"
+            "  --dict FILE    segment the query with this user dictionary\n"
+            "                 instead of the one the index recorded (warns\n"
+            "                 if they differ)\n"
             "  --help         this text\n\n%s",
             ZHS_DEFAULT_DB, ZHS_MAX_LIMIT, ZHS_EXIT_HELP);
 }
@@ -102,14 +118,15 @@ int cmd_search(int argc, char **argv)
         {"offset", required_argument, NULL, 'o'},
         {"snippets", required_argument, NULL, 's'},
         {"color", required_argument, NULL, 'c'},
+        {"dict", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db_path = ZHS_DEFAULT_DB, *when = "auto";
+    const char *db_path = ZHS_DEFAULT_DB, *when = "auto", *dict = NULL;
     zhs_search_opts opts = {0, 10, 3};
     zhs_results *res = NULL;
     zhs_db *db = NULL;
-    char *query = NULL, *msg = NULL, *out;
+    char *query = NULL, *msg = NULL, *out, *warning = NULL;
     size_t qlen = 0;
     int json = 0, color, c, i, rc;
     zhs_status st;
@@ -121,6 +138,7 @@ int cmd_search(int argc, char **argv)
            != -1) {
         switch (c) {
         case 'd': db_path = optarg; break;
+        case 'D': dict = optarg; break;
         case 'j': json = 1; break;
         case 'l':
             if (cli_parse_uint(optarg, ZHS_MAX_LIMIT, &opts.limit) < 0)
@@ -164,6 +182,12 @@ int cmd_search(int argc, char **argv)
     }
 
     st = zhs_db_open(db_path, &db, &msg);
+    if (st == ZHS_OK && dict != NULL)
+        st = zhs_db_set_dict(db, dict, &warning, &msg);
+    if (warning != NULL) {
+        cli_error("warning: %s", warning);
+        free(warning);
+    }
     if (st == ZHS_OK)
         st = zhs_search(db, query, &opts, &res, &msg);
     if (st != ZHS_OK) {

@@ -2,11 +2,13 @@
  *
  * Documents and queries go through the same code (DESIGN.md, Chinese text
  * rule 2).  Layout repair decides what the reader sees; normalization
- * (NFKC + case folding, per code point) decides what matches.  Because
+ * (NFKC + case folding + traditional-to-simplified, per code point)
+ * decides what matches.  Because
  * normalization works one display code point at a time, every normalized
  * code point knows the display code point it came from, and a match found
  * in normalized text is highlighted on exactly the right display text.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
+#include <unicode/utrans.h>
 
 #include "zhs-int.h"
 
@@ -48,12 +51,70 @@ int zhsi_is_cjk(uint32_t cp)
         || (cp >= 0x20000 && cp <= 0x3FFFF);    /* supplementary ideographs */
 }
 
-/* Cache of single-code-point folds for the BMP.  0: not computed yet;
- * FOLD_COMPLEX: the fold is not exactly one code point; otherwise the
- * folded code point plus one.  Entries are read and written atomically, so
- * threads may share it without locks (at worst two compute one entry). */
+/* Caches for the BMP, read and written atomically so that threads share
+ * them without locks (at worst two threads compute one entry).  0: not
+ * computed yet; FOLD_COMPLEX: the fold is not exactly one code point;
+ * otherwise the result plus one. */
 #define FOLD_COMPLEX 0xFFFFFFFFu
 static uint32_t fold_cache[0x10000];
+static uint32_t t2s_cache[0x10000];
+
+/* ICU's Traditional-Simplified transliterator, opened on first use.  A
+ * transliterator is not safe to share between threads, so calls are
+ * serialized; they happen once per distinct character thanks to the
+ * cache. */
+static pthread_mutex_t t2s_lock = PTHREAD_MUTEX_INITIALIZER;
+static UTransliterator *t2s;
+static int t2s_unavailable;
+
+static uint32_t t2s_icu(uint32_t cp)
+{
+    static const UChar id[] = u"Traditional-Simplified";
+    UErrorCode err = U_ZERO_ERROR;
+    UChar buf[16];
+    int32_t len = 0, limit, i = 0;
+    UChar32 c;
+    uint32_t r = cp;
+
+    pthread_mutex_lock(&t2s_lock);
+    if (t2s == NULL && !t2s_unavailable) {
+        t2s = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
+        if (U_FAILURE(err)) {
+            t2s = NULL;
+            t2s_unavailable = 1;
+        }
+    }
+    if (t2s != NULL) {
+        err = U_ZERO_ERROR;
+        U16_APPEND_UNSAFE(buf, len, (UChar32)cp);
+        limit = len;
+        utrans_transUChars(t2s, buf, &len, 16, 0, &limit, &err);
+        if (U_SUCCESS(err) && len > 0) {
+            U16_NEXT(buf, i, len, c);
+            if (i == len)               /* exactly one code point */
+                r = (uint32_t)c;
+        }
+    }
+    pthread_mutex_unlock(&t2s_lock);
+    return r;
+}
+
+/* Traditional to simplified for one code point (identity for the rest). */
+static uint32_t t2s_cp(uint32_t cp)
+{
+    uint32_t v;
+
+    if (cp < 0x3400 || (cp > 0x9FFF && cp < 0x20000))
+        return cp;                      /* no Han ideographs there */
+    if (cp >= 0x10000)
+        return t2s_icu(cp);
+    v = __atomic_load_n(&t2s_cache[cp], __ATOMIC_RELAXED);
+    if (v != 0)
+        return v - 1;
+    v = t2s_icu(cp);
+    __atomic_store_n(&t2s_cache[cp], v + 1, __ATOMIC_RELAXED);
+    return v;
+}
 
 static size_t fold_icu(uint32_t cp, uint32_t out[18])
 {
@@ -76,7 +137,7 @@ static size_t fold_icu(uint32_t cp, uint32_t out[18])
     while (i < dstlen && n < 18) {
         UChar32 c;
         U16_NEXT(dst, i, dstlen, c);
-        out[n++] = (uint32_t)c;
+        out[n++] = t2s_cp((uint32_t)c);
     }
     return n;
 }
@@ -91,7 +152,7 @@ size_t zhsi_fold_cp(uint32_t cp, uint32_t out[18])
         return 1;
     }
     if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF)) {
-        out[0] = cp;                    /* unified ideographs fold to self */
+        out[0] = t2s_cp(cp);            /* NFKC_CF leaves these alone */
         return 1;
     }
     if (cp >= 0x10000)
@@ -106,6 +167,50 @@ size_t zhsi_fold_cp(uint32_t cp, uint32_t out[18])
         __atomic_store_n(&fold_cache[cp], n == 1 ? out[0] + 1 : FOLD_COMPLEX,
                          __ATOMIC_RELAXED);
     return n;
+}
+
+/* Lines doubled by PDF extraction: a line that reads XX, or ends in YY,
+ * where the doubled unit is long enough not to be real repetition (哈哈).
+ * The second copy is marked DROPPED in cps.  White space is ignored when
+ * comparing.  Only lines of up to DOUBLE_MAX_LINE characters are examined,
+ * which keeps the cost linear on hostile single-line input. */
+#define DROPPED 0xFFFFFFFFu
+#define DOUBLE_MAX_LINE 400
+#define DOUBLE_MIN_WHOLE 3
+#define DOUBLE_MIN_TAIL 6
+
+static void drop_doubled_lines(uint32_t *cps, size_t n)
+{
+    size_t idx[DOUBLE_MAX_LINE];
+    size_t ls = 0, le, m, len, k;
+
+    while (ls < n) {
+        for (le = ls; le < n && cps[le] != '\n'; le++)
+            ;
+        m = 0;
+        for (k = ls; k < le; k++)
+            if (!zhsi_is_space(cps[k])) {
+                if (m == DOUBLE_MAX_LINE) {
+                    m = 0;              /* too long to be a PDF line */
+                    break;
+                }
+                idx[m++] = k;
+            }
+        for (len = m / 2; len >= DOUBLE_MIN_WHOLE; len--) {
+            size_t a = m - 2 * len, i;
+            if (2 * len != m && len < DOUBLE_MIN_TAIL)
+                break;
+            for (i = 0; i < len && cps[idx[a + i]] == cps[idx[a + len + i]];
+                 i++)
+                ;
+            if (i == len) {
+                for (k = idx[a + len]; k < le; k++)
+                    cps[k] = DROPPED;
+                break;
+            }
+        }
+        ls = le + 1;
+    }
 }
 
 /* Grows a pair of parallel arrays to hold at least `need` entries. */
@@ -150,7 +255,7 @@ zhs_status zhsi_text_build(const char *utf8, size_t len, zhsi_text *t,
     uint32_t *cps = NULL, fold[18];
     size_t n = 0, i, k, bad = 0, dcap = 0, ncap = 0;
     uint32_t line = 1, pending_line = 0;
-    int at_bol = 1, pending_ws = 0;
+    int at_bol = 1, pending_ws = 0, heading = 0;
     zhs_status st;
 
     memset(t, 0, sizeof *t);
@@ -160,12 +265,20 @@ zhs_status zhsi_text_build(const char *utf8, size_t len, zhsi_text *t,
     if (st != ZHS_OK)
         return zhsi_fail(errmsg, st, "out of memory");
 
-    if (grow2(&t->disp, &t->disp_line, &dcap, n + 1) < 0)
+    drop_doubled_lines(cps, n);
+    if (grow2(&t->disp, &t->disp_line, &dcap, n + 1) < 0
+        || (t->disp_block_end = calloc(n + 1, 1)) == NULL)
         goto oom;
     for (i = 0; i < n; i++) {
         uint32_t c = cps[i];
 
+        if (c == DROPPED)
+            continue;
+
         if (c == '\n' || (c == '\r' && (i + 1 == n || cps[i + 1] != '\n'))) {
+            if (heading && t->ndisp > 0)
+                t->disp_block_end[t->ndisp - 1] = 1;    /* ends a passage */
+            heading = 0;
             if (!pending_ws) {
                 pending_ws = 1;
                 pending_line = line;
@@ -184,6 +297,7 @@ zhs_status zhsi_text_build(const char *utf8, size_t len, zhsi_text *t,
         if (at_bol && c == '#' && (k = heading_marks(cps, i, n)) > 0) {
             i += k - 1;                 /* Markdown markup, not text */
             at_bol = 0;
+            heading = 1;
             continue;
         }
         at_bol = 0;
@@ -233,6 +347,7 @@ void zhsi_text_free(zhsi_text *t)
         return;
     free(t->disp);
     free(t->disp_line);
+    free(t->disp_block_end);
     free(t->norm);
     free(t->norm_map);
     memset(t, 0, sizeof *t);

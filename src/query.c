@@ -1,128 +1,628 @@
-/* query.c: parsing a query and turning it into a Xapian query.
+/* query.c: the query language, parsed into a tree and built into Xapian.
  *
- * The language at this stage: white-space separated words, all of which
- * must occur, and "quoted text", which must occur exactly.  Both are
- * matched as substrings of the normalized text (grep semantics), so a hit
- * never depends on how ICU segmented the document; ICU words of the query
- * add rank where the document has the same word, and a chunk of several
- * words ranks higher where it occurs whole.
+ *   query   := or
+ *   or      := and ("OR" and)*
+ *   and     := unary (["AND"] unary)*
+ *   unary   := ("NOT" | "-") unary | primary
+ *   primary := "(" or ")" | "\"" text "\"" | field ":" value | word
+ *   field   := title | source | id | date
+ *
+ * A word (a white-space separated chunk) must occur as a substring of the
+ * normalized text, so a hit never depends on how ICU segmented the
+ * document.  ICU splits a chunk into words; characters it leaves single
+ * (援|疆) are joined to their neighbours, separate words (阿克苏|医院) must
+ * each occur.  Words rank where the document has them as words, the whole
+ * chunk and the whole query rank where they occur whole, and query words
+ * near one another rank higher.  Runs of ASCII letters and digits in a
+ * word are anchored at token boundaries (120 does not match 1200, ai does
+ * not match main); "quoted text" matches exactly, with grep semantics.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "zhs-int.h"
 
+enum qkind {
+    Q_TEXT, Q_PHRASE, Q_AND, Q_OR, Q_NOT, Q_TITLE, Q_SOURCE, Q_ID, Q_DATE
+};
+
+struct zhsi_qnode {
+    enum qkind kind;
+    zhsi_qnode **kids;   /* AND, OR: operands; NOT, TITLE: one */
+    size_t nkids;
+    zhsi_needle *needles;/* TEXT: strings that must occur; PHRASE: one */
+    size_t nneedles;
+    zhsi_needle *words;  /* TEXT: word terms that rank */
+    size_t nwords;
+    zhsi_needle whole;   /* TEXT, PHRASE: the whole normalized text */
+    char *value;         /* SOURCE, ID: the term's value */
+    char lo[9], hi[9];   /* DATE: YYYYMMDD bounds */
+};
+
+/* ---- tokens ------------------------------------------------------ */
+
+enum tkind {
+    T_END, T_WORD, T_PHRASE, T_LPAREN, T_RPAREN, T_OR, T_AND, T_NOT,
+    T_MINUS, T_FIELD
+};
+
+struct token {
+    enum tkind kind;
+    size_t pos;          /* 0-based code point offset in the query */
+    size_t a, b;         /* payload [a, b) in code points */
+    enum qkind field;    /* T_FIELD: Q_TITLE, Q_SOURCE, Q_ID or Q_DATE */
+    int quoted;          /* T_FIELD: the value was "quoted" */
+};
+
+struct parser {
+    const uint32_t *cps; /* the query */
+    size_t n;
+    struct token *toks;
+    size_t ntoks, at;
+    zhsi_segmenter *seg;
+    zhsi_query *q;
+    char **errmsg;
+};
+
+static int is_quote(uint32_t c) { return c == '"' || c == 0xFF02; }
+
+static int word_char(uint32_t c)
+{
+    return !zhsi_is_space(c) && !is_quote(c) && c != '(' && c != ')';
+}
+
+static int cps_eq(const uint32_t *c, size_t n, const char *ascii)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (ascii[i] == '\0' || c[i] != (unsigned char)ascii[i])
+            return 0;
+    return ascii[n] == '\0';
+}
+
+static zhs_status tokenize(struct parser *p)
+{
+    static const struct {
+        const char *name;
+        enum qkind kind;
+    } fields[] = {{"title:", Q_TITLE}, {"source:", Q_SOURCE}, {"id:", Q_ID},
+                  {"date:", Q_DATE}};
+    size_t i = 0, f;
+
+    p->toks = calloc(p->n + 1, sizeof *p->toks);
+    if (p->toks == NULL)
+        return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+    while (i < p->n) {
+        struct token *t = &p->toks[p->ntoks];
+        uint32_t c = p->cps[i];
+
+        if (zhsi_is_space(c)) {
+            i++;
+            continue;
+        }
+        t->pos = i;
+        if (c == '(' || c == ')') {
+            t->kind = c == '(' ? T_LPAREN : T_RPAREN;
+            i++;
+        } else if (is_quote(c)) {
+            size_t e = i + 1;
+            while (e < p->n && !is_quote(p->cps[e]))
+                e++;
+            if (e == p->n)
+                return zhsi_fail(p->errmsg, ZHS_EQUERY, "unbalanced quote at "
+                                 "position %zu", i + 1);
+            t->kind = T_PHRASE;
+            t->a = i + 1;
+            t->b = e;
+            i = e + 1;
+        } else if (c == '-' && (i + 1 == p->n || !word_char(p->cps[i + 1]))
+                   && (i + 1 == p->n || !is_quote(p->cps[i + 1]))
+                   && (i + 1 == p->n || p->cps[i + 1] != '(')) {
+            return zhsi_fail(p->errmsg, ZHS_EQUERY, "'-' at position %zu "
+                             "needs a term right after it", i + 1);
+        } else if (c == '-') {
+            t->kind = T_MINUS;
+            i++;
+        } else {
+            size_t e = i;
+            while (e < p->n && word_char(p->cps[e]))
+                e++;
+            t->kind = T_WORD;
+            t->a = i;
+            t->b = e;
+            if (cps_eq(p->cps + i, e - i, "OR"))
+                t->kind = T_OR;
+            else if (cps_eq(p->cps + i, e - i, "AND"))
+                t->kind = T_AND;
+            else if (cps_eq(p->cps + i, e - i, "NOT"))
+                t->kind = T_NOT;
+            for (f = 0; t->kind == T_WORD && f < 4; f++) {
+                size_t fl = strlen(fields[f].name);
+                if (e - i < fl || !cps_eq(p->cps + i, fl, fields[f].name))
+                    continue;
+                t->kind = T_FIELD;
+                t->field = fields[f].kind;
+                t->a = i + fl;
+                if (t->a == e && e < p->n && is_quote(p->cps[e])) {
+                    size_t qe = e + 1;  /* title:"..." */
+                    while (qe < p->n && !is_quote(p->cps[qe]))
+                        qe++;
+                    if (qe == p->n)
+                        return zhsi_fail(p->errmsg, ZHS_EQUERY, "unbalanced "
+                                         "quote at position %zu", e + 1);
+                    t->a = e + 1;
+                    t->quoted = 1;
+                    e = qe + 1;
+                    t->b = qe;
+                } else if (t->a == e) {
+                    return zhsi_fail(p->errmsg, ZHS_EQUERY, "'%s' at position "
+                                     "%zu needs a value", fields[f].name,
+                                     i + 1);
+                }
+            }
+            i = e;
+        }
+        p->ntoks++;
+    }
+    p->toks[p->ntoks].kind = T_END;
+    p->toks[p->ntoks].pos = p->n;
+    return ZHS_OK;
+}
+
+/* ---- nodes ------------------------------------------------------- */
+
+static void free_needles(zhsi_needle *a, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        free(a[i].cps);
+    free(a);
+}
+
+static void free_node(zhsi_qnode *nd)
+{
+    size_t i;
+
+    if (nd == NULL)
+        return;
+    for (i = 0; i < nd->nkids; i++)
+        free_node(nd->kids[i]);
+    free(nd->kids);
+    free_needles(nd->needles, nd->nneedles);
+    free_needles(nd->words, nd->nwords);
+    free(nd->whole.cps);
+    free(nd->value);
+    free(nd);
+}
+
+static zhsi_qnode *new_node(enum qkind kind)
+{
+    zhsi_qnode *nd = calloc(1, sizeof *nd);
+    if (nd)
+        nd->kind = kind;
+    return nd;
+}
+
+static int add_kid(zhsi_qnode *nd, zhsi_qnode *kid)
+{
+    zhsi_qnode **k = realloc(nd->kids, (nd->nkids + 1) * sizeof *k);
+    if (k == NULL)
+        return -1;
+    nd->kids = k;
+    nd->kids[nd->nkids++] = kid;
+    return 0;
+}
+
 /* Appends a copy of cps[0..n) to a needle array, skipping duplicates. */
-static zhs_status push_needle(zhsi_needle **arr, size_t *count,
-                              const uint32_t *cps, size_t n, int exact)
+static int push_needle(zhsi_needle **arr, size_t *count, const uint32_t *cps,
+                       size_t n, int anchor_start, int anchor_end)
 {
     zhsi_needle *na;
     size_t i;
 
     for (i = 0; i < *count; i++)
-        if ((*arr)[i].n == n && (*arr)[i].exact == exact
+        if ((*arr)[i].n == n && (*arr)[i].anchor_start == anchor_start
+            && (*arr)[i].anchor_end == anchor_end
             && memcmp((*arr)[i].cps, cps, n * sizeof *cps) == 0)
-            return ZHS_OK;
+            return 0;
     na = realloc(*arr, (*count + 1) * sizeof *na);
     if (na == NULL)
-        return ZHS_ENOMEM;
+        return -1;
     *arr = na;
     na[*count].cps = malloc(n * sizeof *cps);
     if (na[*count].cps == NULL)
-        return ZHS_ENOMEM;
+        return -1;
     memcpy(na[*count].cps, cps, n * sizeof *cps);
     na[*count].n = n;
-    na[*count].exact = exact;
+    na[*count].anchor_start = anchor_start;
+    na[*count].anchor_end = anchor_end;
     (*count)++;
-    return ZHS_OK;
+    return 0;
 }
 
-/* ICU segments of one unquoted chunk. */
-struct chunk_segs {
-    size_t (*seg)[2];    /* [start, end) code point offsets */
+/* Normalizes query text cps[a..b) into t. */
+static zhs_status normalize_span(struct parser *p, size_t a, size_t b,
+                                 zhsi_text *t)
+{
+    char *s = zhsi_utf8_encode(p->cps + a, b - a);
+    zhs_status st;
+
+    if (s == NULL)
+        return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+    st = zhsi_text_build(s, strlen(s), t, p->errmsg);
+    free(s);
+    return st;
+}
+
+/* Segments of one chunk, collected from the segmenter. */
+struct segs {
+    size_t (*s)[2];
     size_t n, cap;
     int oom;
 };
 
 static int collect_seg(size_t start, size_t end, void *arg)
 {
-    struct chunk_segs *c = arg;
+    struct segs *c = arg;
 
     if (c->n == c->cap) {
-        size_t (*ns)[2] = realloc(c->seg, (c->cap ? c->cap * 2 : 16)
-                                              * sizeof *ns);
+        size_t (*ns)[2] = realloc(c->s, (c->cap ? c->cap * 2 : 16)
+                                            * sizeof *ns);
         if (ns == NULL) {
             c->oom = 1;
             return 1;
         }
-        c->seg = ns;
+        c->s = ns;
         c->cap = c->cap ? c->cap * 2 : 16;
     }
-    c->seg[c->n][0] = start;
-    c->seg[c->n][1] = end;
+    c->s[c->n][0] = start;
+    c->s[c->n][1] = end;
     c->n++;
     return 0;
 }
 
-/* Turns the segments of a normalized chunk into needles.  ICU's dictionary
- * splits words it does not know into single characters (援|疆, 陈|刚) and
- * the split varies with context, so a single-character segment is joined
- * to the segments it touches: 援疆医疗 队 -> one needle.  Separate words
- * (阿克苏|医院) stay separate needles, ANDed.  Each multi-character ICU
- * word, and each joined needle, also ranks as a word term. */
-static zhs_status chunk_needles(zhsi_query *q, const uint32_t *cps,
-                                const struct chunk_segs *c)
+/* A word or phrase node from query text [a, b); *out is NULL when the text
+ * holds nothing searchable (only punctuation). */
+static zhs_status text_node(struct parser *p, size_t a, size_t b, int exact,
+                            zhsi_qnode **out)
 {
-    size_t i = 0, j, groups = 0;
+    zhsi_text t = {0};
+    struct segs sg = {NULL, 0, 0, 0};
+    zhsi_qnode *nd = NULL;
+    size_t i, j;
+    zhs_status st;
 
-    while (i < c->n) {
-        j = i + 1;
-        while (j < c->n && c->seg[j][0] == c->seg[j - 1][1]
-               && (c->seg[j][1] - c->seg[j][0] == 1
-                   || c->seg[j - 1][1] - c->seg[j - 1][0] == 1))
-            j++;
-        if (push_needle(&q->needles, &q->nneedles, cps + c->seg[i][0],
-                        c->seg[j - 1][1] - c->seg[i][0], 0)
-            || push_needle(&q->words, &q->nwords, cps + c->seg[i][0],
-                           c->seg[j - 1][1] - c->seg[i][0], 0))
-            return ZHS_ENOMEM;
-        for (; j - i > 1 && i < j; i++)
-            if (c->seg[i][1] - c->seg[i][0] > 1
-                && push_needle(&q->words, &q->nwords, cps + c->seg[i][0],
-                               c->seg[i][1] - c->seg[i][0], 0))
-                return ZHS_ENOMEM;
-        i = j;
-        groups++;
+    *out = NULL;
+    if ((st = normalize_span(p, a, b, &t)) != ZHS_OK)
+        return st;
+    if (exact) {
+        if (t.nnorm == 0) {
+            zhsi_text_free(&t);
+            return zhsi_fail(p->errmsg, ZHS_EQUERY, "empty phrase at "
+                             "position %zu", a);
+        }
+        nd = new_node(Q_PHRASE);
+        if (nd == NULL || push_needle(&nd->needles, &nd->nneedles, t.norm,
+                                      t.nnorm, 0, 0))
+            goto oom;
+    } else {
+        st = zhsi_segment(p->seg, t.norm, t.nnorm, collect_seg, &sg,
+                          p->errmsg);
+        if (st != ZHS_OK || sg.oom || sg.n == 0) {
+            if (sg.oom)
+                goto oom;
+            free(sg.s);
+            zhsi_text_free(&t);
+            return st;
+        }
+        nd = new_node(Q_TEXT);
+        if (nd == NULL)
+            goto oom;
+        /* Join single-character segments to the segments they touch. */
+        for (i = 0; i < sg.n; i = j) {
+            size_t s0 = sg.s[i][0], e0;
+            for (j = i + 1; j < sg.n && sg.s[j][0] == sg.s[j - 1][1]
+                            && (sg.s[j][1] - sg.s[j][0] == 1
+                                || sg.s[j - 1][1] - sg.s[j - 1][0] == 1);
+                 j++)
+                ;
+            e0 = sg.s[j - 1][1];
+            if (push_needle(&nd->needles, &nd->nneedles, t.norm + s0, e0 - s0,
+                            zhsi_is_alnum(t.norm[s0]),
+                            t.norm[e0 - 1] >= '0' && t.norm[e0 - 1] <= '9')
+                || push_needle(&nd->words, &nd->nwords, t.norm + s0, e0 - s0,
+                               0, 0))
+                goto oom;
+            for (; j - i > 1 && i < j; i++)
+                if (sg.s[i][1] - sg.s[i][0] > 1
+                    && push_needle(&nd->words, &nd->nwords, t.norm + sg.s[i][0],
+                                   sg.s[i][1] - sg.s[i][0], 0, 0))
+                    goto oom;
+        }
     }
-    if (groups > 1 && c->n > 0
-        && push_needle(&q->boosts, &q->nboosts, cps + c->seg[0][0],
-                       c->seg[c->n - 1][1] - c->seg[0][0], 0))
-        return ZHS_ENOMEM;
+    nd->whole.cps = t.norm;             /* the node takes the text */
+    nd->whole.n = t.nnorm;
+    t.norm = NULL;
+    free(sg.s);
+    zhsi_text_free(&t);
+    *out = nd;
+    return ZHS_OK;
+oom:
+    free(sg.s);
+    zhsi_text_free(&t);
+    free_node(nd);
+    return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+}
+
+/* Records what a positive text node should highlight. */
+static int add_marks(zhsi_query *q, const zhsi_qnode *nd)
+{
+    size_t i;
+
+    for (i = 0; i < nd->nneedles; i++)
+        if (push_needle(&q->marks, &q->nmarks, nd->needles[i].cps,
+                        nd->needles[i].n, nd->needles[i].anchor_start,
+                        nd->needles[i].anchor_end))
+            return -1;
+    /* The whole chunk too, so that 门诊总量 and 96.43% light up whole where
+     * they occur whole (overlapping highlights merge). */
+    if (nd->kind == Q_TEXT
+        && (nd->nneedles > 1 || nd->whole.n != nd->needles[0].n)
+        && push_needle(&q->marks, &q->nmarks, nd->whole.cps, nd->whole.n, 0,
+                       0))
+        return -1;
+    return 0;
+}
+
+/* ---- parsing ----------------------------------------------------- */
+
+static zhs_status parse_or(struct parser *p, int neg, zhsi_qnode **out);
+
+static struct token *peek(struct parser *p) { return &p->toks[p->at]; }
+
+static int starts_term(enum tkind k)
+{
+    return k == T_WORD || k == T_PHRASE || k == T_LPAREN || k == T_NOT
+        || k == T_MINUS || k == T_FIELD;
+}
+
+static zhs_status field_node(struct parser *p, const struct token *t, int neg,
+                             zhsi_qnode **out)
+{
+    zhsi_qnode *nd = NULL, *kid = NULL;
+    zhsi_text v = {0};
+    zhs_status st;
+
+    *out = NULL;
+    if (t->field == Q_TITLE) {
+        st = text_node(p, t->a, t->b, t->quoted, &kid);
+        if (st != ZHS_OK || kid == NULL)
+            return st != ZHS_OK ? st
+                : zhsi_fail(p->errmsg, ZHS_EQUERY, "title: at position %zu "
+                            "has nothing to search for", t->pos + 1);
+        if ((nd = new_node(Q_TITLE)) == NULL || add_kid(nd, kid)
+            || (!neg && add_marks(p->q, kid))) {
+            free_node(kid);
+            free_node(nd);
+            return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+        }
+        *out = nd;
+        return ZHS_OK;
+    }
+    if (t->field == Q_DATE) {
+        char *s = zhsi_utf8_encode(p->cps + t->a, t->b - t->a), *dots;
+        char lo[9] = "00000000", hi[9] = "99999999", x[9];
+        int bad = 0;
+        if (s == NULL)
+            return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+        dots = strstr(s, "..");
+        if (dots) {
+            *dots = '\0';
+            bad = (s[0] && zhsi_date_range(s, strlen(s), lo, x) < 0)
+                || (dots[2] && zhsi_date_range(dots + 2, strlen(dots + 2), x,
+                                               hi) < 0)
+                || (!s[0] && !dots[2]);
+        } else {
+            bad = zhsi_date_range(s, strlen(s), lo, hi) < 0;
+        }
+        if (!bad && strcmp(lo, hi) > 0)
+            bad = 1;
+        free(s);
+        if (bad)
+            return zhsi_fail(p->errmsg, ZHS_EQUERY, "invalid date at position "
+                             "%zu (want YYYY, YYYY-MM or YYYY-MM-DD, or a "
+                             "range A..B of those)", t->a + 1);
+        if ((nd = new_node(Q_DATE)) == NULL)
+            return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+        memcpy(nd->lo, lo, 9);
+        memcpy(nd->hi, hi, 9);
+        *out = nd;
+        return ZHS_OK;
+    }
+    /* source: is matched on its normalized form, id: exactly. */
+    nd = new_node(t->field);
+    if (nd == NULL)
+        return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+    if (t->field == Q_SOURCE) {
+        if ((st = normalize_span(p, t->a, t->b, &v)) != ZHS_OK) {
+            free_node(nd);
+            return st;
+        }
+        nd->value = zhsi_utf8_encode(v.norm, v.nnorm);
+        zhsi_text_free(&v);
+    } else {
+        nd->value = zhsi_utf8_encode(p->cps + t->a, t->b - t->a);
+    }
+    if (nd->value == NULL) {
+        free_node(nd);
+        return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+    }
+    *out = nd;
     return ZHS_OK;
 }
 
-/* Normalizes the query text cps[0..n) into t. */
-static zhs_status normalize_span(const uint32_t *cps, size_t n, zhsi_text *t,
-                                 char **errmsg)
+static zhs_status parse_unary(struct parser *p, int neg, zhsi_qnode **out)
 {
-    char *s = zhsi_utf8_encode(cps, n);
+    struct token *t = peek(p);
+    zhsi_qnode *nd = NULL, *kid = NULL;
     zhs_status st;
 
-    if (s == NULL)
-        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    st = zhsi_text_build(s, strlen(s), t, errmsg);
-    free(s);
-    return st;
+    *out = NULL;
+    switch (t->kind) {
+    case T_NOT:
+    case T_MINUS:
+        p->at++;
+        if (!starts_term(peek(p)->kind))
+            return zhsi_fail(p->errmsg, ZHS_EQUERY, "%s at position %zu "
+                             "needs a term after it",
+                             t->kind == T_NOT ? "NOT" : "'-'", t->pos + 1);
+        if ((st = parse_unary(p, !neg, &kid)) != ZHS_OK || kid == NULL)
+            return st;
+        if ((nd = new_node(Q_NOT)) == NULL || add_kid(nd, kid)) {
+            free_node(kid);
+            free_node(nd);
+            return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+        }
+        *out = nd;
+        return ZHS_OK;
+    case T_LPAREN:
+        p->at++;
+        if (peek(p)->kind == T_RPAREN)
+            return zhsi_fail(p->errmsg, ZHS_EQUERY, "empty parentheses at "
+                             "position %zu", t->pos + 1);
+        if ((st = parse_or(p, neg, &nd)) != ZHS_OK)
+            return st;
+        if (peek(p)->kind != T_RPAREN) {
+            free_node(nd);
+            return zhsi_fail(p->errmsg, ZHS_EQUERY, "unbalanced '(' at "
+                             "position %zu", t->pos + 1);
+        }
+        p->at++;
+        *out = nd;
+        return ZHS_OK;
+    case T_WORD:
+    case T_PHRASE:
+        p->at++;
+        st = text_node(p, t->a, t->b, t->kind == T_PHRASE, &nd);
+        if (st == ZHS_OK && nd != NULL && !neg && add_marks(p->q, nd)) {
+            free_node(nd);
+            return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+        }
+        *out = nd;
+        return st;
+    case T_FIELD:
+        p->at++;
+        return field_node(p, t, neg, out);
+    default:
+        return zhsi_fail(p->errmsg, ZHS_EQUERY, "unexpected %s at position "
+                         "%zu", t->kind == T_RPAREN ? "')'"
+                         : t->kind == T_OR ? "OR" : t->kind == T_AND ? "AND"
+                         : "end", t->pos + 1);
+    }
 }
 
-static int is_quote(uint32_t c) { return c == '"' || c == 0xFF02; }
+/* Items of an implicit AND; NULL items (punctuation) are dropped. */
+static zhs_status parse_and(struct parser *p, int neg, zhsi_qnode **out)
+{
+    zhsi_qnode *nd = new_node(Q_AND), *kid;
+    zhs_status st;
+
+    *out = NULL;
+    if (nd == NULL)
+        return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+    for (;;) {
+        struct token *t = peek(p);
+        if (t->kind == T_AND) {
+            if (nd->nkids == 0 || !starts_term(p->toks[p->at + 1].kind)) {
+                free_node(nd);
+                return zhsi_fail(p->errmsg, ZHS_EQUERY, "AND at position %zu "
+                                 "needs a term on each side", t->pos + 1);
+            }
+            p->at++;
+            continue;
+        }
+        if (!starts_term(t->kind))
+            break;
+        if ((st = parse_unary(p, neg, &kid)) != ZHS_OK) {
+            free_node(nd);
+            return st;
+        }
+        if (kid != NULL && add_kid(nd, kid)) {
+            free_node(kid);
+            free_node(nd);
+            return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+        }
+    }
+    if (nd->nkids == 1) {               /* no need for a one-item AND */
+        kid = nd->kids[0];
+        nd->nkids = 0;
+        free_node(nd);
+        nd = kid;
+    } else if (nd->nkids == 0) {
+        free_node(nd);
+        nd = NULL;
+    }
+    *out = nd;
+    return ZHS_OK;
+}
+
+static zhs_status parse_or(struct parser *p, int neg, zhsi_qnode **out)
+{
+    zhsi_qnode *nd = NULL, *kid = NULL;
+    zhs_status st;
+
+    *out = NULL;
+    if (peek(p)->kind == T_OR)
+        return zhsi_fail(p->errmsg, ZHS_EQUERY, "OR at position %zu needs a "
+                         "term on each side", peek(p)->pos + 1);
+    if ((st = parse_and(p, neg, &kid)) != ZHS_OK)
+        return st;
+    while (peek(p)->kind == T_OR) {
+        struct token *t = peek(p);
+        p->at++;
+        if (!starts_term(peek(p)->kind)) {
+            free_node(kid);
+            free_node(nd);
+            return zhsi_fail(p->errmsg, ZHS_EQUERY, "OR at position %zu "
+                             "needs a term on each side", t->pos + 1);
+        }
+        if (nd == NULL && (nd = new_node(Q_OR)) == NULL)
+            goto oom;
+        if (kid != NULL && add_kid(nd, kid))
+            goto oom;
+        kid = NULL;
+        if ((st = parse_and(p, neg, &kid)) != ZHS_OK) {
+            free_node(nd);
+            return st;
+        }
+    }
+    if (nd == NULL) {
+        *out = kid;
+        return ZHS_OK;
+    }
+    if (kid != NULL && add_kid(nd, kid))
+        goto oom;
+    if (nd->nkids <= 1) {               /* operands were only punctuation */
+        kid = nd->nkids ? nd->kids[0] : NULL;
+        nd->nkids = 0;
+        free_node(nd);
+        nd = kid;
+    }
+    *out = nd;
+    return ZHS_OK;
+oom:
+    free_node(kid);
+    free_node(nd);
+    return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+}
 
 zhs_status zhsi_query_parse(zhsi_segmenter *seg, const char *qs,
                             zhsi_query *q, char **errmsg)
 {
+    struct parser p = {0};
     uint32_t *cps = NULL;
-    size_t n = 0, i = 0, bad = 0;
-    zhsi_text t = {0};
+    size_t n = 0, bad = 0, i;
     zhs_status st;
 
     memset(q, 0, sizeof *q);
@@ -133,191 +633,431 @@ zhs_status zhsi_query_parse(zhsi_segmenter *seg, const char *qs,
     if (st != ZHS_OK)
         return zhsi_fail(errmsg, st, "out of memory");
     if (n > ZHS_MAX_QUERY_CP) {
-        st = zhsi_fail(errmsg, ZHS_EQUERY, "query is longer than %u "
-                       "characters (%zu)", ZHS_MAX_QUERY_CP, n);
-        goto out;
+        free(cps);
+        return zhsi_fail(errmsg, ZHS_EQUERY, "query is longer than %u "
+                         "characters (%zu)", ZHS_MAX_QUERY_CP, n);
     }
-    while (i < n) {
-        size_t start = i, end;
-
-        if (zhsi_is_space(cps[i])) {
-            i++;
-            continue;
-        }
-        if (is_quote(cps[i])) {
-            end = start + 1;
-            while (end < n && !is_quote(cps[end]))
-                end++;
-            if (end == n) {
-                st = zhsi_fail(errmsg, ZHS_EQUERY, "unbalanced quote at "
-                               "position %zu", start + 1);
-                goto out;
-            }
-            if ((st = normalize_span(cps + start + 1, end - start - 1, &t,
-                                     errmsg)) != ZHS_OK)
-                goto out;
-            if (t.nnorm == 0) {
-                st = zhsi_fail(errmsg, ZHS_EQUERY, "empty phrase at position "
-                               "%zu", start + 1);
-                goto out;
-            }
-            if (push_needle(&q->needles, &q->nneedles, t.norm, t.nnorm, 1))
-                goto oom;
-            i = end + 1;
-        } else {
-            struct chunk_segs cs = {NULL, 0, 0, 0};
-
-            end = start;
-            while (end < n && !zhsi_is_space(cps[end]) && !is_quote(cps[end]))
-                end++;
-            if ((st = normalize_span(cps + start, end - start, &t, errmsg))
-                != ZHS_OK)
-                goto out;
-            st = zhsi_segment(seg, t.norm, t.nnorm, collect_seg, &cs, errmsg);
-            if (st == ZHS_OK && (cs.oom || chunk_needles(q, t.norm, &cs)))
-                st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-            free(cs.seg);
-            if (st != ZHS_OK)
-                goto out;
-            i = end;
-        }
-        zhsi_text_free(&t);
+    p.cps = cps;
+    p.n = n;
+    p.seg = seg;
+    p.q = q;
+    p.errmsg = errmsg;
+    if ((st = tokenize(&p)) == ZHS_OK) {
+        if (p.ntoks == 0)
+            st = zhsi_fail(errmsg, ZHS_EQUERY, "empty query");
+        else
+            st = parse_or(&p, 0, &q->root);
     }
-    if (q->nneedles == 0)
-        st = zhsi_fail(errmsg, ZHS_EQUERY, n == 0 || strspn(qs, " \t\r\n")
-                                                          == strlen(qs)
-                                               ? "empty query"
-                                               : "query has nothing to search "
-                                                 "for (only punctuation?)");
-    goto out;
-oom:
-    st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-out:
-    zhsi_text_free(&t);
+    if (st == ZHS_OK && peek(&p)->kind != T_END)
+        st = zhsi_fail(errmsg, ZHS_EQUERY, "unbalanced ')' at position %zu",
+                       peek(&p)->pos + 1);
+    if (st == ZHS_OK && q->root == NULL) {
+        for (i = 0; i < n && zhsi_is_space(cps[i]); i++)
+            ;
+        st = zhsi_fail(errmsg, ZHS_EQUERY, "query has nothing to search for "
+                       "(only punctuation?) at position %zu", i + 1);
+    }
+    free(p.toks);
     free(cps);
     if (st != ZHS_OK)
         zhsi_query_free(q);
     return st;
 }
 
-static void free_needles(zhsi_needle *a, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(a[i].cps);
-    free(a);
-}
-
 void zhsi_query_free(zhsi_query *q)
 {
     if (q == NULL)
         return;
-    free_needles(q->needles, q->nneedles);
-    free_needles(q->words, q->nwords);
-    free_needles(q->boosts, q->nboosts);
+    free_node(q->root);
+    free_needles(q->marks, q->nmarks);
     memset(q, 0, sizeof *q);
+}
+
+/* ---- describing -------------------------------------------------- */
+
+struct buf {
+    char *s;
+    size_t n, cap;
+};
+
+static void put(struct buf *b, const char *s)
+{
+    size_t l = strlen(s);
+    if (b->n + l + 1 > b->cap) {
+        size_t nc = (b->n + l + 1) * 2;
+        char *ns = realloc(b->s, nc);
+        if (ns == NULL)
+            return;
+        b->s = ns;
+        b->cap = nc;
+    }
+    memcpy(b->s + b->n, s, l + 1);
+    b->n += l;
+}
+
+static void put_cps(struct buf *b, const uint32_t *c, size_t n)
+{
+    char *s = zhsi_utf8_encode(c, n);
+    if (s)
+        put(b, s);
+    free(s);
+}
+
+static void describe(struct buf *b, const zhsi_qnode *nd)
+{
+    static const char *ops[] = {"", "", "AND(", "OR(", "NOT(", "title:",
+                                "source:", "id:", "date:"};
+    size_t i;
+
+    switch (nd->kind) {
+    case Q_TEXT:
+        put(b, "W(");
+        for (i = 0; i < nd->nneedles; i++) {
+            put(b, i ? "," : "");
+            put(b, nd->needles[i].anchor_start ? "^" : "");
+            put_cps(b, nd->needles[i].cps, nd->needles[i].n);
+            put(b, nd->needles[i].anchor_end ? "$" : "");
+        }
+        put(b, ")");
+        break;
+    case Q_PHRASE:
+        put(b, "\"");
+        put_cps(b, nd->needles[0].cps, nd->needles[0].n);
+        put(b, "\"");
+        break;
+    case Q_SOURCE:
+    case Q_ID:
+        put(b, ops[nd->kind]);
+        put(b, nd->value);
+        break;
+    case Q_DATE:
+        put(b, "date:");
+        put(b, nd->lo);
+        put(b, "..");
+        put(b, nd->hi);
+        break;
+    default:
+        put(b, ops[nd->kind]);
+        for (i = 0; i < nd->nkids; i++) {
+            put(b, i ? " " : "");
+            describe(b, nd->kids[i]);
+        }
+        if (nd->kind != Q_TITLE)
+            put(b, ")");
+    }
+}
+
+char *zhsi_query_describe(const zhsi_query *q)
+{
+    struct buf b = {NULL, 0, 0};
+    put(&b, "");
+    if (q->root)
+        describe(&b, q->root);
+    return b.s;
 }
 
 /* ---- building ---------------------------------------------------- */
 
-static void free_subs(zhsi_xq **subs, size_t n)
-{
-    size_t i;
+/* A list of owned subqueries, combined and freed together. */
+struct xlist {
+    zhsi_xq **v;
+    size_t n, cap;
+};
 
-    for (i = 0; i < n; i++)
-        zhsi_xq_free(subs[i]);
-    free(subs);
+static zhs_status xl_push(struct xlist *l, zhsi_xq *q, char **errmsg)
+{
+    if (l->n == l->cap) {
+        zhsi_xq **nv = realloc(l->v, (l->cap ? l->cap * 2 : 8) * sizeof *nv);
+        if (nv == NULL) {
+            zhsi_xq_free(q);
+            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        }
+        l->v = nv;
+        l->cap = l->cap ? l->cap * 2 : 8;
+    }
+    l->v[l->n++] = q;
+    return ZHS_OK;
 }
 
-/* The exact-substring query for a needle: its character term, or the
- * phrase of its bigrams at consecutive positions. */
-static zhs_status substring_query(const zhsi_needle *nd, zhsi_xq **out,
-                                  char **errmsg)
+static void xl_free(struct xlist *l)
 {
-    char term[16];
-    zhsi_xq **subs;
-    size_t i, k;
+    size_t i;
+    for (i = 0; i < l->n; i++)
+        zhsi_xq_free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* Combines the list (one item: itself) into *out and frees the list. */
+static zhs_status xl_combine(struct xlist *l, enum zhsi_xop op,
+                             unsigned window, zhsi_xq **out, char **errmsg)
+{
     zhs_status st = ZHS_OK;
 
-    if (nd->n == 1) {
-        k = zhsi_unigram_term(term, nd->cps[0]);
-        return zhsi_xq_term(term, k, out, errmsg);
+    if (l->n == 1 && op != ZHSI_XQ_PHRASE && op != ZHSI_XQ_NEAR) {
+        *out = l->v[0];
+        l->n = 0;
+    } else {
+        st = zhsi_xq_combine(op, l->v, l->n, window, out, errmsg);
     }
-    if (nd->n == 2) {
-        k = zhsi_bigram_term(term, nd->cps[0], nd->cps[1]);
-        return zhsi_xq_term(term, k, out, errmsg);
-    }
-    subs = calloc(nd->n - 1, sizeof *subs);
-    if (subs == NULL)
-        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    for (i = 0; st == ZHS_OK && i + 1 < nd->n; i++) {
-        k = zhsi_bigram_term(term, nd->cps[i], nd->cps[i + 1]);
-        st = zhsi_xq_term(term, k, &subs[i], errmsg);
-    }
-    if (st == ZHS_OK)
-        st = zhsi_xq_combine(ZHSI_XQ_PHRASE, subs, nd->n - 1,
-                             (unsigned)(nd->n - 1), out, errmsg);
-    free_subs(subs, nd->n - 1);
+    xl_free(l);
     return st;
 }
 
-/* The word term for a needle, if it can be one. */
-static zhs_status word_query(const zhsi_needle *nd, zhsi_xq **out,
-                             char **errmsg)
+/* a OP b, consuming both. */
+static zhs_status pair(enum zhsi_xop op, zhsi_xq *a, zhsi_xq *b,
+                       zhsi_xq **out, char **errmsg)
 {
-    char *s = zhsi_utf8_encode(nd->cps, nd->n);
-    zhs_status st;
+    zhsi_xq *v[2] = {a, b};
+    zhs_status st = zhsi_xq_combine(op, v, 2, 0, out, errmsg);
+    zhsi_xq_free(a);
+    zhsi_xq_free(b);
+    return st;
+}
+
+/* The exact-substring query for a needle: its character term, or the
+ * phrase of its bigrams (and boundary markers) at consecutive positions. */
+static zhs_status substring_query(const zhsi_needle *nd, const char *prefix,
+                                  zhsi_xq **out, char **errmsg)
+{
+    struct xlist l = {0};
+    char term[24];
+    size_t i, k;
+    zhsi_xq *t;
+    zhs_status st = ZHS_OK;
+
+    if (nd->n == 1 && !nd->anchor_start && !nd->anchor_end) {
+        k = zhsi_unigram_term(term, prefix, nd->cps[0]);
+        return zhsi_xq_term(term, k, out, errmsg);
+    }
+    for (i = 0; st == ZHS_OK && i <= nd->n; i++) {
+        uint32_t a = i == 0 ? ZHSI_BOUNDARY : nd->cps[i - 1];
+        uint32_t b = i == nd->n ? ZHSI_BOUNDARY : nd->cps[i];
+        if ((i == 0 && !nd->anchor_start) || (i == nd->n && !nd->anchor_end))
+            continue;
+        k = zhsi_bigram_term(term, prefix, a, b);
+        if ((st = zhsi_xq_term(term, k, &t, errmsg)) == ZHS_OK)
+            st = xl_push(&l, t, errmsg);
+    }
+    if (st != ZHS_OK) {
+        xl_free(&l);
+        return st;
+    }
+    return xl_combine(&l, ZHSI_XQ_PHRASE, (unsigned)l.n, out, errmsg);
+}
+
+static zhs_status word_query(const zhsi_needle *nd, const char *prefix,
+                             zhsi_xq **out, char **errmsg)
+{
+    char *s = zhsi_utf8_encode(nd->cps, nd->n), buf[ZHSI_MAX_WORD_BYTES + 8];
+    zhs_status st = ZHS_OK;
 
     *out = NULL;
     if (s == NULL)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    st = strlen(s) <= ZHSI_MAX_WORD_BYTES
-        ? zhsi_xq_term(s, strlen(s), out, errmsg) : ZHS_OK;
+    if (strlen(s) <= ZHSI_MAX_WORD_BYTES) {
+        snprintf(buf, sizeof buf, "%s%s", prefix, s);
+        st = zhsi_xq_term(buf, strlen(buf), out, errmsg);
+    }
     free(s);
     return st;
 }
 
-zhs_status zhsi_query_build(const zhsi_query *q, zhsi_xq **out, char **errmsg)
+#define NEAR_WINDOW 40
+
+/* rank: 0 under NOT, where only what matches matters. */
+static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
+                        zhsi_xq **out, char **errmsg);
+
+static zhs_status build_text(const zhsi_qnode *nd, const char *prefix,
+                             int rank, zhsi_xq **out, char **errmsg)
 {
-    size_t nb = 0, i, nreq = q->nneedles;
-    zhsi_xq **req, **boost, *required = NULL, *boosts = NULL;
-    zhsi_xq *pair[2];
+    struct xlist req = {0}, ranks = {0};
+    zhsi_xq *t, *a = NULL, *b = NULL;
+    size_t i;
     zhs_status st = ZHS_OK;
 
-    req = calloc(nreq, sizeof *req);
-    boost = calloc(q->nwords + q->nboosts + 1, sizeof *boost);
-    if (req == NULL || boost == NULL) {
-        free(req);
-        free(boost);
-        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    }
-    for (i = 0; st == ZHS_OK && i < q->nneedles; i++)
-        st = substring_query(&q->needles[i], &req[i], errmsg);
-    for (i = 0; st == ZHS_OK && i < q->nwords; i++) {
-        st = word_query(&q->words[i], &boost[nb], errmsg);
-        if (boost[nb])
-            nb++;
-    }
-    for (i = 0; st == ZHS_OK && i < q->nboosts; i++)
-        if ((st = substring_query(&q->boosts[i], &boost[nb], errmsg))
+    for (i = 0; st == ZHS_OK && i < nd->nneedles; i++)
+        if ((st = substring_query(&nd->needles[i], prefix, &t, errmsg))
             == ZHS_OK)
-            nb++;
-    if (st == ZHS_OK)
-        st = zhsi_xq_combine(ZHSI_XQ_AND, req, nreq, 0, &required, errmsg);
-    if (st == ZHS_OK && nb > 0)
-        st = zhsi_xq_combine(ZHSI_XQ_OR, boost, nb, 0, &boosts, errmsg);
-    if (st == ZHS_OK && nb > 0) {
-        pair[0] = required;
-        pair[1] = boosts;
-        st = zhsi_xq_combine(ZHSI_XQ_AND_MAYBE, pair, 2, 0, out, errmsg);
-    } else if (st == ZHS_OK) {
-        *out = required;
-        required = NULL;
+            st = xl_push(&req, t, errmsg);
+    for (i = 0; rank && st == ZHS_OK && i < nd->nwords; i++)
+        if ((st = word_query(&nd->words[i], prefix, &t, errmsg)) == ZHS_OK
+            && t != NULL)
+            st = xl_push(&ranks, t, errmsg);
+    if (rank && st == ZHS_OK && nd->nneedles > 1) {
+        zhsi_needle whole = nd->whole;  /* the chunk whole ranks higher */
+        whole.anchor_start = whole.anchor_end = 0;
+        if ((st = substring_query(&whole, prefix, &t, errmsg)) == ZHS_OK)
+            st = xl_push(&ranks, t, errmsg);
     }
-    zhsi_xq_free(required);
-    zhsi_xq_free(boosts);
-    free_subs(req, nreq);
-    free_subs(boost, q->nwords + q->nboosts + 1);
+    if (st != ZHS_OK) {
+        xl_free(&req);
+        xl_free(&ranks);
+        return st;
+    }
+    if (ranks.n == 0) {
+        xl_free(&ranks);
+        return xl_combine(&req, ZHSI_XQ_AND, 0, out, errmsg);
+    }
+    if ((st = xl_combine(&req, ZHSI_XQ_AND, 0, &a, errmsg)) != ZHS_OK) {
+        xl_free(&ranks);
+        return st;
+    }
+    if ((st = xl_combine(&ranks, ZHSI_XQ_OR, 0, &b, errmsg)) != ZHS_OK) {
+        zhsi_xq_free(a);
+        return st;
+    }
+    return pair(ZHSI_XQ_AND_MAYBE, a, b, out, errmsg);
+}
+
+/* Boosts for an AND of several texts: the texts adjacent in the order
+ * given (援疆 医疗队 -> 援疆医疗队), and their first bigrams near one
+ * another. */
+static zhs_status and_boosts(const zhsi_qnode *nd, const char *prefix,
+                             struct xlist *boosts, char **errmsg)
+{
+    zhsi_needle joined = {NULL, 0, 0, 0};
+    struct xlist near = {0};
+    size_t i, ntext = 0, total = 0;
+    char term[24];
+    zhsi_xq *t;
+    zhs_status st = ZHS_OK;
+
+    for (i = 0; i < nd->nkids; i++)
+        if (nd->kids[i]->kind == Q_TEXT || nd->kids[i]->kind == Q_PHRASE) {
+            ntext++;
+            total += nd->kids[i]->whole.n;
+        }
+    if (ntext < 2)
+        return ZHS_OK;
+    joined.cps = malloc(total * sizeof *joined.cps);
+    if (joined.cps == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    for (i = 0; i < nd->nkids && st == ZHS_OK; i++) {
+        const zhsi_qnode *k = nd->kids[i];
+        if (k->kind != Q_TEXT && k->kind != Q_PHRASE)
+            continue;
+        memcpy(joined.cps + joined.n, k->whole.cps,
+               k->whole.n * sizeof *joined.cps);
+        joined.n += k->whole.n;
+        if (k->needles[0].n >= 2) {
+            size_t l = zhsi_bigram_term(term, prefix, k->needles[0].cps[0],
+                                        k->needles[0].cps[1]);
+            if ((st = zhsi_xq_term(term, l, &t, errmsg)) == ZHS_OK)
+                st = xl_push(&near, t, errmsg);
+        }
+    }
+    if (st == ZHS_OK && (st = substring_query(&joined, prefix, &t, errmsg))
+        == ZHS_OK)
+        st = xl_push(boosts, t, errmsg);
+    if (st == ZHS_OK && near.n >= 2) {
+        if ((st = xl_combine(&near, ZHSI_XQ_NEAR, NEAR_WINDOW, &t, errmsg))
+            == ZHS_OK)
+            st = xl_push(boosts, t, errmsg);
+    }
+    xl_free(&near);
+    free(joined.cps);
     return st;
+}
+
+static zhs_status build_and(const zhsi_qnode *nd, const char *prefix,
+                            int rank, zhsi_xq **out, char **errmsg)
+{
+    struct xlist pos = {0}, neg = {0}, boosts = {0};
+    zhsi_xq *t, *base = NULL, *x;
+    size_t i;
+    zhs_status st = ZHS_OK;
+
+    for (i = 0; st == ZHS_OK && i < nd->nkids; i++) {
+        const zhsi_qnode *k = nd->kids[i];
+        if (k->kind == Q_NOT) {
+            if ((st = build(k->kids[0], prefix, 0, &t, errmsg)) == ZHS_OK)
+                st = xl_push(&neg, t, errmsg);
+        } else if ((st = build(k, prefix, rank, &t, errmsg)) == ZHS_OK) {
+            st = xl_push(&pos, t, errmsg);
+        }
+    }
+    if (rank && st == ZHS_OK)
+        st = and_boosts(nd, prefix, &boosts, errmsg);
+    if (st == ZHS_OK)
+        st = pos.n ? xl_combine(&pos, ZHSI_XQ_AND, 0, &base, errmsg)
+                   : zhsi_xq_all(&base, errmsg);
+    if (st == ZHS_OK && boosts.n) {
+        if ((st = xl_combine(&boosts, ZHSI_XQ_OR, 0, &t, errmsg)) == ZHS_OK) {
+            st = pair(ZHSI_XQ_AND_MAYBE, base, t, &x, errmsg);
+            base = st == ZHS_OK ? x : NULL;
+        }
+    }
+    if (st == ZHS_OK && neg.n) {
+        if ((st = xl_combine(&neg, ZHSI_XQ_OR, 0, &t, errmsg)) == ZHS_OK) {
+            st = pair(ZHSI_XQ_AND_NOT, base, t, &x, errmsg);
+            base = st == ZHS_OK ? x : NULL;
+        }
+    }
+    xl_free(&pos);
+    xl_free(&neg);
+    xl_free(&boosts);
+    if (st != ZHS_OK) {
+        zhsi_xq_free(base);
+        return st;
+    }
+    *out = base;
+    return ZHS_OK;
+}
+
+static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
+                        zhsi_xq **out, char **errmsg)
+{
+    struct xlist l = {0};
+    zhsi_xq *t, *all;
+    char term[256];
+    size_t i;
+    zhs_status st = ZHS_OK;
+
+    switch (nd->kind) {
+    case Q_TEXT:
+        return build_text(nd, prefix, rank, out, errmsg);
+    case Q_PHRASE:
+        return substring_query(&nd->needles[0], prefix, out, errmsg);
+    case Q_TITLE:
+        return build(nd->kids[0], "S", rank, out, errmsg);
+    case Q_AND:
+        return build_and(nd, prefix, rank, out, errmsg);
+    case Q_NOT:
+        if ((st = build(nd->kids[0], prefix, 0, &t, errmsg)) != ZHS_OK)
+            return st;
+        if ((st = zhsi_xq_all(&all, errmsg)) != ZHS_OK) {
+            zhsi_xq_free(t);
+            return st;
+        }
+        return pair(ZHSI_XQ_AND_NOT, all, t, out, errmsg);
+    case Q_OR:
+        for (i = 0; st == ZHS_OK && i < nd->nkids; i++)
+            if ((st = build(nd->kids[i], prefix, rank, &t, errmsg)) == ZHS_OK)
+                st = xl_push(&l, t, errmsg);
+        if (st != ZHS_OK) {
+            xl_free(&l);
+            return st;
+        }
+        return xl_combine(&l, ZHSI_XQ_OR, 0, out, errmsg);
+    case Q_SOURCE:
+    case Q_ID:
+        snprintf(term, sizeof term, "%c%.240s",
+                 nd->kind == Q_SOURCE ? 'B' : 'Q', nd->value);
+        if ((st = zhsi_xq_term(term, strlen(term), &t, errmsg)) != ZHS_OK)
+            return st;
+        st = zhsi_xq_scale(t, 0, out, errmsg);  /* a filter: no weight */
+        zhsi_xq_free(t);
+        return st;
+    case Q_DATE:
+        return zhsi_xq_value_range(ZHSI_SLOT_DATE, nd->lo, nd->hi, out,
+                                   errmsg);
+    }
+    return zhsi_fail(errmsg, ZHS_EINTERNAL, "unknown query node");
+}
+
+zhs_status zhsi_query_build(const zhsi_query *q, zhsi_xq **out, char **errmsg)
+{
+    return build(q->root, "", 1, out, errmsg);
 }

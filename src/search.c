@@ -23,6 +23,7 @@
 struct zhs_db {
     zhsi_xdb *x;         /* the Xapian reader */
     zhsi_segmenter *seg; /* segments queries */
+    zhsi_dict *dict;     /* dictionary for queries, or NULL */
     char *path;          /* for messages */
     unsigned doccount;   /* as of the last open or reopen */
 };
@@ -57,6 +58,20 @@ static int no_index_at(const char *path, char **why)
     return empty;
 }
 
+/* Segments queries with the dictionary the index was built with. */
+static zhs_status load_dict(zhs_db *db, char **errmsg)
+{
+    char *serial = NULL;
+    zhs_status st = zhsi_xdb_metadata(db->x, ZHSI_META_DICT, &serial, errmsg);
+
+    if (st == ZHS_OK && serial[0] != '\0'
+        && (st = zhsi_dict_new(serial, strlen(serial), &db->dict, errmsg))
+               == ZHS_OK)
+        zhsi_segmenter_set_dict(db->seg, db->dict);
+    free(serial);
+    return st;
+}
+
 zhs_status zhs_db_open(const char *path, zhs_db **out, char **errmsg)
 {
     zhs_db *db;
@@ -84,12 +99,49 @@ zhs_status zhs_db_open(const char *path, zhs_db **out, char **errmsg)
         st = zhsi_xdb_doccount(db->x, &db->doccount, errmsg);
     if (st == ZHS_OK)
         st = zhsi_segmenter_new(&db->seg, errmsg);
+    if (st == ZHS_OK)
+        st = load_dict(db, errmsg);
     if (st != ZHS_OK) {
         zhsi_errmsg_prefix(errmsg, path);
         zhs_db_close(db);
         return st;
     }
     *out = db;
+    return ZHS_OK;
+}
+
+zhs_status zhs_db_set_dict(zhs_db *db, const char *path, char **warning,
+                           char **errmsg)
+{
+    zhs_file_doc *fd = NULL;
+    zhsi_dict *d = NULL;
+    char *id = NULL, *name = NULL;
+    zhs_status st;
+
+    st = zhs_doc_read_file(path, path, &fd, errmsg);
+    if (st == ZHS_OK
+        && (st = zhsi_dict_new(fd->doc.text, fd->doc.text_len, &d, errmsg))
+               != ZHS_OK)
+        zhsi_errmsg_prefix(errmsg, path);
+    zhs_file_doc_free(fd);
+    if (st == ZHS_OK)
+        st = zhsi_xdb_metadata(db->x, ZHSI_META_DICT_ID, &id, errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xdb_metadata(db->x, ZHSI_META_DICT_NAME, &name, errmsg);
+    if (st == ZHS_OK && strcmp(id, zhsi_dict_id(d)) != 0 && warning)
+        zhsi_fail(warning, ZHS_OK, "%s was built with %s%s%s, not %s: words "
+                  "they segment differently rank differently (recall is "
+                  "unaffected)", db->path, id[0] ? "dictionary " : "no "
+                  "dictionary", name, id[0] ? "" : "", path);
+    free(id);
+    free(name);
+    if (st != ZHS_OK) {
+        zhsi_dict_free(d);
+        return st;
+    }
+    zhsi_dict_free(db->dict);
+    db->dict = d;
+    zhsi_segmenter_set_dict(db->seg, d);
     return ZHS_OK;
 }
 
@@ -111,6 +163,7 @@ void zhs_db_close(zhs_db *db)
         return;
     zhsi_xdb_close(db->x);
     zhsi_segmenter_free(db->seg);
+    zhsi_dict_free(db->dict);
     free(db->path);
     free(db);
 }
@@ -125,7 +178,8 @@ static char *json_str(const cJSON *o, const char *key)
 
 /* Fills hit h from a stored document; marks are the strings to highlight
  * (the query's needles and its whole chunks, so that 门诊总量 lights up as
- * one span where it occurs whole and as 门诊, 总量 elsewhere). */
+ * one span where it occurs whole and as 门诊, 总量 elsewhere; overlapping
+ * highlights merge). */
 static zhs_status fill_hit(zhs_hit *h, const zhsi_xhit *x,
                            const zhsi_needle *marks, size_t nmarks,
                            size_t max_snippets, char **errmsg)
@@ -180,8 +234,7 @@ zhs_status zhs_search(zhs_db *db, const char *query,
     zhsi_xq *xq = NULL;
     zhsi_xhit *xh = NULL;
     zhs_results *r = NULL;
-    zhsi_needle *marks = NULL;          /* shallow copies of q's needles */
-    size_t nx = 0, i, max_snippets, nmarks = 0;
+    size_t nx = 0, i, max_snippets;
     unsigned total = 0;
     int exact = 0, tries;
     zhs_status st;
@@ -216,15 +269,6 @@ zhs_status zhs_search(zhs_db *db, const char *query,
         st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
         goto out;
     }
-    nmarks = q.nneedles + q.nboosts;
-    marks = malloc((nmarks + 1) * sizeof *marks);
-    if (marks == NULL) {
-        st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-        goto out;
-    }
-    memcpy(marks, q.needles, q.nneedles * sizeof *marks);
-    if (q.nboosts)
-        memcpy(marks + q.nneedles, q.boosts, q.nboosts * sizeof *marks);
     r->total = total;
     r->total_exact = exact;
     r->offset = opts->offset;
@@ -232,7 +276,7 @@ zhs_status zhs_search(zhs_db *db, const char *query,
     for (i = 0; i < nx; i++) {
         r->hits[i].rank = opts->offset + (unsigned)i + 1;
         r->nhits = i + 1;
-        st = fill_hit(&r->hits[i], &xh[i], marks, nmarks, max_snippets,
+        st = fill_hit(&r->hits[i], &xh[i], q.marks, q.nmarks, max_snippets,
                       errmsg);
         if (st != ZHS_OK) {
             zhsi_errmsg_prefix(errmsg, db->path);
@@ -243,7 +287,6 @@ zhs_status zhs_search(zhs_db *db, const char *query,
     *out = r;
     r = NULL;
 out:
-    free(marks);
     zhs_results_free(r);
     zhsi_xhits_free(xh, nx);
     zhsi_xq_free(xq);

@@ -221,6 +221,17 @@ extern "C" zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out,
     }
 }
 
+extern "C" zhs_status zhsi_xwdb_doccount(zhsi_xwdb *db, unsigned *out,
+                                         char **errmsg)
+{
+    try {
+        *out = db->db.get_doccount();
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
 extern "C" zhs_status zhsi_xwdb_metadata(zhsi_xwdb *db, const char *key,
                                          char **value, char **errmsg)
 {
@@ -351,6 +362,29 @@ extern "C" zhs_status zhsi_xdoc_set_data(zhsi_xdoc *doc, const char *data,
     }
 }
 
+extern "C" zhs_status zhsi_xdoc_add_boolean(zhsi_xdoc *doc,
+                                            const char *term, size_t len,
+                                            char **errmsg)
+{
+    try {
+        doc->doc.add_boolean_term(std::string(term, len));
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xdoc_set_value(zhsi_xdoc *doc, unsigned slot,
+                                          const char *value, char **errmsg)
+{
+    try {
+        doc->doc.add_value(slot, value);
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
 /* ---- queries ----------------------------------------------------- */
 
 extern "C" zhs_status zhsi_xq_term(const char *term, size_t len,
@@ -378,6 +412,7 @@ extern "C" zhs_status zhsi_xq_combine(enum zhsi_xop op,
         case ZHSI_XQ_AND_NOT: xop = Xapian::Query::OP_AND_NOT; break;
         case ZHSI_XQ_PHRASE: xop = Xapian::Query::OP_PHRASE; break;
         case ZHSI_XQ_SYNONYM: xop = Xapian::Query::OP_SYNONYM; break;
+        case ZHSI_XQ_NEAR: xop = Xapian::Query::OP_NEAR; break;
         default:
             throw Xapian::InvalidArgumentError("unknown query operator");
         }
@@ -389,6 +424,41 @@ extern "C" zhs_status zhsi_xq_combine(enum zhsi_xop op,
             v.push_back(subs[i]->q);
         *out = new zhsi_xq{Xapian::Query(xop, v.begin(), v.end(),
                                          window ? window : 0)};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xq_all(zhsi_xq **out, char **errmsg)
+{
+    try {
+        *out = new zhsi_xq{Xapian::Query::MatchAll};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xq_scale(const zhsi_xq *q, double factor,
+                                    zhsi_xq **out, char **errmsg)
+{
+    try {
+        *out = new zhsi_xq{Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
+                                         q->q, factor)};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xq_value_range(unsigned slot, const char *lo,
+                                          const char *hi, zhsi_xq **out,
+                                          char **errmsg)
+{
+    try {
+        *out = new zhsi_xq{Xapian::Query(Xapian::Query::OP_VALUE_RANGE, slot,
+                                         lo, hi)};
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);

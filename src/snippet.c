@@ -2,7 +2,8 @@
  *
  * Matches are found in the normalized text (so ＥＣＭＯ in a document is
  * found by ecmo) and mapped back to display offsets.  Passages are display
- * sentences ended by Chinese or ASCII sentence punctuation, ranked by how
+ * sentences ended by Chinese or ASCII sentence punctuation or by the end
+ * of a Markdown heading, ranked by how
  * many distinct query strings they contain, then by how many matches, then
  * by position.  A passage longer than ZHSI_SNIPPET_MAX_CP is cut to a
  * window around its first match, marked with "…".  A passage whose text
@@ -72,6 +73,11 @@ static int find_matches(const zhsi_text *t, const zhsi_needle *nd, size_t nn,
             if (t->norm[i] != nd[j].cps[0]
                 || memcmp(t->norm + i, nd[j].cps, len * sizeof(uint32_t)))
                 continue;
+            /* anchored tokens: 120 is not a match inside 1200 */
+            if ((nd[j].anchor_start && i > 0 && zhsi_is_alnum(t->norm[i - 1]))
+                || (nd[j].anchor_end && i + len < t->nnorm
+                    && zhsi_is_alnum(t->norm[i + len])))
+                continue;
             if (n == cap) {
                 struct match *nm = realloc(m, (cap ? cap * 2 : 16) * sizeof *m);
                 if (nm == NULL) {
@@ -108,11 +114,15 @@ static int score_passages(const zhsi_text *t, const struct match *m, size_t nm,
         size_t first, distinct = 0;
 
         b = a;
-        while (b < t->ndisp && !is_sentence_end(t->disp[b]))
+        while (b < t->ndisp && !is_sentence_end(t->disp[b])
+               && !t->disp_block_end[b])
             b++;
-        while (b < t->ndisp && (is_sentence_end(t->disp[b])
-                                || is_closer(t->disp[b])))
-            b++;
+        if (b < t->ndisp && t->disp_block_end[b])
+            b++;                        /* a heading is a passage */
+        else
+            while (b < t->ndisp && (is_sentence_end(t->disp[b])
+                                    || is_closer(t->disp[b])))
+                b++;
         while (k < nm && m[k].start < a)
             k++;                        /* a match spanning sentences */
         first = k;

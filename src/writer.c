@@ -2,13 +2,15 @@
  *
  * Each document gets the terms described in zhs-int.h (ZHSI_SCHEME): ICU
  * words for ranking, positioned character bigrams and unpositioned
- * characters for exact-substring recall.  The stored data is a JSON object
+ * characters for exact-substring recall, the same again with the "S"
+ * prefix for the title, and metadata terms and values for filters.  The stored data is a JSON object
  * with the metadata and the original text; snippets are computed from it
  * at search time with the same normalizer, so display and index can never
  * disagree.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +24,7 @@
 struct zhs_writer {
     zhsi_xwdb *x;        /* the Xapian writer, inside a transaction */
     zhsi_segmenter *seg; /* ICU word iterator */
+    zhsi_dict *dict;     /* user dictionary in use, or NULL */
     char *dir;           /* index directory, for messages */
 };
 
@@ -56,6 +59,70 @@ static zhs_status check_target(const char *dir, char **errmsg)
     return ZHS_OK;
 }
 
+/* Keeps using the dictionary the index was built with, if any, so that a
+ * later run without --dict segments as the first one did. */
+static zhs_status load_recorded_dict(zhs_writer *w, char **errmsg)
+{
+    char *serial = NULL;
+    zhs_status st = zhsi_xwdb_metadata(w->x, ZHSI_META_DICT, &serial, errmsg);
+
+    if (st == ZHS_OK && serial[0] != '\0') {
+        st = zhsi_dict_new(serial, strlen(serial), &w->dict, errmsg);
+        if (st == ZHS_OK)
+            zhsi_segmenter_set_dict(w->seg, w->dict);
+    }
+    free(serial);
+    return st;
+}
+
+zhs_status zhs_writer_set_dict(zhs_writer *w, const char *path,
+                               char **warning, char **errmsg)
+{
+    zhs_file_doc *fd = NULL;
+    zhsi_dict *d = NULL;
+    char *old = NULL;
+    const char *name;
+    unsigned count = 0;
+    zhs_status st;
+
+    st = zhs_doc_read_file(path, path, &fd, errmsg);
+    if (st == ZHS_OK) {
+        st = zhsi_dict_new(fd->doc.text, fd->doc.text_len, &d, errmsg);
+        if (st != ZHS_OK)
+            zhsi_errmsg_prefix(errmsg, path);
+    }
+    zhs_file_doc_free(fd);
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_metadata(w->x, ZHSI_META_DICT_ID, &old, errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_doccount(w->x, &count, errmsg);
+    if (st == ZHS_OK && count > 0 && strcmp(old, zhsi_dict_id(d)) != 0
+        && warning != NULL)
+        zhsi_fail(warning, ZHS_OK, "%s: the index's %u documents were "
+                  "segmented with %s; they keep that segmentation (and "
+                  "ranking) until indexed again", w->dir, count,
+                  old[0] ? "another dictionary" : "no dictionary");
+    name = strrchr(path, '/');
+    name = name ? name + 1 : path;
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT, zhsi_dict_serial(d),
+                                    errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT_ID, zhsi_dict_id(d),
+                                    errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT_NAME, name, errmsg);
+    free(old);
+    if (st != ZHS_OK) {
+        zhsi_dict_free(d);
+        return st;
+    }
+    zhsi_dict_free(w->dict);
+    w->dict = d;
+    zhsi_segmenter_set_dict(w->seg, d);
+    return ZHS_OK;
+}
+
 zhs_status zhs_writer_open(const char *dir, zhs_writer **out, char **errmsg)
 {
     zhs_writer *w;
@@ -75,6 +142,8 @@ zhs_status zhs_writer_open(const char *dir, zhs_writer **out, char **errmsg)
         st = zhsi_segmenter_new(&w->seg, errmsg);
     if (st == ZHS_OK)
         st = zhsi_xwdb_metadata(w->x, ZHSI_META_SCHEME, &scheme, errmsg);
+    if (st == ZHS_OK)
+        st = load_recorded_dict(w, errmsg);
     if (st == ZHS_OK && scheme[0] == '\0')
         st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_SCHEME, ZHSI_SCHEME,
                                     errmsg);
@@ -99,6 +168,7 @@ void zhs_writer_close(zhs_writer *w)
         return;
     zhsi_xwdb_close(w->x);
     zhsi_segmenter_free(w->seg);
+    zhsi_dict_free(w->dict);
     free(w->dir);
     free(w);
 }
@@ -111,56 +181,130 @@ zhs_status zhs_writer_commit(zhs_writer *w, char **errmsg)
     return st;
 }
 
+/* Where the terms of one text go: a prefix, a within-document frequency
+ * per occurrence, and whether bigrams carry positions. */
+struct target {
+    const char *prefix;
+    unsigned wdf;
+    int positions;
+};
+
 /* Term generation state: a sticky status, FTS5-style, so the callbacks
  * need no error plumbing of their own. */
 struct termgen {
     zhsi_xdoc *doc;
     const uint32_t *cps; /* normalized text being indexed */
-    unsigned wdf;        /* within-document frequency per occurrence */
+    const struct target *tg;
+    size_t ntg;
     zhs_status st;
     char **errmsg;
 };
 
+static void add_term(struct termgen *g, const struct target *t,
+                     const char *term, size_t len, size_t pos)
+{
+    if (g->st != ZHS_OK)
+        return;
+    g->st = t->positions && pos > 0
+        ? zhsi_xdoc_add_posting(g->doc, term, len, (unsigned)pos, g->errmsg)
+        : zhsi_xdoc_add_term(g->doc, term, len, t->wdf, g->errmsg);
+}
+
 static int add_word(size_t start, size_t end, void *arg)
 {
     struct termgen *g = arg;
-    char buf[ZHSI_MAX_WORD_BYTES + 4];
-    size_t i, k = 0;
+    char buf[ZHSI_MAX_WORD_BYTES + 8];
+    size_t i, j, k, p;
 
-    for (i = start; i < end; i++) {
-        if (k + 4 > ZHSI_MAX_WORD_BYTES)
-            return 0;                   /* over-long tokens do not rank */
-        k += zhsi_utf8_put(buf + k, g->cps[i]);
+    for (j = 0; j < g->ntg; j++) {
+        k = strlen(g->tg[j].prefix);
+        memcpy(buf, g->tg[j].prefix, k);
+        p = k;
+        for (i = start; i < end; i++) {
+            if (k + 4 > ZHSI_MAX_WORD_BYTES + p)
+                return 0;               /* over-long tokens do not rank */
+            k += zhsi_utf8_put(buf + k, g->cps[i]);
+        }
+        add_term(g, &g->tg[j], buf, k, 0);
     }
-    g->st = zhsi_xdoc_add_term(g->doc, buf, k, g->wdf, g->errmsg);
     return g->st != ZHS_OK;
 }
 
-/* Adds the words, bigrams and characters of normalized text t.  With
- * positions, bigrams are positioned (the body); without, they only add
- * within-document frequency (the title boost). */
+/* Adds the words, characters, bigrams and token boundaries of normalized
+ * text t to every target, segmenting it once. */
 static void add_text_terms(zhsi_segmenter *seg, struct termgen *g,
-                           const zhsi_text *t, int positions)
+                           const zhsi_text *t, const struct target *tg,
+                           size_t ntg)
 {
-    char term[16];
-    size_t i, k;
+    const uint32_t *c = t->norm;
+    char term[24];
+    size_t i, j, k, n = t->nnorm;
 
-    g->cps = t->norm;
+    g->cps = c;
+    g->tg = tg;
+    g->ntg = ntg;
     if (g->st == ZHS_OK)
-        g->st = zhsi_segment(seg, t->norm, t->nnorm, add_word, g, g->errmsg);
-    for (i = 0; g->st == ZHS_OK && i < t->nnorm; i++) {
-        if (t->norm[i] != ' ') {
-            k = zhsi_unigram_term(term, t->norm[i]);
-            g->st = zhsi_xdoc_add_term(g->doc, term, k, g->wdf, g->errmsg);
-        }
-        if (g->st == ZHS_OK && i + 1 < t->nnorm) {
-            k = zhsi_bigram_term(term, t->norm[i], t->norm[i + 1]);
-            g->st = positions
-                ? zhsi_xdoc_add_posting(g->doc, term, k, (unsigned)i + 1,
-                                        g->errmsg)
-                : zhsi_xdoc_add_term(g->doc, term, k, g->wdf, g->errmsg);
+        g->st = zhsi_segment(seg, c, n, add_word, g, g->errmsg);
+    for (j = 0; j < ntg; j++) {
+        const struct target *x = &tg[j];
+        for (i = 0; g->st == ZHS_OK && i < n; i++) {
+            if (c[i] != ' ') {
+                k = zhsi_unigram_term(term, x->prefix, c[i]);
+                add_term(g, &(struct target){x->prefix, x->wdf, 0}, term, k,
+                         0);
+            }
+            if (i + 1 < n) {
+                k = zhsi_bigram_term(term, x->prefix, c[i], c[i + 1]);
+                add_term(g, x, term, k, ZHSI_POS(i));
+            }
+            if (!x->positions || !zhsi_is_alnum(c[i]))
+                continue;
+            if (i == 0 || !zhsi_is_alnum(c[i - 1])) {
+                k = zhsi_bigram_term(term, x->prefix, ZHSI_BOUNDARY, c[i]);
+                add_term(g, x, term, k, ZHSI_POS(i) - 1);
+            }
+            if (i + 1 == n || !zhsi_is_alnum(c[i + 1])) {
+                k = zhsi_bigram_term(term, x->prefix, c[i], ZHSI_BOUNDARY);
+                add_term(g, x, term, k, ZHSI_POS(i));
+            }
         }
     }
+}
+
+/* Filter terms and values: source, date (value, year, month). */
+static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
+                                 char **errmsg)
+{
+    char term[256], lo[9], hi[9];
+    zhs_status st = ZHS_OK;
+
+    if (d->source && d->source[0]) {
+        zhsi_text t;
+        char *s;
+        st = zhsi_text_build(d->source, strlen(d->source), &t, errmsg);
+        if (st != ZHS_OK)
+            return st;
+        s = zhsi_utf8_encode(t.norm, t.nnorm);
+        zhsi_text_free(&t);
+        if (s == NULL)
+            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        snprintf(term, sizeof term, "B%.200s", s);
+        free(s);
+        st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
+    }
+    if (st == ZHS_OK && d->date) {
+        if (zhsi_date_range(d->date, strlen(d->date), lo, hi) < 0)
+            return zhsi_fail(errmsg, ZHS_EUSAGE, "invalid date '%.40s' (want "
+                             "YYYY-MM-DD, YYYY-MM or YYYY)", d->date);
+        st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_DATE, lo, errmsg);
+        snprintf(term, sizeof term, "Y%.4s", lo);
+        if (st == ZHS_OK)
+            st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
+        snprintf(term, sizeof term, "M%.6s", lo);
+        if (st == ZHS_OK && strncmp(lo + 4, "00", 2) != 0)
+            st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
+    }
+    return st;
 }
 
 /* The stored form: JSON with the metadata and the text.  NUL characters
@@ -207,6 +351,11 @@ static zhs_status check_field(const char *name, const char *v, char **errmsg)
 
 zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *d, char **errmsg)
 {
+    /* The body is positioned; the title adds weight to the body's terms
+     * (no positions) and is positioned in its own "S" space. */
+    static const struct target body_tg[] = {{"", 1, 1}};
+    static const struct target title_tg[] = {{"", ZHSI_TITLE_WDF, 0},
+                                             {"S", 1, 1}};
     zhsi_text body = {0}, title = {0};
     struct termgen g = {0};
     char *data = NULL, *idterm = NULL;
@@ -235,11 +384,10 @@ zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *d, char **errmsg)
 
     g.st = zhsi_xdoc_new(&g.doc, errmsg);
     g.errmsg = errmsg;
-    g.wdf = 1;
-    add_text_terms(w->seg, &g, &body, 1);
-    g.wdf = ZHSI_TITLE_WDF;
-    add_text_terms(w->seg, &g, &title, 0);
-    if ((st = g.st) != ZHS_OK)
+    add_text_terms(w->seg, &g, &body, body_tg, 1);
+    add_text_terms(w->seg, &g, &title, title_tg, 2);
+    if ((st = g.st) != ZHS_OK || (st = add_meta_terms(g.doc, d, errmsg))
+        != ZHS_OK)
         goto out;
 
     data = stored_data(d);

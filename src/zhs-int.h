@@ -46,14 +46,16 @@ char *zhsi_utf8_encode(const uint32_t *cps, size_t n);
 /* A text in two forms.  The display form is the document's own text with
  * extraction artefacts removed: white space next to a CJK character is
  * dropped (it comes from PDF/OCR line breaks and letter spacing), other
- * white space runs become one space, and Markdown heading marks are
- * dropped.  The normalized form applies NFKC with case folding to each
- * display code point; it is what is indexed and matched.  norm_map gives,
+ * white space runs become one space, the second copy of a line doubled by
+ * PDF extraction is dropped, and Markdown heading marks are dropped.  The
+ * normalized form applies NFKC, case folding and traditional-to-simplified
+ * to each display code point; it is what is indexed and matched.  norm_map gives,
  * for each normalized code point, the display code point it came from, so
  * a match in normalized text maps back to exact display offsets. */
 typedef struct zhsi_text {
     uint32_t *disp;      /* display code points */
     uint32_t *disp_line; /* 1-based source line of each display cp */
+    unsigned char *disp_block_end; /* 1 on the last cp of a heading line */
     size_t ndisp;        /* number of display code points */
     uint32_t *norm;      /* normalized code points */
     uint32_t *norm_map;  /* display index of each normalized cp */
@@ -66,8 +68,9 @@ zhs_status zhsi_text_build(const char *utf8, size_t len, zhsi_text *t,
                            char **errmsg);
 void zhsi_text_free(zhsi_text *t);
 
-/* NFKC + case folding of one code point: writes up to 18 code points to
- * out and returns how many (0 for default-ignorable characters). */
+/* NFKC + case folding + traditional-to-simplified of one code point:
+ * writes up to 18 code points to out and returns how many (0 for
+ * default-ignorable characters). */
 size_t zhsi_fold_cp(uint32_t cp, uint32_t out[18]);
 
 /* Character classes used by layout repair and snippets. */
@@ -86,35 +89,82 @@ void zhsi_segmenter_free(zhsi_segmenter *s);
  * return non-zero to stop. */
 typedef int (*zhsi_word_fn)(size_t start, size_t end, void *arg);
 
-/* Segments cps[0..n) with ICU word-break rules and calls fn for each word
- * (letters, numbers, ideographs, kana; never spaces or punctuation).
+/* Segments cps[0..n) with ICU word-break rules and the user dictionary
+ * and calls fn for each word in text order, never overlapping (letters,
+ * numbers, ideographs, kana and dictionary words; never spaces or
+ * punctuation).
  * Returns ZHS_ENOMEM / ZHS_EINTERNAL on ICU failure. */
 zhs_status zhsi_segment(zhsi_segmenter *s, const uint32_t *cps, size_t n,
                         zhsi_word_fn fn, void *arg, char **errmsg);
 
+/* A user dictionary: normalized words that segmentation treats as words. */
+typedef struct zhsi_dict zhsi_dict;
+
+/* Builds a dictionary from text with one word a line (normalized like
+ * documents; empty lines and lines starting with '#' are skipped; words
+ * over 32 characters are ignored).  Returns ZHS_EENCODING with the line
+ * number for invalid UTF-8, ZHS_ENOMEM. */
+zhs_status zhsi_dict_new(const char *text, size_t len, zhsi_dict **out,
+                         char **errmsg);
+void zhsi_dict_free(zhsi_dict *d);
+/* The sorted, distinct normalized words joined by newlines: what an index
+ * records, and what zhsi_dict_new reads back. */
+const char *zhsi_dict_serial(const zhsi_dict *d);
+/* A 16-hex-digit hash of the serial form, naming the dictionary. */
+const char *zhsi_dict_id(const zhsi_dict *d);
+size_t zhsi_dict_count(const zhsi_dict *d);
+/* Makes s use d (borrowed; NULL for none) from the next zhsi_segment. */
+void zhsi_segmenter_set_dict(zhsi_segmenter *s, const zhsi_dict *d);
+
 /* ---- terms.c ----------------------------------------------------- */
 
 /* The term scheme (see DESIGN.md, "Facts worth knowing"):
- *   word       ICU words of the normalized text, unprefixed, no positions;
- *              they rank.  Title words get extra within-document frequency.
+ *   word       ICU (and dictionary) words of the normalized text,
+ *              unprefixed, no positions; they rank.  Title words get extra
+ *              within-document frequency.
  *   "G" c1 c2  every pair of adjacent normalized code points, positioned at
- *              the first one's offset (1-based).  A string of n >= 2 code
- *              points occurs in the text exactly when its n-1 bigrams occur
- *              at consecutive positions: an exact phrase query.  They give
+ *              the first one's offset + 2.  A string of n >= 2 code points
+ *              occurs in the text exactly when its n-1 bigrams occur at
+ *              consecutive positions: an exact phrase query.  They give
  *              recall independent of segmentation.
+ *   "G" B c / "G" c B   token boundaries: B (U+0001) before the first and
+ *              after the last character of each run of ASCII letters and
+ *              digits, sharing the position of the bigram that crosses the
+ *              boundary.  Query tokens anchor on them, so 120 does not
+ *              match 1200 and ai does not match main.
  *   "U" c      every normalized code point but space, no positions: the
  *              match for one-character strings.
- *   "Q" id     the unique id term (replace by id).
+ *   "S" + any of the above: the same for the title alone (title:).
+ *   "Q" id     the unique id term (replace by id; id:).
+ *   "B" source the normalized source (source:).
+ *   "Y" yyyy, "M" yyyymm   the date's year and month.
+ *   value 0    the date as YYYYMMDD, 00 for an unknown month or day
+ *              (date: ranges).
  * Bump ZHSI_SCHEME when this changes: old indexes are then refused. */
-#define ZHSI_SCHEME "zhs-1"
+#define ZHSI_SCHEME "zhs-2"
 #define ZHSI_META_SCHEME "zhsearch.scheme"
+#define ZHSI_META_DICT "zhsearch.dict"
+#define ZHSI_META_DICT_ID "zhsearch.dict_id"
+#define ZHSI_META_DICT_NAME "zhsearch.dict_name"
 #define ZHSI_TITLE_WDF 3
 #define ZHSI_MAX_WORD_BYTES 64
+#define ZHSI_BOUNDARY 0x01u
+#define ZHSI_SLOT_DATE 0
+#define ZHSI_POS(i) ((unsigned)(i) + 2)
 
-/* Writes the bigram term for cps a, b into buf (>= 10 bytes); returns its
- * length.  Likewise the unigram term (>= 6 bytes). */
-size_t zhsi_bigram_term(char *buf, uint32_t a, uint32_t b);
-size_t zhsi_unigram_term(char *buf, uint32_t c);
+/* Writes prefix ("" or "S") + the bigram term for a, b into buf (>= 12
+ * bytes); returns its length.  Likewise the unigram term (>= 8 bytes). */
+size_t zhsi_bigram_term(char *buf, const char *prefix, uint32_t a,
+                        uint32_t b);
+size_t zhsi_unigram_term(char *buf, const char *prefix, uint32_t c);
+/* ASCII letters and digits: the characters of anchored tokens. */
+int zhsi_is_alnum(uint32_t c);
+
+/* Parses a date of the form YYYY, YYYY-MM or YYYY-MM-DD (a time after 'T'
+ * or ' ' is ignored) into the range of keys it covers: lo and hi are
+ * YYYYMMDD strings with 00/99 for an unknown month or day.  Returns -1 if
+ * s[0..n) is not such a date (including impossible days). */
+int zhsi_date_range(const char *s, size_t n, char lo[9], char hi[9]);
 
 /* ---- shim.cc: the only C++; every body is one try ---------------- */
 
@@ -147,6 +197,7 @@ zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
 void zhsi_xhits_free(zhsi_xhit *hits, size_t n);
 
 zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out, char **errmsg);
+zhs_status zhsi_xwdb_doccount(zhsi_xwdb *db, unsigned *out, char **errmsg);
 zhs_status zhsi_xwdb_metadata(zhsi_xwdb *db, const char *key, char **value,
                               char **errmsg);
 zhs_status zhsi_xwdb_set_metadata(zhsi_xwdb *db, const char *key,
@@ -166,10 +217,14 @@ zhs_status zhsi_xdoc_add_posting(zhsi_xdoc *doc, const char *term,
                                  size_t len, unsigned pos, char **errmsg);
 zhs_status zhsi_xdoc_set_data(zhsi_xdoc *doc, const char *data, size_t len,
                               char **errmsg);
+zhs_status zhsi_xdoc_add_boolean(zhsi_xdoc *doc, const char *term, size_t len,
+                                 char **errmsg);
+zhs_status zhsi_xdoc_set_value(zhsi_xdoc *doc, unsigned slot,
+                               const char *value, char **errmsg);
 
 enum zhsi_xop {
     ZHSI_XQ_AND, ZHSI_XQ_OR, ZHSI_XQ_AND_MAYBE, ZHSI_XQ_AND_NOT,
-    ZHSI_XQ_PHRASE, ZHSI_XQ_SYNONYM
+    ZHSI_XQ_PHRASE, ZHSI_XQ_SYNONYM, ZHSI_XQ_NEAR
 };
 zhs_status zhsi_xq_term(const char *term, size_t len, zhsi_xq **out,
                         char **errmsg);
@@ -177,36 +232,51 @@ zhs_status zhsi_xq_term(const char *term, size_t len, zhsi_xq **out,
  * PHRASE, window is the phrase window (0: the number of subqueries). */
 zhs_status zhsi_xq_combine(enum zhsi_xop op, zhsi_xq *const *subs, size_t n,
                            unsigned window, zhsi_xq **out, char **errmsg);
+/* Every document. */
+zhs_status zhsi_xq_all(zhsi_xq **out, char **errmsg);
+/* q with its weight multiplied by factor (0: a pure filter). */
+zhs_status zhsi_xq_scale(const zhsi_xq *q, double factor, zhsi_xq **out,
+                         char **errmsg);
+/* Documents whose value in slot lies in [lo, hi] (string order). */
+zhs_status zhsi_xq_value_range(unsigned slot, const char *lo, const char *hi,
+                               zhsi_xq **out, char **errmsg);
 /* Xapian's description of q, malloc'd (for tests and --explain). */
 char *zhsi_xq_describe(const zhsi_xq *q);
 void zhsi_xq_free(zhsi_xq *q);
 
 /* ---- query.c ----------------------------------------------------- */
 
-/* A parsed query: the strings that must occur (needles, normalized code
- * points) and how they rank. */
+/* A string that must occur, as normalized code points.  Anchored ends
+ * must fall on a token boundary (see the term scheme). */
 typedef struct zhsi_needle {
     uint32_t *cps;       /* normalized code points */
     size_t n;            /* number of code points, >= 1 */
-    int exact;           /* 1: from "quoted text"; 0: an ICU word */
+    int anchor_start;    /* must start a run of ASCII letters/digits */
+    int anchor_end;      /* must end a run of ASCII letters/digits */
 } zhsi_needle;
 
+typedef struct zhsi_qnode zhsi_qnode;
+
+/* A parsed query: its tree, and the strings to highlight in snippets (the
+ * needles of every term not under NOT, and whole chunks). */
 typedef struct zhsi_query {
-    zhsi_needle *needles;/* every needle must occur in a hit */
-    size_t nneedles;     /* number of needles */
-    zhsi_needle *words;  /* word terms that rank where present */
-    size_t nwords;       /* number of words */
-    zhsi_needle *boosts; /* whole unquoted chunks that rank when present */
-    size_t nboosts;      /* number of boosts */
+    zhsi_qnode *root;    /* the parse tree */
+    zhsi_needle *marks;  /* strings to highlight */
+    size_t nmarks;       /* number of marks */
 } zhsi_query;
 
-/* Parses a query.  Returns ZHS_EQUERY with a message that gives the
- * 1-based code point position for: invalid UTF-8, over ZHS_MAX_QUERY_CP
- * code points, an unbalanced quote, an empty phrase, a query with nothing
- * searchable. */
+/* Parses a query (grammar in zhsearch(1)).  Returns ZHS_EQUERY with a
+ * message giving the 1-based code point position for: invalid UTF-8, over
+ * ZHS_MAX_QUERY_CP code points, unbalanced quotes or parentheses, an empty
+ * phrase or group, a dangling operator, a field without a value, a bad
+ * date, a query with nothing searchable. */
 zhs_status zhsi_query_parse(zhsi_segmenter *seg, const char *q,
                             zhsi_query *out, char **errmsg);
 void zhsi_query_free(zhsi_query *q);
+/* The parsed form, for tests: AND(x y), OR(x y), NOT(x), W(needle,...) for
+ * words (^ and $ mark anchors), "..." for phrases, title:x, source:x, id:x,
+ * date:lo..hi.  malloc'd. */
+char *zhsi_query_describe(const zhsi_query *q);
 /* The Xapian query for a parsed query. */
 zhs_status zhsi_query_build(const zhsi_query *q, zhsi_xq **out,
                             char **errmsg);

@@ -70,7 +70,8 @@ typedef struct zhs_doc {
     const char *id;      /* stable identifier, required, 1..240 bytes */
     const char *title;   /* display title, or NULL */
     const char *path;    /* source path as given to the indexer, or NULL */
-    const char *date;    /* ISO 8601 date (YYYY-MM-DD), or NULL */
+    const char *date;    /* YYYY-MM-DD, YYYY-MM or YYYY (a time after 'T'
+                            is ignored), or NULL */
     const char *source;  /* publishing outlet, or NULL */
     const char *url;     /* original address, or NULL */
     const char *text;    /* body, valid UTF-8 without BOM, text_len bytes */
@@ -123,10 +124,21 @@ typedef struct zhs_writer zhs_writer;
  * `dir` holds something that is not a zhsearch index, ZHS_EIO, ZHS_ENOMEM. */
 zhs_status zhs_writer_open(const char *dir, zhs_writer **out, char **errmsg);
 
+/* Makes the writer segment with the user dictionary in file `path` (one
+ * word a line, UTF-8; '#' starts a comment line) and records it in the
+ * index at the next commit, so that searches segment queries the same way.
+ * Without this call a writer uses the dictionary the index recorded, if
+ * any.  If the index already holds documents segmented with another
+ * dictionary, *warning (if warning is non-NULL) receives a malloc'd
+ * message saying so.  Returns ZHS_ENOTFOUND / ZHS_EIO / ZHS_EENCODING for
+ * an unreadable file, ZHS_ENOMEM. */
+zhs_status zhs_writer_set_dict(zhs_writer *w, const char *path,
+                               char **warning, char **errmsg);
+
 /* Adds a document, replacing any document with the same id.  Returns
- * ZHS_EUSAGE for a missing or over-long id, ZHS_EENCODING if text or title
- * is not valid UTF-8, ZHS_EIO / ZHS_ENOMEM / ZHS_EINTERNAL on index
- * errors. */
+ * ZHS_EUSAGE for a missing or over-long id or an invalid date (see
+ * zhs_doc), ZHS_EENCODING if a field is not valid UTF-8, ZHS_EIO /
+ * ZHS_ENOMEM / ZHS_EINTERNAL on index errors. */
 zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *doc, char **errmsg);
 
 /* Makes every change since open (or the last commit) durable and visible. */
@@ -145,6 +157,13 @@ typedef struct zhs_db zhs_db;
  * empty directory), ZHS_ECORRUPT if it cannot be read as a zhsearch index,
  * ZHS_ENOMEM. */
 zhs_status zhs_db_open(const char *path, zhs_db **out, char **errmsg);
+
+/* Segments queries with the user dictionary in file `path` instead of the
+ * one the index recorded.  If they differ, *warning (if non-NULL) receives
+ * a malloc'd message: words the two segment differently rank differently
+ * (recall is unaffected).  Errors as for zhs_writer_set_dict. */
+zhs_status zhs_db_set_dict(zhs_db *db, const char *path, char **warning,
+                           char **errmsg);
 
 /* Picks up the latest commit. */
 zhs_status zhs_db_reopen(zhs_db *db, char **errmsg);

@@ -5,52 +5,89 @@
 struct qcase {
     const char *in;
     zhs_status st;
-    /* needles as "text|text" with exact ones in quotes; or for errors, a
-     * fragment the message must contain */
-    const char *want;
+    const char *want;    /* parsed form, or a fragment of the error */
 };
 
 static const struct qcase cases[] = {
-    {"援疆 医疗队", ZHS_OK, "援疆|医疗队"},
-    {"援疆医疗队", ZHS_OK, "援疆医疗队"},           /* 援|疆|医疗|队 joined */
-    {"阿克苏 医院", ZHS_OK, "阿克苏|医院"},
+    /* words, joined single characters, separate words */
+    {"援疆 医疗队", ZHS_OK, "AND(W(援疆) W(医疗队))"},
+    {"援疆医疗队", ZHS_OK, "W(援疆医疗队)"},
+    {"阿克苏医院", ZHS_OK, "W(阿克苏,医院)"},
+    {"门诊总量", ZHS_OK, "W(门诊,总量)"},
+    {"疆 疆", ZHS_OK, "AND(W(疆) W(疆))"},
+    {"医院，", ZHS_OK, "W(医院)"},
+    {"医院 ，。", ZHS_OK, "W(医院)"},
+    /* normalization */
+    {"ＥＣＭＯ", ZHS_OK, "W(^ecmo)"},
+    {"醫院", ZHS_OK, "W(医院)"},
+    {"\"組團式\"", ZHS_OK, "\"组团式\""},
+    /* mixed tokens: letters and digits anchored */
+    {"PET-CT", ZHS_OK, "W(^pet,^ct)"},
+    {"2025年", ZHS_OK, "W(^2025年)"},
+    {"120", ZHS_OK, "W(^120$)"},
+    {"ISO15189", ZHS_OK, "W(^iso15189$)"},
+    {"96.43%", ZHS_OK, "W(^96.43$)"},
+    {"\"PET CT\" 5G", ZHS_OK, "AND(\"pet ct\" W(^5g))"},
     {"\"扎 下根\"", ZHS_OK, "\"扎下根\""},
-    {"ＥＣＭＯ", ZHS_OK, "ecmo"},
-    {"PET-CT", ZHS_OK, "pet|ct"},
-    {"2025年", ZHS_OK, "2025年"},
-    {"\"PET CT\" 5G", ZHS_OK, "\"pet ct\"|5g"},
-    {"疆 疆", ZHS_OK, "疆"},                        /* duplicates collapse */
-    {"医院，", ZHS_OK, "医院"},
     {"＂医院＂", ZHS_OK, "\"医院\""},
+    /* operators */
+    {"援疆 OR 石河子", ZHS_OK, "OR(W(援疆) W(石河子))"},
+    {"a b OR c", ZHS_OK, "OR(AND(W(^a) W(^b)) W(^c))"},
+    {"援疆 AND 医院", ZHS_OK, "AND(W(援疆) W(医院))"},
+    {"援疆 -石河子", ZHS_OK, "AND(W(援疆) NOT(W(石河子)))"},
+    {"援疆 NOT 石河子", ZHS_OK, "AND(W(援疆) NOT(W(石河子)))"},
+    {"-石河子", ZHS_OK, "NOT(W(石河子))"},
+    {"(ECMO OR PET-CT) 阿克苏", ZHS_OK,
+     "AND(OR(W(^ecmo) W(^pet,^ct)) W(阿克苏))"},
+    {"-(a OR b) c", ZHS_OK, "AND(NOT(OR(W(^a) W(^b))) W(^c))"},
+    {"or and not", ZHS_OK, "AND(W(^or) W(^and) W(^not))"},
+    {"PET-CT", ZHS_OK, "W(^pet,^ct)"},
+    /* fields */
+    {"title:医疗队", ZHS_OK, "title:W(医疗队)"},
+    {"title:\"带不走的\" 援疆", ZHS_OK, "AND(title:\"带不走的\" W(援疆))"},
+    {"source:新华社", ZHS_OK, "source:新华社"},
+    {"source:ＮＥＷＳ", ZHS_OK, "source:news"},
+    {"id:000_x.txt", ZHS_OK, "id:000_x.txt"},
+    {"date:2024", ZHS_OK, "date:20240000..20249999"},
+    {"date:2023-01..2025-06", ZHS_OK, "date:20230100..20250699"},
+    {"date:2025-12-19", ZHS_OK, "date:20251219..20251219"},
+    {"date:2024..", ZHS_OK, "date:20240000..99999999"},
+    {"date:..2024-02-29", ZHS_OK, "date:00000000..20240229"},
+    {"医院 date:2024", ZHS_OK, "AND(W(医院) date:20240000..20249999)"},
+    {"titles:x", ZHS_OK, "W(^titles,^x)"},
+    /* errors, with positions */
     {"", ZHS_EQUERY, "empty query"},
     {"   ", ZHS_EQUERY, "empty query"},
-    {"，。！", ZHS_EQUERY, "nothing to search"},
+    {"，。！", ZHS_EQUERY, "nothing to search for"},
     {"\"医院", ZHS_EQUERY, "unbalanced quote at position 1"},
     {"医院 \"援疆", ZHS_EQUERY, "unbalanced quote at position 4"},
     {"\"\"", ZHS_EQUERY, "empty phrase at position 1"},
     {"\" \"", ZHS_EQUERY, "empty phrase"},
+    {"(医院", ZHS_EQUERY, "unbalanced '(' at position 1"},
+    {"医院)", ZHS_EQUERY, "unbalanced ')' at position 3"},
+    {"医院 ()", ZHS_EQUERY, "empty parentheses at position 4"},
+    {"医院 OR", ZHS_EQUERY, "OR at position 4 needs a term"},
+    {"OR 医院", ZHS_EQUERY, "OR at position 1 needs a term"},
+    {"医院 OR OR 援疆", ZHS_EQUERY, "OR at position 4 needs a term"},
+    {"医院 AND", ZHS_EQUERY, "AND at position 4 needs a term"},
+    {"NOT", ZHS_EQUERY, "NOT at position 1 needs a term"},
+    {"医院 -", ZHS_EQUERY, "'-' at position 4 needs a term"},
+    {"title:", ZHS_EQUERY, "'title:' at position 1 needs a value"},
+    {"title:，", ZHS_EQUERY, "title: at position 1 has nothing"},
+    {"date:2024-13", ZHS_EQUERY, "invalid date at position 6"},
+    {"date:2023-02-29", ZHS_EQUERY, "invalid date"},
+    {"date:2025..2024", ZHS_EQUERY, "invalid date"},
+    {"date:..", ZHS_EQUERY, "invalid date"},
     {"ab\xff", ZHS_EQUERY, "not valid UTF-8 (byte offset 2)"},
 };
-
-static void describe(const zhsi_query *q, char *buf, size_t len)
-{
-    size_t i;
-    buf[0] = '\0';
-    for (i = 0; i < q->nneedles; i++) {
-        char *s = zhsi_utf8_encode(q->needles[i].cps, q->needles[i].n);
-        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s%s%s",
-                 i ? "|" : "", q->needles[i].exact ? "\"" : "", s,
-                 q->needles[i].exact ? "\"" : "");
-        free(s);
-    }
-}
 
 START_TEST(test_table)
 {
     const struct qcase *c = &cases[_i];
     zhsi_segmenter *seg;
     zhsi_query q;
-    char *msg = NULL, got[512];
+    zhsi_xq *xq;
+    char *msg = NULL, *got;
     zhs_status st;
 
     ck_assert_int_eq(zhsi_segmenter_new(&seg, NULL), ZHS_OK);
@@ -58,9 +95,13 @@ START_TEST(test_table)
     ck_assert_msg(st == c->st, "'%s': status %d, want %d (%s)", c->in, st,
                   c->st, msg ? msg : "");
     if (st == ZHS_OK) {
-        describe(&q, got, sizeof got);
+        got = zhsi_query_describe(&q);
         ck_assert_msg(strcmp(got, c->want) == 0, "'%s' parsed as '%s', want "
                       "'%s'", c->in, got, c->want);
+        free(got);
+        /* every parsed query also builds */
+        ck_assert_int_eq(zhsi_query_build(&q, &xq, NULL), ZHS_OK);
+        zhsi_xq_free(xq);
         zhsi_query_free(&q);
     } else {
         ck_assert_ptr_nonnull(msg);
@@ -95,26 +136,57 @@ START_TEST(test_too_long)
 }
 END_TEST
 
-START_TEST(test_build_shapes)
+/* Parses and builds q; returns Xapian's description (malloc'd). */
+static char *built(zhsi_segmenter *seg, const char *qs)
 {
-    /* Exact needles become a phrase of consecutive bigrams; one character
-     * is its character term; words rank through AND_MAYBE. */
-    zhsi_segmenter *seg;
     zhsi_query q;
     zhsi_xq *xq;
     char *d;
 
-    ck_assert_int_eq(zhsi_segmenter_new(&seg, NULL), ZHS_OK);
-    ck_assert_int_eq(zhsi_query_parse(seg, "\"门诊总量\" 疆", &q, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_query_parse(seg, qs, &q, NULL), ZHS_OK);
     ck_assert_int_eq(zhsi_query_build(&q, &xq, NULL), ZHS_OK);
     d = zhsi_xq_describe(xq);
+    zhsi_xq_free(xq);
+    zhsi_query_free(&q);
+    return d;
+}
+
+START_TEST(test_build_shapes)
+{
+    zhsi_segmenter *seg;
+    char *d;
+
+    ck_assert_int_eq(zhsi_segmenter_new(&seg, NULL), ZHS_OK);
+    /* Exact text: a phrase of consecutive bigrams; one character: its
+     * character term; words rank through AND_MAYBE. */
+    d = built(seg, "\"门诊总量\" 疆");
     ck_assert_msg(strstr(d, "G门诊 PHRASE 3 G诊总 PHRASE 3 G总量") != NULL,
                   "%s", d);
     ck_assert_msg(strstr(d, "U疆") != NULL, "%s", d);
     ck_assert_msg(strstr(d, "AND_MAYBE") != NULL, "%s", d);
     free(d);
-    zhsi_xq_free(xq);
-    zhsi_query_free(&q);
+    /* Digits are anchored at both ends; title terms carry "S". */
+    d = built(seg, "120 title:医疗队");
+    ck_assert_msg(strstr(d, "G\\x011 PHRASE 4 G12 PHRASE 4 G20 PHRASE 4 "
+                            "G0\\x01") != NULL, "%s", d);
+    ck_assert_msg(strstr(d, "SG医疗 PHRASE 2 SG疗队") != NULL, "%s", d);
+    free(d);
+    /* Several words: the joined text and nearness rank. */
+    d = built(seg, "援疆 医疗队");
+    ck_assert_msg(strstr(d, "G援疆 PHRASE 4 G疆医 PHRASE 4 G医疗 PHRASE 4 "
+                            "G疗队") != NULL, "%s", d);
+    ck_assert_msg(strstr(d, "G援疆 NEAR 40 G医疗") != NULL, "%s", d);
+    free(d);
+    /* Filters weigh nothing; a lone NOT subtracts from everything. */
+    d = built(seg, "source:新华社 date:2024 -援疆");
+    ck_assert_msg(strstr(d, "0 * B新华社") != NULL, "%s", d);
+    ck_assert_msg(strstr(d, "VALUE_RANGE 0 20240000 20249999") != NULL, "%s",
+                  d);
+    ck_assert_msg(strstr(d, "AND_NOT G援疆") != NULL, "%s", d);
+    free(d);
+    d = built(seg, "-援疆");
+    ck_assert_msg(strstr(d, "<alldocuments> AND_NOT G援疆") != NULL, "%s", d);
+    free(d);
     zhsi_segmenter_free(seg);
 }
 END_TEST

@@ -15,7 +15,7 @@ static size_t setup(const char *text, const char *needles, zhsi_text *t,
         ck_assert_int_eq(zhsi_text_build(tok, strlen(tok), &nt, NULL), ZHS_OK);
         nd[n].cps = nt.norm;
         nd[n].n = nt.nnorm;
-        nd[n].exact = 0;
+        nd[n].anchor_start = nd[n].anchor_end = 0;
         nt.norm = NULL;
         zhsi_text_free(&nt);
         n++;
