@@ -50,7 +50,9 @@ static void usage(FILE *f)
             "  --dict FILE    segment the query with this user dictionary\n"
             "                 instead of the one the index recorded (warns\n"
             "                 if they differ)\n"
-            "  --help         this text\n\n%s",
+            "  --help         this text\n"
+            "Put -- before a query whose first word starts with '-' and a\n"
+            "Latin letter (zhsearch search -- -word other).\n\n%s",
             ZHS_DEFAULT_DB, ZHS_MAX_LIMIT, ZHS_EXIT_HELP);
 }
 
@@ -128,13 +130,19 @@ int cmd_search(int argc, char **argv)
     zhs_db *db = NULL;
     char *query = NULL, *msg = NULL, *out, *warning = NULL;
     size_t qlen = 0;
-    int json = 0, color, c, i, rc;
+    int json = 0, color, c, i, rc, nopts;
     zhs_status st;
 
+    /* Options end at the first argument that is no option, at "--", or at a
+     * negated query term such as -援疆 or -"..." or -(...), which getopt
+     * would otherwise read as options. */
+    for (nopts = 1; nopts < argc; nopts++) {
+        const unsigned char *a = (const unsigned char *)argv[nopts];
+        if (a[0] == '-' && (a[1] >= 0x80 || a[1] == '"' || a[1] == '('))
+            break;
+    }
     optind = 1;
-    /* '+': stop at the first non-option, so a query may start with '-'
-     * after the options. */
-    while ((c = getopt_long(argc, argv, "+d:jl:o:s:c:h", longopts, NULL))
+    while ((c = getopt_long(nopts, argv, "+d:jl:o:s:c:h", longopts, NULL))
            != -1) {
         switch (c) {
         case 'd': db_path = optarg; break;

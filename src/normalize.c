@@ -16,7 +16,6 @@
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf16.h>
-#include <unicode/utrans.h>
 
 #include "zhs-int.h"
 
@@ -51,69 +50,50 @@ int zhsi_is_cjk(uint32_t cp)
         || (cp >= 0x20000 && cp <= 0x3FFFF);    /* supplementary ideographs */
 }
 
-/* Caches for the BMP, read and written atomically so that threads share
- * them without locks (at worst two threads compute one entry).  0: not
- * computed yet; FOLD_COMPLEX: the fold is not exactly one code point;
- * otherwise the result plus one. */
+/* Cache of NFKC + case folding for the BMP, read and written atomically
+ * so that threads share it without locks (at worst two threads compute one
+ * entry).  0: not computed yet; FOLD_COMPLEX: the fold is not exactly one
+ * code point; otherwise the result plus one. */
 #define FOLD_COMPLEX 0xFFFFFFFFu
 static uint32_t fold_cache[0x10000];
-static uint32_t t2s_cache[0x10000];
 
-/* ICU's Traditional-Simplified transliterator, opened on first use.  A
- * transliterator is not safe to share between threads, so calls are
- * serialized; they happen once per distinct character thanks to the
- * cache. */
-static pthread_mutex_t t2s_lock = PTHREAD_MUTEX_INITIALIZER;
-static UTransliterator *t2s;
-static int t2s_unavailable;
+/* Traditional to simplified, from the table generated at build time
+ * (tools/gen-t2s): a dense table for the BMP ideographs, filled once, and
+ * a binary search of the pairs beyond them. */
+#define T2S_LO 0x3400u
+#define T2S_HI 0x9FFFu
+static uint32_t t2s_dense[T2S_HI - T2S_LO + 1];
+static pthread_once_t t2s_once = PTHREAD_ONCE_INIT;
 
-static uint32_t t2s_icu(uint32_t cp)
+static void t2s_init(void)
 {
-    static const UChar id[] = u"Traditional-Simplified";
-    UErrorCode err = U_ZERO_ERROR;
-    UChar buf[16];
-    int32_t len = 0, limit, i = 0;
-    UChar32 c;
-    uint32_t r = cp;
+    size_t i;
 
-    pthread_mutex_lock(&t2s_lock);
-    if (t2s == NULL && !t2s_unavailable) {
-        t2s = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &err);
-        if (U_FAILURE(err)) {
-            t2s = NULL;
-            t2s_unavailable = 1;
-        }
-    }
-    if (t2s != NULL) {
-        err = U_ZERO_ERROR;
-        U16_APPEND_UNSAFE(buf, len, (UChar32)cp);
-        limit = len;
-        utrans_transUChars(t2s, buf, &len, 16, 0, &limit, &err);
-        if (U_SUCCESS(err) && len > 0) {
-            U16_NEXT(buf, i, len, c);
-            if (i == len)               /* exactly one code point */
-                r = (uint32_t)c;
-        }
-    }
-    pthread_mutex_unlock(&t2s_lock);
-    return r;
+    for (i = 0; i < zhsi_t2s_npairs; i++)
+        if (zhsi_t2s_pairs[i][0] >= T2S_LO && zhsi_t2s_pairs[i][0] <= T2S_HI)
+            t2s_dense[zhsi_t2s_pairs[i][0] - T2S_LO] = zhsi_t2s_pairs[i][1];
 }
 
-/* Traditional to simplified for one code point (identity for the rest). */
 static uint32_t t2s_cp(uint32_t cp)
 {
-    uint32_t v;
+    size_t lo = 0, hi = zhsi_t2s_npairs;
 
-    if (cp < 0x3400 || (cp > 0x9FFF && cp < 0x20000))
-        return cp;                      /* no Han ideographs there */
-    if (cp >= 0x10000)
-        return t2s_icu(cp);
-    v = __atomic_load_n(&t2s_cache[cp], __ATOMIC_RELAXED);
-    if (v != 0)
-        return v - 1;
-    v = t2s_icu(cp);
-    __atomic_store_n(&t2s_cache[cp], v + 1, __ATOMIC_RELAXED);
-    return v;
+    if (cp >= T2S_LO && cp <= T2S_HI) {
+        pthread_once(&t2s_once, t2s_init);
+        return t2s_dense[cp - T2S_LO] ? t2s_dense[cp - T2S_LO] : cp;
+    }
+    if (cp < 0xF900)
+        return cp;                      /* no ideographs below */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (zhsi_t2s_pairs[mid][0] == cp)
+            return zhsi_t2s_pairs[mid][1];
+        if (zhsi_t2s_pairs[mid][0] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return cp;
 }
 
 static size_t fold_icu(uint32_t cp, uint32_t out[18])

@@ -92,6 +92,12 @@ zhs_status zhsi_dict_new(const char *text, size_t len, zhsi_dict **out,
         if (eol == NULL)
             eol = end;
         lineno++;
+        while (p < eol && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p < eol && *p == '#') {     /* a comment line */
+            p = eol + 1;
+            continue;
+        }
         st = zhsi_text_build(p, (size_t)(eol - p), &t, errmsg);
         if (st != ZHS_OK) {
             char where[32];
@@ -99,7 +105,7 @@ zhs_status zhsi_dict_new(const char *text, size_t len, zhsi_dict **out,
             zhsi_errmsg_prefix(errmsg, where);
             break;
         }
-        if (t.nnorm >= 1 && t.nnorm <= DICT_MAX_WORD && t.norm[0] != '#') {
+        if (t.nnorm >= 1 && t.nnorm <= DICT_MAX_WORD) {
             if (nstrs == cap) {
                 char **ns = realloc(strs, (cap ? cap * 2 : 64) * sizeof *ns);
                 if (ns == NULL)

@@ -73,6 +73,11 @@ void zhsi_text_free(zhsi_text *t);
  * default-ignorable characters). */
 size_t zhsi_fold_cp(uint32_t cp, uint32_t out[18]);
 
+/* t2s-table.c, generated at build time by tools/gen-t2s: (traditional,
+ * simplified) code point pairs, sorted. */
+extern const uint32_t zhsi_t2s_pairs[][2];
+extern const size_t zhsi_t2s_npairs;
+
 /* Character classes used by layout repair and snippets. */
 int zhsi_is_cjk(uint32_t cp);
 int zhsi_is_space(uint32_t cp);
@@ -139,7 +144,8 @@ void zhsi_segmenter_set_dict(zhsi_segmenter *s, const zhsi_dict *d);
  *   "B" source the normalized source (source:).
  *   "Y" yyyy, "M" yyyymm   the date's year and month.
  *   value 0    the date as YYYYMMDD, 00 for an unknown month or day
- *              (date: ranges).
+ *              (date: ranges; so a date with only a year or month counts
+ *              as the first day of it).
  * Bump ZHSI_SCHEME when this changes: old indexes are then refused. */
 #define ZHSI_SCHEME "zhs-2"
 #define ZHSI_META_SCHEME "zhsearch.scheme"

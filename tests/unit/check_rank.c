@@ -8,13 +8,19 @@
 #include "testutil.h"
 
 struct fixture {
-    const char *id, *text;
+    const char *id, *text, *date, *source;
 };
 
+static int by_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Indexes docs (title = first heading or line, as for files) and returns
- * the ids of the hits for query, best first, '|'-separated. */
-static void ranked(const struct fixture *docs, size_t n, const char *query,
-                   char *out, size_t outlen)
+ * the ids of the hits for query, '|'-separated: best first, or sorted by
+ * id when sort_ids is set (for filters, where only the set matters). */
+static void hits(const struct fixture *docs, size_t n, const char *query,
+                 int sort_ids, char *out, size_t outlen)
 {
     char *dir = tu_tmpdir(), *msg = NULL;
     zhs_writer *w;
@@ -35,6 +41,8 @@ static void ranked(const struct fixture *docs, size_t n, const char *query,
         d.title = title[0] == '#' ? title + 2 : title;
         d.text = docs[i].text;
         d.text_len = strlen(docs[i].text);
+        d.date = docs[i].date;
+        d.source = docs[i].source;
         ck_assert_int_eq(zhs_writer_put(w, &d, NULL), ZHS_OK);
     }
     ck_assert_int_eq(zhs_writer_commit(w, NULL), ZHS_OK);
@@ -42,20 +50,32 @@ static void ranked(const struct fixture *docs, size_t n, const char *query,
     ck_assert_int_eq(zhs_db_open(dir, &db, NULL), ZHS_OK);
     ck_assert_msg(zhs_search(db, query, &o, &r, &msg) == ZHS_OK, "%s", msg);
     out[0] = '\0';
-    for (i = 0; i < r->nhits; i++)
-        snprintf(out + strlen(out), outlen - strlen(out), "%s%s",
-                 i ? "|" : "", r->hits[i].id);
+    {
+        char *ids[16];
+        for (i = 0; i < r->nhits && i < 16; i++)
+            ids[i] = r->hits[i].id;
+        if (sort_ids)
+            qsort(ids, i, sizeof *ids, by_str);
+        for (n = i, i = 0; i < n; i++)
+            snprintf(out + strlen(out), outlen - strlen(out), "%s%s",
+                     i ? "|" : "", ids[i]);
+    }
     zhs_results_free(r);
     zhs_db_close(db);
     tu_rmrf(dir);
     free(dir);
 }
 
+static void ranked(const struct fixture *docs, size_t n, const char *query,
+                   char *out, size_t outlen);
+static void matched(const struct fixture *docs, size_t n, const char *query,
+                    char *out, size_t outlen);
+
 START_TEST(test_title_above_body)
 {
     static const struct fixture docs[] = {
-        {"body", "# 医院新闻\n\n医院建成了胸痛中心，取得了很好的成绩。"},
-        {"title", "# 胸痛中心\n\n医院开展了很多的工作，取得了很好的成绩。"},
+        {"body", "# 医院新闻\n\n医院建成了胸痛中心，取得了很好的成绩。", NULL, NULL},
+        {"title", "# 胸痛中心\n\n医院开展了很多的工作，取得了很好的成绩。", NULL, NULL},
     };
     char got[256];
     ranked(docs, 2, "胸痛中心", got, sizeof got);
@@ -66,8 +86,8 @@ END_TEST
 START_TEST(test_whole_chunk_above_scattered)
 {
     static const struct fixture docs[] = {
-        {"scattered", "医院的门诊很忙，住院的总量也很大。"},
-        {"whole", "医院的门诊总量很大，住院也很忙的。"},
+        {"scattered", "医院的门诊很忙，住院的总量也很大。", NULL, NULL},
+        {"whole", "医院的门诊总量很大，住院也很忙的。", NULL, NULL},
     };
     char got[256];
     ranked(docs, 2, "门诊总量", got, sizeof got);
@@ -81,9 +101,9 @@ END_TEST
 START_TEST(test_more_occurrences_first)
 {
     static const struct fixture docs[] = {
-        {"once", "今年援疆工作进展顺利，各项任务完成得好，群众满意度高。"},
-        {"thrice", "援疆干部说援疆工作进展顺利，援疆任务完成得好，群众满意。"},
-        {"none", "今年帮扶工作进展顺利，各项任务完成得好，群众满意度高。"},
+        {"once", "今年援疆工作进展顺利，各项任务完成得好，群众满意度高。", NULL, NULL},
+        {"thrice", "援疆干部说援疆工作进展顺利，援疆任务完成得好，群众满意。", NULL, NULL},
+        {"none", "今年帮扶工作进展顺利，各项任务完成得好，群众满意度高。", NULL, NULL},
     };
     char got[256];
     ranked(docs, 3, "援疆", got, sizeof got);
@@ -94,14 +114,135 @@ END_TEST
 START_TEST(test_all_words_required)
 {
     static const struct fixture docs[] = {
-        {"both", "阿克苏地区第一人民医院的专家。"},
-        {"one", "阿克苏地区的专家来了。"},
+        {"both", "阿克苏地区第一人民医院的专家。", NULL, NULL},
+        {"one", "阿克苏地区的专家来了。", NULL, NULL},
     };
     char got[256];
     ranked(docs, 2, "阿克苏 医院", got, sizeof got);
     ck_assert_str_eq(got, "both");
 }
 END_TEST
+
+START_TEST(test_filters)
+{
+    static const struct fixture docs[] = {
+        {"a", "# 援疆纪实\n\n援疆医疗队来到阿克苏。", "2023-05-01", "新华社"},
+        {"b", "# 医院新闻\n\n医院里的援疆专家。", "2024-02-29T08:00:00",
+         "健康报"},
+        {"c", "# 总结\n\n全年援疆工作。", "2024", "ＸＨ News"},
+        {"d", "# 其他\n\n援疆专家回来了。", NULL, NULL},
+    };
+    char got[256];
+
+    matched(docs, 4, "援疆 date:2024", got, sizeof got);
+    ck_assert_str_eq(got, "b|c");
+    matched(docs, 4, "援疆 date:2024-02", got, sizeof got);
+    ck_assert_str_eq(got, "b");             /* c has only a year */
+    /* a date with only a year (c: 2024) counts as that year's start */
+    matched(docs, 4, "援疆 date:2023-05-01..2024-02-29", got, sizeof got);
+    ck_assert_str_eq(got, "a|b|c");
+    matched(docs, 4, "援疆 date:2023-05-01..2023-12-31", got, sizeof got);
+    ck_assert_str_eq(got, "a");
+    matched(docs, 4, "援疆 date:..2023", got, sizeof got);
+    ck_assert_str_eq(got, "a");
+    matched(docs, 4, "source:新华社", got, sizeof got);
+    ck_assert_str_eq(got, "a");
+    /* a quoted value holds spaces; sources match folded (ＸＨ = xh) */
+    matched(docs, 4, "source:\"xh news\" OR source:健康报", got, sizeof got);
+    ck_assert_str_eq(got, "b|c");
+    matched(docs, 4, "source:xh", got, sizeof got);
+    ck_assert_str_eq(got, "");
+    matched(docs, 4, "title:援疆", got, sizeof got);
+    ck_assert_str_eq(got, "a");
+    matched(docs, 4, "援疆 -title:援疆 -id:d", got, sizeof got);
+    ck_assert_str_eq(got, "b|c");
+}
+END_TEST
+
+START_TEST(test_bad_date_rejected)
+{
+    char *dir = tu_tmpdir(), *msg = NULL;
+    zhs_writer *w;
+    zhs_doc d = {0};
+
+    ck_assert_int_eq(zhs_writer_open(dir, &w, NULL), ZHS_OK);
+    d.id = "x";
+    d.text = "正文";
+    d.text_len = strlen(d.text);
+    d.date = "2024-02-30";
+    ck_assert_int_eq(zhs_writer_put(w, &d, &msg), ZHS_EUSAGE);
+    ck_assert_ptr_nonnull(strstr(msg, "invalid date"));
+    free(msg);
+    zhs_writer_close(w);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_recorded_dictionary_segments_queries)
+{
+    /* Without a dictionary, 援疆医疗队 is one string (ICU leaves 援|疆
+     * single); with the index's recorded dictionary it is two words that
+     * may stand apart. */
+    char *dir = tu_tmpdir(), dict[4200], *warning = NULL;
+    zhs_writer *w;
+    zhs_db *db;
+    zhs_results *r;
+    zhs_search_opts o = {0, 10, 1};
+    zhs_doc d = {0};
+    FILE *f;
+
+    snprintf(dict, sizeof dict, "%s.dict", dir);
+    f = fopen(dict, "w");
+    fputs("援疆\n医疗队\n", f);
+    fclose(f);
+    ck_assert_int_eq(zhs_writer_open(dir, &w, NULL), ZHS_OK);
+    ck_assert_int_eq(zhs_writer_set_dict(w, dict, &warning, NULL), ZHS_OK);
+    ck_assert_ptr_null(warning);            /* empty index: nothing to say */
+    d.id = "apart";
+    d.text = "援疆的医疗队。";
+    d.text_len = strlen(d.text);
+    ck_assert_int_eq(zhs_writer_put(w, &d, NULL), ZHS_OK);
+    d.id = "together";
+    d.text = "援疆医疗队。";
+    d.text_len = strlen(d.text);
+    ck_assert_int_eq(zhs_writer_put(w, &d, NULL), ZHS_OK);
+    ck_assert_int_eq(zhs_writer_commit(w, NULL), ZHS_OK);
+    zhs_writer_close(w);
+
+    ck_assert_int_eq(zhs_db_open(dir, &db, NULL), ZHS_OK);
+    ck_assert_int_eq(zhs_search(db, "援疆医疗队", &o, &r, NULL), ZHS_OK);
+    ck_assert_uint_eq(r->total, 2);
+    ck_assert_str_eq(r->hits[0].id, "together");    /* whole ranks first */
+    zhs_results_free(r);
+    zhs_db_close(db);
+
+    /* the writer keeps the recorded dictionary without being told */
+    ck_assert_int_eq(zhs_writer_open(dir, &w, NULL), ZHS_OK);
+    ck_assert_int_eq(zhs_writer_commit(w, NULL), ZHS_OK);
+    zhs_writer_close(w);
+    ck_assert_int_eq(zhs_db_open(dir, &db, NULL), ZHS_OK);
+    ck_assert_int_eq(zhs_search(db, "援疆医疗队", &o, &r, NULL), ZHS_OK);
+    ck_assert_uint_eq(r->total, 2);
+    zhs_results_free(r);
+    zhs_db_close(db);
+    remove(dict);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+static void ranked(const struct fixture *docs, size_t n, const char *query,
+                   char *out, size_t outlen)
+{
+    hits(docs, n, query, 0, out, outlen);
+}
+
+static void matched(const struct fixture *docs, size_t n, const char *query,
+                    char *out, size_t outlen)
+{
+    hits(docs, n, query, 1, out, outlen);
+}
 
 static Suite *suite(void)
 {
@@ -112,6 +253,9 @@ static Suite *suite(void)
     tcase_add_test(tc, test_whole_chunk_above_scattered);
     tcase_add_test(tc, test_more_occurrences_first);
     tcase_add_test(tc, test_all_words_required);
+    tcase_add_test(tc, test_filters);
+    tcase_add_test(tc, test_bad_date_rejected);
+    tcase_add_test(tc, test_recorded_dictionary_segments_queries);
     suite_add_tcase(s, tc);
     return s;
 }

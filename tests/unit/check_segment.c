@@ -17,20 +17,88 @@ static int collect(size_t start, size_t end, void *arg)
     return 0;
 }
 
-static void segment(const char *s, struct collect *c)
+static void segment_dict(const char *s, const char *dict, struct collect *c)
 {
     zhsi_segmenter *seg;
+    zhsi_dict *d = NULL;
     zhsi_text t;
 
     memset(c, 0, sizeof *c);
     ck_assert_int_eq(zhsi_segmenter_new(&seg, NULL), ZHS_OK);
+    if (dict) {
+        ck_assert_int_eq(zhsi_dict_new(dict, strlen(dict), &d, NULL), ZHS_OK);
+        zhsi_segmenter_set_dict(seg, d);
+    }
     ck_assert_int_eq(zhsi_text_build(s, strlen(s), &t, NULL), ZHS_OK);
     c->cps = t.norm;
     ck_assert_int_eq(zhsi_segment(seg, t.norm, t.nnorm, collect, c, NULL),
                      ZHS_OK);
     zhsi_text_free(&t);
     zhsi_segmenter_free(seg);
+    zhsi_dict_free(d);
 }
+
+static void segment(const char *s, struct collect *c)
+{
+    segment_dict(s, NULL, c);
+}
+
+static void joined(const struct collect *c, char *out, size_t len)
+{
+    size_t i;
+    out[0] = '\0';
+    for (i = 0; i < c->n; i++)
+        snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? "|" : "",
+                 c->words[i]);
+}
+
+START_TEST(test_dictionary)
+{
+    struct collect c;
+    char got[512];
+
+    segment("浙江援疆医疗队领队", &c);
+    joined(&c, got, sizeof got);
+    ck_assert_str_eq(got, "浙江|援|疆|医疗|队|领队");     /* ICU alone */
+    segment_dict("浙江援疆医疗队领队", "援疆\n医疗队\n", &c);
+    joined(&c, got, sizeof got);
+    ck_assert_str_eq(got, "浙江|援疆|医疗队|领队");
+    /* longest match wins; traditional and full-width entries fold */
+    segment_dict("组团式医疗", "组团\n組團式\n", &c);
+    joined(&c, got, sizeof got);
+    ck_assert_str_eq(got, "组团式|医疗");
+    /* an ICU word overlapping a dictionary word is clipped, not doubled */
+    segment_dict("援疆医疗队", "疆医\n", &c);
+    joined(&c, got, sizeof got);
+    ck_assert_str_eq(got, "援|疆医|疗|队");
+    /* comments, blank lines and words longer than 32 are ignored */
+    segment_dict("援疆", "# 援疆\n\n援疆援疆援疆援疆援疆援疆援疆援疆援疆援疆援疆援疆援疆援疆援疆援疆援疆\n",
+                 &c);
+    joined(&c, got, sizeof got);
+    ck_assert_str_eq(got, "援|疆");
+}
+END_TEST
+
+START_TEST(test_dictionary_identity)
+{
+    zhsi_dict *a, *b;
+    char *msg = NULL;
+    const char *x = "援疆\n组团式\n", *y = "# comment\n組團式\n援疆\n援疆\n";
+
+    ck_assert_int_eq(zhsi_dict_new(x, strlen(x), &a, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_dict_new(y, strlen(y), &b, NULL), ZHS_OK);
+    ck_assert_uint_eq(zhsi_dict_count(a), 2);
+    ck_assert_uint_eq(zhsi_dict_count(b), 2);
+    ck_assert_str_eq(zhsi_dict_id(a), zhsi_dict_id(b));   /* same words */
+    ck_assert_str_eq(zhsi_dict_serial(a), "援疆\n组团式\n");
+    zhsi_dict_free(a);
+    zhsi_dict_free(b);
+    ck_assert_int_eq(zhsi_dict_new("ok\nbad\xff\n", 8, &a, &msg),
+                     ZHS_EENCODING);
+    ck_assert_ptr_nonnull(strstr(msg, "line 2"));
+    free(msg);
+}
+END_TEST
 
 START_TEST(test_no_punctuation_or_space)
 {
@@ -102,6 +170,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_words_cover_han);
     tcase_add_test(tc, test_supplementary_offsets);
     tcase_add_test(tc, test_empty);
+    tcase_add_test(tc, test_dictionary);
+    tcase_add_test(tc, test_dictionary_identity);
     suite_add_tcase(s, tc);
     return s;
 }
