@@ -33,7 +33,7 @@ static void hits(const struct fixture *docs, size_t n, const char *query,
     for (i = 0; i < n; i++) {
         zhs_doc d = {0};
         const char *nl = strchr(docs[i].text, '\n');
-        char title[128];
+        char title[1024];
         snprintf(title, sizeof title, "%.*s",
                  (int)(nl ? nl - docs[i].text : (long)strlen(docs[i].text)),
                  docs[i].text);
@@ -120,6 +120,41 @@ START_TEST(test_all_words_required)
     char got[256];
     ranked(docs, 2, "阿克苏 医院", got, sizeof got);
     ck_assert_str_eq(got, "both");
+}
+END_TEST
+
+/* In the two ranking tests below, the document the feature should lift is
+ * the longer one and is indexed last, so that without the feature BM25's
+ * length normalization (and docid order on ties) would put it second; a
+ * third document without the words keeps their idf positive. */
+START_TEST(test_word_above_substring)
+{
+    /* Both hold 中心 once; in "word" ICU makes it a word (胸痛|中心), in
+     * "across" it straddles two words (集中|心力).  Both are hits. */
+    static const struct fixture docs[] = {
+        {"across", "# 新闻\n\n大家集中心力做好今年的工作。", NULL, NULL},
+        {"other", "# 新闻\n\n大家一起做好今年的各项工作。", NULL, NULL},
+        {"word", "# 新闻\n\n大家建好胸痛中心做好今年的各项工作。", NULL, NULL},
+    };
+    char got[256];
+    ranked(docs, 3, "中心", got, sizeof got);
+    ck_assert_str_eq(got, "word|across");
+}
+END_TEST
+
+START_TEST(test_near_above_far)
+{
+    static const struct fixture docs[] = {
+        {"far", "# 新闻\n\n援疆工作开展以来，各地高度重视，投入资金，建设设施，"
+                "培养人才，群众满意度不断提高，后来医疗队也来了。", NULL, NULL},
+        {"other", "# 新闻\n\n各地高度重视，投入资金，建设设施。", NULL, NULL},
+        {"near", "# 新闻\n\n援疆的医疗队来了，工作开展以来，各地高度重视，投入"
+                 "大量资金，建设了设施，培养了人才，群众满意度不断提高。",
+         NULL, NULL},
+    };
+    char got[256];
+    ranked(docs, 3, "援疆 医疗队", got, sizeof got);
+    ck_assert_str_eq(got, "near|far");
 }
 END_TEST
 
@@ -254,6 +289,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_more_occurrences_first);
     tcase_add_test(tc, test_all_words_required);
     tcase_add_test(tc, test_filters);
+    tcase_add_test(tc, test_word_above_substring);
+    tcase_add_test(tc, test_near_above_far);
     tcase_add_test(tc, test_bad_date_rejected);
     tcase_add_test(tc, test_recorded_dictionary_segments_queries);
     suite_add_tcase(s, tc);
