@@ -1,104 +1,600 @@
-/* cmd_index.c: `zhsearch index`, adding files to an index.
+/* cmd_index.c: `zhsearch index`, adding files and JSON Lines to an index.
  *
- * The whole run is one transaction: readers see all of it or none of it,
- * and a killed run leaves the index as it was.  A file that cannot be read
- * or is not UTF-8 is reported with its path and skipped; the batch goes
- * on and the exit status is then 1.
+ * A run is one transaction: readers see all of it or none of it, and a run
+ * that is killed, interrupted or fails leaves the index at its last commit.
+ * Documents whose content hash matches the committed index are skipped
+ * before any work is spent on them, so re-running over an unchanged corpus
+ * only reads and hashes it.
+ *
+ * The work is a pipeline over a ring of RING slots: this thread reads
+ * inputs and fills slots in order; worker threads prepare them (normalize,
+ * segment, build the Xapian document), which is most of the cost; one
+ * writer thread puts them into the index in input order (so of two records
+ * with one id, the later wins).  Memory is bounded by the ring: at most
+ * RING documents are in flight, plus what Xapian buffers before it flushes
+ * (ZHS_FLUSH_DOCS documents).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
-struct run {
-    zhs_writer *w;
-    unsigned indexed;    /* documents added or replaced */
-    unsigned rejected;   /* inputs reported and skipped */
-    zhs_status fatal;    /* an index error that stops the batch */
-    char *fatal_msg;     /* its message */
+#define RING 64
+#define ZHS_FLUSH_DOCS "2000"
+
+enum slot_state { SLOT_FREE, SLOT_RAW, SLOT_BUSY, SLOT_READY };
+
+struct slot {
+    enum slot_state state;
+    zhs_file_doc *doc;   /* RAW, BUSY: the input document */
+    zhs_prepared *prep;  /* READY: the result, or NULL on error */
+    zhs_status st;       /* READY: status of preparing */
+    char *msg;           /* READY: its message */
 };
 
-static int index_one(const char *path, const char *id, zhs_status st,
-                     const char *err, void *arg)
-{
-    struct run *r = arg;
-    zhs_file_doc *fd = NULL;
-    char *msg = NULL;
-    int input_bad;
+/* A set of strings: the ids seen in this run. */
+struct idset {
+    char **v;
+    size_t cap, n;
+};
 
-    if (st != ZHS_OK) {
-        cli_error("%s", err ? err : zhs_strerror(st));
-        r->rejected++;
+struct run {
+    /* options */
+    const char *db, *encoding;
+    int quiet, progress, prune;
+    /* state shared under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    struct slot ring[RING];
+    unsigned long next_seq;   /* next slot the reader fills */
+    unsigned long next_take;  /* next slot a worker prepares */
+    unsigned long next_put;   /* next slot the writer puts */
+    int producing;            /* the reader may still add slots */
+    int stop;                 /* a fatal error: everyone stops */
+    zhs_status fatal;
+    char *fatal_msg;
+    /* counters (the writer's under mu; all read by the progress line) */
+    unsigned long added, updated, unchanged, deleted, rejected;
+    uint64_t bytes_done, bytes_total;
+    /* the reader's own */
+    zhs_writer *w;
+    zhs_db *committed;        /* the index as last committed, or NULL */
+    struct idset seen;
+    zhs_preparer **preparers;
+    char **origins;           /* of each PATH; documents point to them */
+    double t0, last_progress;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = sig;
+    signal(sig, SIG_DFL);     /* a second signal ends the process at once */
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the id set -------------------------------------------------- */
+
+static size_t str_hash(const char *s)
+{
+    size_t h = 5381;
+    while (*s)
+        h = h * 33 + (unsigned char)*s++;
+    return h;
+}
+
+/* Adds id; returns 1 if it was new, 0 if present, -1 out of memory. */
+static int idset_add(struct idset *s, const char *id)
+{
+    size_t i;
+
+    if (2 * (s->n + 1) > s->cap) {
+        struct idset big = {NULL, s->cap ? s->cap * 2 : 1024, 0};
+        if ((big.v = calloc(big.cap, sizeof *big.v)) == NULL)
+            return -1;
+        for (i = 0; i < s->cap; i++)
+            if (s->v[i]) {
+                size_t k = str_hash(s->v[i]) & (big.cap - 1);
+                while (big.v[k])
+                    k = (k + 1) & (big.cap - 1);
+                big.v[k] = s->v[i];
+                big.n++;
+            }
+        free(s->v);
+        *s = big;
+    }
+    for (i = str_hash(id) & (s->cap - 1); s->v[i]; i = (i + 1) & (s->cap - 1))
+        if (strcmp(s->v[i], id) == 0)
+            return 0;
+    if ((s->v[i] = strdup(id)) == NULL)
+        return -1;
+    s->n++;
+    return 1;
+}
+
+static int idset_has(const char *id, void *arg)
+{
+    const struct idset *s = arg;
+    size_t i;
+
+    if (s->cap == 0)
         return 0;
-    }
-    /* Problems with the input reject the file; problems with the index
-     * stop the batch. */
-    st = zhs_doc_read_file(path, id, &fd, &msg);
-    input_bad = st != ZHS_OK && st != ZHS_ENOMEM;
-    if (st == ZHS_OK) {
-        st = zhs_writer_put(r->w, &fd->doc, &msg);
-        input_bad = st == ZHS_EENCODING || st == ZHS_EUSAGE;
-    }
-    zhs_file_doc_free(fd);
-    if (st == ZHS_OK) {
-        r->indexed++;
-    } else if (input_bad) {
-        cli_error("%s%s%s", st == ZHS_EUSAGE ? path : "",
-                  st == ZHS_EUSAGE ? ": " : "", msg ? msg : zhs_strerror(st));
-        r->rejected++;
-    } else {
-        r->fatal = st;
-        r->fatal_msg = msg;
-        return 1;
-    }
-    free(msg);
+    for (i = str_hash(id) & (s->cap - 1); s->v[i]; i = (i + 1) & (s->cap - 1))
+        if (strcmp(s->v[i], id) == 0)
+            return 1;
     return 0;
 }
+
+static void idset_free(struct idset *s)
+{
+    size_t i;
+    for (i = 0; i < s->cap; i++)
+        free(s->v[i]);
+    free(s->v);
+}
+
+/* ---- errors and progress ------------------------------------------ */
+
+/* Counts and reports a rejected input. */
+static void reject(struct run *r, const char *msg)
+{
+    pthread_mutex_lock(&r->mu);
+    r->rejected++;
+    pthread_mutex_unlock(&r->mu);
+    if (r->progress)
+        fputs("\r\033[K", stderr);
+    cli_error("%s", msg);
+}
+
+/* Records an error that stops the run (the first one wins). */
+static void set_fatal(struct run *r, zhs_status st, char *msg)
+{
+    pthread_mutex_lock(&r->mu);
+    if (!r->stop) {
+        r->stop = 1;
+        r->fatal = st;
+        r->fatal_msg = msg;
+        msg = NULL;
+    }
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->mu);
+    free(msg);
+}
+
+static void show_progress(struct run *r, int last)
+{
+    double t = now(), el, rate, mbs;
+    unsigned long done;
+
+    if (!r->progress || (!last && t - r->last_progress < 0.25))
+        return;
+    r->last_progress = t;
+    pthread_mutex_lock(&r->mu);
+    done = r->added + r->updated + r->unchanged + r->rejected;
+    pthread_mutex_unlock(&r->mu);
+    el = t - r->t0 > 1e-3 ? t - r->t0 : 1e-3;
+    rate = (double)done / el;
+    mbs = (double)r->bytes_done / el / 1e6;
+    fprintf(stderr, "\r\033[K%lu documents  %.0f docs/s  %.1f MB/s", done,
+            rate, mbs);
+    if (r->bytes_total > 0 && r->bytes_done > 0 && !last) {
+        double left = (double)(r->bytes_total > r->bytes_done
+                                   ? r->bytes_total - r->bytes_done : 0)
+                      / ((double)r->bytes_done / el);
+        fprintf(stderr, "  ETA %d:%02d", (int)left / 60, (int)left % 60);
+    }
+    if (last)
+        fputs("\r\033[K", stderr);
+}
+
+/* ---- the pipeline ------------------------------------------------- */
+
+static void *worker(void *arg)
+{
+    struct run *r = ((void **)arg)[0];
+    zhs_preparer *prep = ((void **)arg)[1];
+    struct slot *s;
+
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (!r->stop && r->next_take == r->next_seq && r->producing)
+            pthread_cond_wait(&r->changed, &r->mu);
+        if (r->stop || r->next_take == r->next_seq) {
+            pthread_mutex_unlock(&r->mu);
+            return NULL;
+        }
+        s = &r->ring[r->next_take++ % RING];
+        s->state = SLOT_BUSY;
+        pthread_mutex_unlock(&r->mu);
+
+        s->msg = NULL;
+        s->prep = NULL;
+        s->st = zhs_prepare(prep, &s->doc->doc, &s->prep, &s->msg);
+        if (s->st != ZHS_OK && s->st != ZHS_ENOMEM) {
+            /* name the input in the message */
+            const char *where = s->doc->doc.path ? s->doc->doc.path
+                                                 : s->doc->doc.id;
+            char *m = malloc(strlen(where) + (s->msg ? strlen(s->msg) : 0)
+                             + 4);
+            if (m) {
+                sprintf(m, "%s: %s", where, s->msg ? s->msg : "");
+                free(s->msg);
+                s->msg = m;
+            }
+        }
+        zhs_file_doc_free(s->doc);
+        s->doc = NULL;
+
+        pthread_mutex_lock(&r->mu);
+        s->state = SLOT_READY;
+        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->mu);
+    }
+}
+
+static void *writer(void *arg)
+{
+    struct run *r = arg;
+    struct slot *s;
+    zhs_outcome outcome;
+    zhs_status st;
+    char *msg;
+
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (!r->stop && (r->next_put == r->next_seq
+                            || r->ring[r->next_put % RING].state
+                                   != SLOT_READY)
+               && !(r->next_put == r->next_seq && !r->producing))
+            pthread_cond_wait(&r->changed, &r->mu);
+        if (r->stop || (r->next_put == r->next_seq && !r->producing)) {
+            pthread_mutex_unlock(&r->mu);
+            return NULL;
+        }
+        s = &r->ring[r->next_put % RING];
+        pthread_mutex_unlock(&r->mu);
+
+        msg = NULL;
+        st = s->st;
+        if (st == ZHS_OK) {
+            st = zhs_writer_put_prepared(r->w, s->prep, &outcome, &msg);
+            s->prep = NULL;
+        } else {
+            msg = s->msg;
+            s->msg = NULL;
+        }
+        if (st == ZHS_OK) {
+            pthread_mutex_lock(&r->mu);
+            if (outcome == ZHS_ADDED)
+                r->added++;
+            else
+                r->updated++;
+            pthread_mutex_unlock(&r->mu);
+        } else if (st == ZHS_EUSAGE || st == ZHS_EENCODING) {
+            reject(r, msg ? msg : zhs_strerror(st));   /* the document's */
+        } else {
+            set_fatal(r, st, msg);                       /* the index's */
+            msg = NULL;
+        }
+        free(msg);
+
+        pthread_mutex_lock(&r->mu);
+        s->state = SLOT_FREE;
+        r->next_put++;
+        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->mu);
+    }
+}
+
+/* Hands a document to the pipeline, or skips it if the committed index
+ * already holds the same content.  Takes ownership of fd.  Returns -1 when
+ * the run must stop. */
+static int submit(struct run *r, zhs_file_doc *fd, size_t bytes)
+{
+    char hash[17], old[17], *msg = NULL;
+    int found = 0, fresh;
+    zhs_status st;
+    struct slot *s;
+
+    __atomic_add_fetch(&r->bytes_done, bytes, __ATOMIC_RELAXED);
+    fresh = idset_add(&r->seen, fd->doc.id);
+    if (fresh < 0) {
+        zhs_file_doc_free(fd);
+        set_fatal(r, ZHS_ENOMEM, NULL);
+        return -1;
+    }
+    /* An id seen earlier in this run always goes through, so that the last
+     * record with an id wins; otherwise compare with the last commit. */
+    if (fresh && r->committed != NULL) {
+        zhs_writer_doc_hash(r->w, &fd->doc, hash);
+        st = zhs_db_doc_hash(r->committed, fd->doc.id, old, &found, &msg);
+        if (st != ZHS_OK) {
+            zhs_file_doc_free(fd);
+            set_fatal(r, st, msg);
+            return -1;
+        }
+        if (found && strcmp(hash, old) == 0) {
+            zhs_file_doc_free(fd);
+            pthread_mutex_lock(&r->mu);
+            r->unchanged++;
+            pthread_mutex_unlock(&r->mu);
+            return 0;
+        }
+    }
+    pthread_mutex_lock(&r->mu);
+    while (!r->stop && r->next_seq - r->next_put >= RING)
+        pthread_cond_wait(&r->changed, &r->mu);
+    if (r->stop) {
+        pthread_mutex_unlock(&r->mu);
+        zhs_file_doc_free(fd);
+        return -1;
+    }
+    s = &r->ring[r->next_seq % RING];
+    s->doc = fd;
+    s->state = SLOT_RAW;
+    r->next_seq++;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->mu);
+    return 0;
+}
+
+/* ---- inputs ------------------------------------------------------- */
+
+static int is_jsonl(const char *path)
+{
+    size_t n = strlen(path);
+    return strcmp(path, "-") == 0
+        || (n > 6 && strcasecmp(path + n - 6, ".jsonl") == 0)
+        || (n > 7 && strcasecmp(path + n - 7, ".ndjson") == 0);
+}
+
+static int stopping(struct run *r)
+{
+    int stop;
+    if (interrupted)
+        return 1;
+    pthread_mutex_lock(&r->mu);
+    stop = r->stop;
+    pthread_mutex_unlock(&r->mu);
+    return stop;
+}
+
+/* Reads the records of a JSON Lines file. */
+static int read_jsonl(struct run *r, const char *path, const char *origin)
+{
+    zhs_jsonl *j = NULL;
+    zhs_file_doc *fd;
+    char *msg = NULL;
+    zhs_status st;
+
+    st = zhs_jsonl_open(path, r->encoding, &j, &msg);
+    if (st == ZHS_ENOMEM) {
+        set_fatal(r, st, msg);
+        return -1;
+    }
+    if (st != ZHS_OK) {
+        reject(r, msg ? msg : zhs_strerror(st));
+        free(msg);
+        return 0;
+    }
+    for (;;) {
+        if (stopping(r))
+            break;
+        msg = NULL;
+        st = zhs_jsonl_next(j, &fd, &msg);
+        if (st == ZHS_EREJECTED) {
+            reject(r, msg);
+            free(msg);
+            continue;
+        }
+        if (st != ZHS_OK) {
+            if (st == ZHS_ENOMEM) {
+                set_fatal(r, st, msg);
+                break;
+            }
+            reject(r, msg ? msg : zhs_strerror(st));
+            free(msg);
+            break;
+        }
+        if (fd == NULL)
+            break;
+        fd->doc.origin = origin;    /* lives until the end of the run */
+        if (submit(r, fd, fd->doc.text_len) < 0)
+            break;
+        show_progress(r, 0);
+    }
+    zhs_jsonl_close(j);
+    return stopping(r) ? -1 : 0;
+}
+
+struct walk_ctx {
+    struct run *r;
+    const char *origin;
+};
+
+static int index_file(const char *path, const char *id, zhs_status st,
+                      const char *err, void *arg)
+{
+    struct walk_ctx *c = arg;
+    struct run *r = c->r;
+    zhs_file_doc *fd = NULL;
+    char *msg = NULL;
+
+    if (stopping(r))
+        return 1;
+    if (st != ZHS_OK) {
+        reject(r, err ? err : zhs_strerror(st));
+        return 0;
+    }
+    if (is_jsonl(path))
+        return read_jsonl(r, path, path) < 0;
+    st = zhs_doc_read_file(path, id, r->encoding, &fd, &msg);
+    if (st == ZHS_ENOMEM) {
+        set_fatal(r, st, msg);
+        return 1;
+    }
+    if (st != ZHS_OK) {
+        reject(r, msg ? msg : zhs_strerror(st));
+        free(msg);
+        return 0;
+    }
+    fd->doc.origin = c->origin;         /* lives until the end of the run */
+    if (submit(r, fd, fd->doc.text_len) < 0)
+        return 1;
+    show_progress(r, 0);
+    return 0;
+}
+
+/* Adds up the sizes of the inputs, for the ETA. */
+static int add_size(const char *path, const char *id, zhs_status st,
+                    const char *err, void *arg)
+{
+    struct stat sb;
+    (void)id;
+    (void)err;
+    if (st == ZHS_OK && stat(path, &sb) == 0)
+        *(uint64_t *)arg += (uint64_t)sb.st_size;
+    return 0;
+}
+
+/* The origin recorded for a root, so that --prune finds what came from
+ * it: its absolute path, or "-" for standard input. */
+static char *origin_of(const char *root)
+{
+    char buf[PATH_MAX];
+    if (strcmp(root, "-") == 0)
+        return strdup("-");
+    return strdup(realpath(root, buf) ? buf : root);
+}
+
+/* ---- the command -------------------------------------------------- */
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: zhsearch index [--db DIR] [--dict FILE] [--quiet] [PATH...]\n"
-            "Index .txt and .md files (UTF-8, with or without BOM) found in\n"
-            "each PATH (default '%s') into the index at DIR (default '%s').\n"
-            "A document's id is its path relative to the PATH it was found\n"
-            "under; indexing it again replaces it.  The run is committed at\n"
-            "once at the end: readers never see part of it.\n\n"
-            "  --db DIR     index directory (created if missing)\n"
-            "  --dict FILE  user dictionary, one word a line, used for word\n"
-            "               segmentation (ranking) and recorded in the index\n"
-            "               for searches; without it the index's recorded\n"
-            "               dictionary, if any, is kept\n"
-            "  --quiet      no summary line\n"
-            "  --help       this text\n\n%s",
+            "Usage: zhsearch index [--db DIR] [--dict FILE] [--encoding NAME]\n"
+            "                      [--prune] [--jobs N] [--wait[=SECONDS]]\n"
+            "                      [--quiet] [PATH...]\n"
+            "Index the inputs found in each PATH (default '%s') into the\n"
+            "index at DIR (default '%s'): .txt and .md files (a document\n"
+            "each; id: the path relative to PATH), and .jsonl or .ndjson\n"
+            "files of JSON Lines records (fields id, title, text or content\n"
+            "or body, date or time or pubdate, source, url, author); '-'\n"
+            "reads JSON Lines from standard input.  Inputs in UTF-8 (with or\n"
+            "without BOM), UTF-16 with a BOM, GB18030 or Big5 are detected.\n"
+            "Indexing a document again replaces it; documents whose content\n"
+            "is unchanged are skipped.  The run is committed once, at the\n"
+            "end: readers never see part of it, and an interrupted or killed\n"
+            "run leaves the index as it was.  A bad input is reported with\n"
+            "its path and line or byte offset and skipped.  The last line\n"
+            "counts documents added, updated, unchanged, deleted, rejected.\n\n"
+            "  --db DIR         index directory (created if missing)\n"
+            "  --dict FILE      user dictionary, one word a line, used for\n"
+            "                   word segmentation (ranking) and recorded in\n"
+            "                   the index for searches; without it the\n"
+            "                   index's recorded dictionary, if any, is kept\n"
+            "  --encoding NAME  decode inputs as NAME (GB18030, Big5,\n"
+            "                   UTF-16LE, ...) instead of detecting\n"
+            "  --prune          delete documents indexed earlier from these\n"
+            "                   PATHs that this run did not see\n"
+            "  --jobs N         threads preparing documents (default: the\n"
+            "                   number of processors less one, at least 1)\n"
+            "  --wait[=SECS]    if another writer holds the index, wait for\n"
+            "                   it (for at most SECS) instead of failing\n"
+            "  --quiet          no progress and no summary line\n"
+            "  --help           this text\n\n%s",
             ZHS_DEFAULT_CORPUS, ZHS_DEFAULT_DB, ZHS_EXIT_HELP);
+}
+
+/* Opens the writer, waiting for the lock if asked to. */
+static zhs_status open_writer(struct run *r, double wait, zhs_writer **w,
+                              char **msg)
+{
+    double until = now() + wait;
+    int told = 0;
+    zhs_status st;
+
+    for (;;) {
+        st = zhs_writer_open(r->db, w, msg);
+        if (st != ZHS_ELOCKED || wait <= 0 || now() >= until || interrupted)
+            return st;
+        if (!told && !r->quiet)
+            cli_error("%s: index is locked by another writer; waiting", r->db);
+        told = 1;
+        free(*msg);
+        *msg = NULL;
+        usleep(200 * 1000);
+    }
 }
 
 int cmd_index(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
-        {"quiet", no_argument, NULL, 'q'},
         {"dict", required_argument, NULL, 'D'},
+        {"encoding", required_argument, NULL, 'e'},
+        {"prune", no_argument, NULL, 'p'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"wait", optional_argument, NULL, 'w'},
+        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = ZHS_DEFAULT_DB, *dict = NULL;
     static char *default_paths[] = {ZHS_DEFAULT_CORPUS};
+    const char *dict = NULL;
     char **paths = default_paths, *msg = NULL, *warning = NULL;
-    struct run r = {0};
-    struct timespec t0, t1;
-    int npaths = 1, quiet = 0, c, i;
+    struct run r;
+    pthread_t *threads = NULL, wthread;
+    void **wargs = NULL;
+    unsigned jobs = 0, nthreads = 0, i, waitsecs = 0;
+    double wait = 0;
+    int npaths = 1, c, k, rc = 0, writer_started = 0;
+    long ncpu;
     zhs_status st;
 
+    memset(&r, 0, sizeof r);
+    r.db = ZHS_DEFAULT_DB;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:qh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
+        case 'd': r.db = optarg; break;
         case 'D': dict = optarg; break;
-        case 'q': quiet = 1; break;
+        case 'e': r.encoding = optarg; break;
+        case 'p': r.prune = 1; break;
+        case 'q': r.quiet = 1; break;
+        case 'j':
+            if (cli_parse_uint(optarg, 64, &jobs) < 0 || jobs == 0) {
+                cli_error("--jobs takes a number from 1 to 64");
+                return 2;
+            }
+            break;
+        case 'w':
+            wait = 1e12;
+            if (optarg && cli_parse_uint(optarg, 86400 * 365, &waitsecs) < 0) {
+                cli_error("--wait takes a number of seconds");
+                return 2;
+            }
+            if (optarg)
+                wait = waitsecs;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -107,47 +603,156 @@ int cmd_index(int argc, char **argv)
         paths = argv + optind;
         npaths = argc - optind;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    st = zhs_writer_open(db, &r.w, &msg);
+    if (jobs == 0) {
+        ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = ncpu > 2 ? (unsigned)ncpu - 1 : 1;
+    }
+    r.progress = !r.quiet && isatty(STDERR_FILENO);
+    /* Bound what Xapian buffers before it flushes (within the
+     * transaction: flushed, not committed). */
+    setenv("XAPIAN_FLUSH_THRESHOLD", ZHS_FLUSH_DOCS, 0);
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.changed, NULL);
+    r.t0 = now();
+
+    st = open_writer(&r, wait, &r.w, &msg);
     if (st == ZHS_OK && dict != NULL)
         st = zhs_writer_set_dict(r.w, dict, &warning, &msg);
     if (warning != NULL) {
         cli_error("warning: %s", warning);
         free(warning);
     }
+    if (st == ZHS_OK && zhs_writer_doc_count(r.w) > 0)
+        st = zhs_db_open(r.db, &r.committed, &msg);
     if (st != ZHS_OK) {
         cli_error("%s", msg ? msg : zhs_strerror(st));
         free(msg);
-        zhs_writer_close(r.w);
-        return zhs_status_exit_code(st);
+        rc = zhs_status_exit_code(st);
+        goto out;
     }
-    for (i = 0; i < npaths && r.fatal == ZHS_OK; i++) {
-        st = zhs_walk(paths[i], index_one, &r);
-        if (st != ZHS_OK && st != ZHS_EREJECTED && r.fatal == ZHS_OK) {
-            r.fatal = st;
-            cli_error("%s: %s", paths[i], zhs_strerror(st));
+    if (r.progress)
+        for (k = 0; k < npaths; k++)
+            if (strcmp(paths[k], "-") != 0)
+                zhs_walk(paths[k], add_size, &r.bytes_total);
+
+    /* Start the workers and the writer. */
+    threads = calloc(jobs, sizeof *threads);
+    wargs = calloc(2 * jobs, sizeof *wargs);
+    r.preparers = calloc(jobs, sizeof *r.preparers);
+    r.origins = calloc((size_t)npaths, sizeof *r.origins);
+    for (k = 0; r.origins && k < npaths; k++)
+        if ((r.origins[k] = origin_of(paths[k])) == NULL) {
+            free(threads);
+            threads = NULL;             /* report it as out of memory */
+            break;
+        }
+    if (threads == NULL || wargs == NULL || r.preparers == NULL
+        || r.origins == NULL) {
+        cli_error("out of memory");
+        rc = zhs_status_exit_code(ZHS_ENOMEM);
+        goto out;
+    }
+    r.producing = 1;
+    for (i = 0; i < jobs; i++) {
+        st = zhs_writer_preparer(r.w, &r.preparers[i], &msg);
+        if (st != ZHS_OK) {
+            set_fatal(&r, st, msg);
+            break;
+        }
+        wargs[2 * i] = &r;
+        wargs[2 * i + 1] = r.preparers[i];
+        if (pthread_create(&threads[i], NULL, worker, &wargs[2 * i]) != 0) {
+            set_fatal(&r, ZHS_EINTERNAL, strdup("cannot start a thread"));
+            break;
+        }
+        nthreads++;
+    }
+    if (pthread_create(&wthread, NULL, writer, &r) == 0)
+        writer_started = 1;
+    else
+        set_fatal(&r, ZHS_EINTERNAL, strdup("cannot start a thread"));
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
+
+    /* Read the inputs. */
+    for (k = 0; k < npaths && !stopping(&r); k++) {
+        struct walk_ctx wc = {&r, r.origins[k]};
+        if (strcmp(paths[k], "-") == 0)
+            read_jsonl(&r, "-", r.origins[k]);
+        else
+            zhs_walk(paths[k], index_file, &wc);
+    }
+
+    pthread_mutex_lock(&r.mu);
+    r.producing = 0;
+    if (interrupted && !r.stop) {
+        r.stop = 1;
+        r.fatal = ZHS_EINTERNAL;
+    }
+    pthread_cond_broadcast(&r.changed);
+    pthread_mutex_unlock(&r.mu);
+    for (i = 0; i < nthreads; i++)
+        pthread_join(threads[i], NULL);
+    if (writer_started)
+        pthread_join(wthread, NULL);
+    for (i = 0; i < RING; i++) {           /* after a stop */
+        zhs_file_doc_free(r.ring[i].doc);
+        zhs_prepared_free(r.ring[i].prep);
+        free(r.ring[i].msg);
+    }
+    show_progress(&r, 1);
+
+    if (interrupted) {
+        cli_error("interrupted by signal %d: nothing was committed; the index "
+                  "is unchanged", (int)interrupted);
+        rc = 128 + (int)interrupted;
+        goto out;
+    }
+    if (r.stop) {
+        cli_error("%s", r.fatal_msg ? r.fatal_msg : zhs_strerror(r.fatal));
+        cli_error("%s: nothing was committed; the index is unchanged", r.db);
+        rc = zhs_status_exit_code(r.fatal);
+        goto out;
+    }
+    for (k = 0; r.prune && k < npaths; k++) {
+        unsigned n = 0;
+        st = zhs_writer_prune(r.w, r.origins[k], idset_has, &r.seen, &n, &msg);
+        r.deleted += n;
+        if (st != ZHS_OK) {
+            cli_error("%s", msg ? msg : zhs_strerror(st));
+            free(msg);
+            rc = zhs_status_exit_code(st);
+            goto out;
         }
     }
-    if (r.fatal != ZHS_OK) {
-        if (r.fatal_msg)
-            cli_error("%s", r.fatal_msg);
-        cli_error("%s: nothing was committed; the index is unchanged", db);
-        free(r.fatal_msg);
-        zhs_writer_close(r.w);
-        return zhs_status_exit_code(r.fatal);
-    }
     st = zhs_writer_commit(r.w, &msg);
-    zhs_writer_close(r.w);
     if (st != ZHS_OK) {
         cli_error("%s", msg ? msg : zhs_strerror(st));
         free(msg);
-        return zhs_status_exit_code(st);
+        rc = zhs_status_exit_code(st);
+        goto out;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (!quiet)
-        fprintf(stderr, "zhsearch: indexed %u documents into %s, %u "
-                "rejected, %.2f s\n", r.indexed, db, r.rejected,
-                (double)(t1.tv_sec - t0.tv_sec)
-                    + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-    return r.rejected ? zhs_status_exit_code(ZHS_EREJECTED) : 0;
+    if (!r.quiet)
+        fprintf(stderr, "zhsearch: %s: added %lu, updated %lu, unchanged %lu, "
+                "deleted %lu, rejected %lu, %.2f s\n", r.db, r.added,
+                r.updated, r.unchanged, r.deleted, r.rejected, now() - r.t0);
+    rc = r.rejected ? zhs_status_exit_code(ZHS_EREJECTED) : 0;
+out:
+    for (i = 0; r.preparers && i < jobs; i++)
+        zhs_preparer_free(r.preparers[i]);
+    free(r.preparers);
+    for (k = 0; r.origins && k < npaths; k++)
+        free(r.origins[k]);
+    free(r.origins);
+    free(threads);
+    free(wargs);
+    zhs_db_close(r.committed);
+    zhs_writer_close(r.w);
+    idset_free(&r.seen);
+    free(r.fatal_msg);
+    pthread_mutex_destroy(&r.mu);
+    pthread_cond_destroy(&r.changed);
+    return rc;
 }

@@ -229,8 +229,8 @@ static size_t heading_marks(const uint32_t *cps, size_t i, size_t n)
     return 0;
 }
 
-zhs_status zhsi_text_build(const char *utf8, size_t len, zhsi_text *t,
-                           char **errmsg)
+zhs_status zhsi_text_build(const char *utf8, size_t len, unsigned flags,
+                           zhsi_text *t, char **errmsg)
 {
     uint32_t *cps = NULL, fold[18];
     size_t n = 0, i, k, bad = 0, dcap = 0, ncap = 0;
@@ -245,7 +245,8 @@ zhs_status zhsi_text_build(const char *utf8, size_t len, zhsi_text *t,
     if (st != ZHS_OK)
         return zhsi_fail(errmsg, st, "out of memory");
 
-    drop_doubled_lines(cps, n);
+    if (flags & ZHSI_TEXT_DOC)
+        drop_doubled_lines(cps, n);
     if (grow2(&t->disp, &t->disp_line, &dcap, n + 1) < 0
         || (t->disp_block_end = calloc(n + 1, 1)) == NULL)
         goto oom;

@@ -11,7 +11,8 @@
  * normalized text, so a hit never depends on how ICU segmented the
  * document.  ICU splits a chunk into words; characters it leaves single
  * (援|疆) are joined to their neighbours, separate words (阿克苏|医院) must
- * each occur.  Words rank where the document has them as words, the whole
+ * each occur.  The user dictionary is not used for this split (recall
+ * never depends on it), only for the words that rank.  Words rank where the document has them as words, the whole
  * chunk and the whole query rank where they occur whole, and query words
  * near one another rank higher.  Runs of ASCII letters and digits in a
  * word are anchored at token boundaries (120 does not match 1200, ai does
@@ -250,7 +251,7 @@ static zhs_status normalize_span(struct parser *p, size_t a, size_t b,
 
     if (s == NULL)
         return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
-    st = zhsi_text_build(s, strlen(s), t, p->errmsg);
+    st = zhsi_text_build(s, strlen(s), 0, t, p->errmsg);
     free(s);
     return st;
 }
@@ -307,8 +308,8 @@ static zhs_status text_node(struct parser *p, size_t a, size_t b, int exact,
                                       t.nnorm, 0, 0))
             goto oom;
     } else {
-        st = zhsi_segment(p->seg, t.norm, t.nnorm, collect_seg, &sg,
-                          p->errmsg);
+        st = zhsi_segment_icu(p->seg, t.norm, t.nnorm, collect_seg, &sg,
+                              p->errmsg);
         if (st != ZHS_OK || sg.oom || sg.n == 0) {
             if (sg.oom)
                 goto oom;
@@ -319,7 +320,8 @@ static zhs_status text_node(struct parser *p, size_t a, size_t b, int exact,
         nd = new_node(Q_TEXT);
         if (nd == NULL)
             goto oom;
-        /* Join single-character segments to the segments they touch. */
+        /* Required strings: ICU's segments, single characters joined to
+         * the segments they touch. */
         for (i = 0; i < sg.n; i = j) {
             size_t s0 = sg.s[i][0], e0;
             for (j = i + 1; j < sg.n && sg.s[j][0] == sg.s[j - 1][1]
@@ -334,11 +336,24 @@ static zhs_status text_node(struct parser *p, size_t a, size_t b, int exact,
                 || push_needle(&nd->words, &nd->nwords, t.norm + s0, e0 - s0,
                                0, 0))
                 goto oom;
-            for (; j - i > 1 && i < j; i++)
-                if (sg.s[i][1] - sg.s[i][0] > 1
-                    && push_needle(&nd->words, &nd->nwords, t.norm + sg.s[i][0],
-                                   sg.s[i][1] - sg.s[i][0], 0, 0))
-                    goto oom;
+        }
+        /* Rank words: the multi-character words of the segmentation with
+         * the dictionary (what the documents were indexed with). */
+        sg.n = 0;
+        st = zhsi_segment(p->seg, t.norm, t.nnorm, collect_seg, &sg,
+                          p->errmsg);
+        if (sg.oom)
+            goto oom;
+        for (i = 0; st == ZHS_OK && i < sg.n; i++)
+            if (sg.s[i][1] - sg.s[i][0] > 1
+                && push_needle(&nd->words, &nd->nwords, t.norm + sg.s[i][0],
+                               sg.s[i][1] - sg.s[i][0], 0, 0))
+                goto oom;
+        if (st != ZHS_OK) {
+            free(sg.s);
+            zhsi_text_free(&t);
+            free_node(nd);
+            return st;
         }
     }
     nd->whole.cps = t.norm;             /* the node takes the text */

@@ -2,8 +2,9 @@
  *
  * A file becomes a document whose id is its path relative to the indexed
  * root and whose title is its first Markdown heading, or else its first
- * non-empty line.  Files must be UTF-8; a problem is reported with the path
- * and the byte offset so that a batch can skip the file and go on.
+ * non-empty line.  Files are decoded by zhs_decode (UTF-8, UTF-16 with a
+ * BOM, GB18030, Big5); a problem is reported with the path and the byte
+ * offset so that a batch can skip the file and go on.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -130,7 +131,7 @@ static char *trimmed_copy(const char *s, const char *e)
 
 /* The first Markdown ATX heading's text, or else the first non-empty
  * line; NULL when the text has no non-blank line. */
-static char *derive_title(const char *text, size_t len)
+char *zhsi_derive_title(const char *text, size_t len)
 {
     const char *p = text, *end = text + len, *first = NULL, *first_end = NULL;
 
@@ -165,59 +166,83 @@ static char *derive_title(const char *text, size_t len)
     return first ? trimmed_copy(first, first_end) : NULL;
 }
 
+/* Sets field *f of fd to an owned copy of v (NULL stays NULL). */
+int zhsi_file_doc_set(zhs_file_doc *fd, const char **f, const char *v)
+{
+    size_t slot = 0;
+
+    while (slot < sizeof fd->bufs / sizeof fd->bufs[0] && fd->bufs[slot])
+        slot++;
+    if (v == NULL) {
+        *f = NULL;
+        return 0;
+    }
+    if (slot == sizeof fd->bufs / sizeof fd->bufs[0])
+        return -1;
+    if ((fd->bufs[slot] = strdup(v)) == NULL)
+        return -1;
+    *f = fd->bufs[slot];
+    return 0;
+}
+
+/* Takes ownership of the malloc'd text buf (len bytes). */
+int zhsi_file_doc_take_text(zhs_file_doc *fd, char *buf, size_t len)
+{
+    size_t slot = 0;
+
+    while (slot < sizeof fd->bufs / sizeof fd->bufs[0] && fd->bufs[slot])
+        slot++;
+    if (slot == sizeof fd->bufs / sizeof fd->bufs[0])
+        return -1;
+    fd->bufs[slot] = buf;
+    fd->doc.text = buf;
+    fd->doc.text_len = len;
+    return 0;
+}
+
 zhs_status zhs_doc_read_file(const char *path, const char *id,
-                             zhs_file_doc **out, char **errmsg)
+                             const char *encoding, zhs_file_doc **out,
+                             char **errmsg)
 {
     zhs_file_doc *fd;
-    char *buf = NULL;
-    size_t len = 0, skip = 0, bad;
+    char *raw = NULL, *text = NULL, *title;
+    size_t rawlen = 0, len = 0;
     zhs_status st;
 
-    st = read_all(path, &buf, &len, errmsg);
+    st = read_all(path, &raw, &rawlen, errmsg);
     if (st != ZHS_OK)
         return st;
-    if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-        skip = 3;
-    bad = zhsi_utf8_invalid_at(buf + skip, len - skip);
-    if (bad != (size_t)-1) {
-        free(buf);
-        return zhsi_fail(errmsg, ZHS_EENCODING,
-                         "%s: invalid UTF-8 at byte offset %zu", path,
-                         bad + skip);
+    st = zhs_decode(raw, rawlen, encoding, &text, &len, NULL, errmsg);
+    free(raw);
+    if (st != ZHS_OK) {
+        zhsi_errmsg_prefix(errmsg, path);
+        return st;
     }
     fd = calloc(1, sizeof *fd);
-    if (fd == NULL) {
-        free(buf);
-        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    }
-    if (skip)
-        memmove(buf, buf + skip, len - skip + 1);
-    len -= skip;
-    fd->text_buf = buf;
-    fd->id_buf = strdup(id);
-    fd->path_buf = strdup(path);
-    fd->title_buf = derive_title(buf, len);
-    if (fd->id_buf == NULL || fd->path_buf == NULL) {
+    title = zhsi_derive_title(text, len);
+    if (fd == NULL || zhsi_file_doc_take_text(fd, text, len) < 0
+        || zhsi_file_doc_set(fd, &fd->doc.id, id) < 0
+        || zhsi_file_doc_set(fd, &fd->doc.path, path) < 0
+        || zhsi_file_doc_set(fd, &fd->doc.title, title) < 0) {
+        if (fd == NULL || fd->doc.text != text)
+            free(text);
+        free(title);
         zhs_file_doc_free(fd);
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     }
-    fd->doc.id = fd->id_buf;
-    fd->doc.title = fd->title_buf;
-    fd->doc.path = fd->path_buf;
-    fd->doc.text = fd->text_buf;
-    fd->doc.text_len = len;
+    free(title);
     *out = fd;
     return ZHS_OK;
 }
 
 void zhs_file_doc_free(zhs_file_doc *fd)
 {
+    size_t i;
+
     if (fd == NULL)
         return;
-    free(fd->id_buf);
-    free(fd->title_buf);
-    free(fd->path_buf);
-    free(fd->text_buf);
+    for (i = 0; i < sizeof fd->bufs / sizeof fd->bufs[0]; i++)
+        free(fd->bufs[i]);
     free(fd);
 }
 
@@ -227,7 +252,9 @@ static int wanted_name(const char *name)
 {
     size_t n = strlen(name);
     return (n > 4 && strcasecmp(name + n - 4, ".txt") == 0)
-        || (n > 3 && strcasecmp(name + n - 3, ".md") == 0);
+        || (n > 3 && strcasecmp(name + n - 3, ".md") == 0)
+        || (n > 6 && strcasecmp(name + n - 6, ".jsonl") == 0)
+        || (n > 7 && strcasecmp(name + n - 7, ".ndjson") == 0);
 }
 
 static int by_name(const void *a, const void *b)

@@ -8,6 +8,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -118,7 +119,7 @@ zhs_status zhs_db_set_dict(zhs_db *db, const char *path, char **warning,
     char *id = NULL, *name = NULL;
     zhs_status st;
 
-    st = zhs_doc_read_file(path, path, &fd, errmsg);
+    st = zhs_doc_read_file(path, path, NULL, &fd, errmsg);
     if (st == ZHS_OK
         && (st = zhsi_dict_new(fd->doc.text, fd->doc.text_len, &d, errmsg))
                != ZHS_OK)
@@ -129,10 +130,10 @@ zhs_status zhs_db_set_dict(zhs_db *db, const char *path, char **warning,
     if (st == ZHS_OK)
         st = zhsi_xdb_metadata(db->x, ZHSI_META_DICT_NAME, &name, errmsg);
     if (st == ZHS_OK && strcmp(id, zhsi_dict_id(d)) != 0 && warning)
-        zhsi_fail(warning, ZHS_OK, "%s was built with %s%s%s, not %s: words "
+        zhsi_fail(warning, ZHS_OK, "%s was built with %s%s, not %s: words "
                   "they segment differently rank differently (recall is "
                   "unaffected)", db->path, id[0] ? "dictionary " : "no "
-                  "dictionary", name, id[0] ? "" : "", path);
+                  "dictionary", id[0] ? name : "", path);
     free(id);
     free(name);
     if (st != ZHS_OK) {
@@ -156,6 +157,24 @@ zhs_status zhs_db_reopen(zhs_db *db, char **errmsg)
 }
 
 unsigned zhs_db_doc_count(zhs_db *db) { return db->doccount; }
+
+zhs_status zhs_db_doc_hash(zhs_db *db, const char *id, char out[17],
+                           int *found, char **errmsg)
+{
+    char *idterm = malloc(strlen(id) + 2), *v = NULL;
+    zhs_status st;
+
+    if (idterm == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    idterm[0] = 'Q';
+    strcpy(idterm + 1, id);
+    st = zhsi_xdb_value_of(db->x, idterm, ZHSI_SLOT_HASH, &v, found, errmsg);
+    free(idterm);
+    if (st == ZHS_OK && *found)
+        snprintf(out, 17, "%s", v);
+    free(v);
+    return st;
+}
 
 void zhs_db_close(zhs_db *db)
 {
@@ -203,8 +222,8 @@ static zhs_status fill_hit(zhs_hit *h, const zhsi_xhit *x,
         return zhsi_fail(errmsg, ZHS_ECORRUPT, "stored document lacks id "
                          "or text");
     }
-    st = zhsi_text_build(text->valuestring, strlen(text->valuestring), &t,
-                         errmsg);
+    st = zhsi_text_build(text->valuestring, strlen(text->valuestring),
+                         ZHSI_TEXT_DOC, &t, errmsg);
     cJSON_Delete(o);
     if (st != ZHS_OK)
         return st;

@@ -98,7 +98,7 @@ zhs_status zhsi_dict_new(const char *text, size_t len, zhsi_dict **out,
             p = eol + 1;
             continue;
         }
-        st = zhsi_text_build(p, (size_t)(eol - p), &t, errmsg);
+        st = zhsi_text_build(p, (size_t)(eol - p), 0, &t, errmsg);
         if (st != ZHS_OK) {
             char where[32];
             snprintf(where, sizeof where, "line %zu", lineno);
@@ -342,6 +342,12 @@ static zhs_status icu_segment(zhsi_segmenter *s, const uint32_t *cps,
     /* Drop the iterator's pointer to our buffer, which may move. */
     ubrk_setText(s->bi, no_text, 0, &err);
     return ZHS_OK;
+}
+
+zhs_status zhsi_segment_icu(zhsi_segmenter *s, const uint32_t *cps, size_t n,
+                            zhsi_word_fn fn, void *arg, char **errmsg)
+{
+    return icu_segment(s, cps, n, fn, arg, errmsg);
 }
 
 zhs_status zhsi_segment(zhsi_segmenter *s, const uint32_t *cps, size_t n,

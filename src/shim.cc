@@ -198,6 +198,33 @@ extern "C" void zhsi_xhits_free(zhsi_xhit *hits, size_t n)
     std::free(hits);
 }
 
+/* The value in slot of the first document indexed by idterm. */
+static bool value_of(const Xapian::Database &db, const char *idterm,
+                     unsigned slot, std::string &value)
+{
+    Xapian::PostingIterator it = db.postlist_begin(idterm);
+    if (it == db.postlist_end(idterm))
+        return false;
+    value = db.get_document(*it).get_value(slot);
+    return true;
+}
+
+extern "C" zhs_status zhsi_xdb_value_of(zhsi_xdb *db, const char *idterm,
+                                        unsigned slot, char **value,
+                                        int *found, char **errmsg)
+{
+    try {
+        std::string v;
+        *found = value_of(db->db, idterm, slot, v);
+        *value = NULL;
+        if (*found && (*value = dup_string(v)) == NULL)
+            throw std::bad_alloc();
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
 /* ---- writing ----------------------------------------------------- */
 
 extern "C" zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out,
@@ -226,6 +253,58 @@ extern "C" zhs_status zhsi_xwdb_doccount(zhsi_xwdb *db, unsigned *out,
 {
     try {
         *out = db->db.get_doccount();
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xwdb_term_exists(zhsi_xwdb *db, const char *term,
+                                            int *exists, char **errmsg)
+{
+    try {
+        *exists = db->db.term_exists(term);
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xwdb_value_of(zhsi_xwdb *db, const char *idterm,
+                                         unsigned slot, char **value,
+                                         int *found, char **errmsg)
+{
+    try {
+        std::string v;
+        *found = value_of(db->db, idterm, slot, v);
+        *value = NULL;
+        if (*found && (*value = dup_string(v)) == NULL)
+            throw std::bad_alloc();
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xwdb_prune(zhsi_xwdb *db, const char *term,
+                                      int (*keep)(const char *, void *),
+                                      void *arg, unsigned *deleted,
+                                      char **errmsg)
+{
+    try {
+        std::vector<Xapian::docid> doomed;
+        for (Xapian::PostingIterator it = db->db.postlist_begin(term);
+             it != db->db.postlist_end(term); ++it) {
+            Xapian::Document doc = db->db.get_document(*it);
+            Xapian::TermIterator t = doc.termlist_begin();
+            t.skip_to("Q");
+            if (t == doc.termlist_end() || (*t)[0] != 'Q'
+                || !keep((*t).c_str(), arg))
+                doomed.push_back(*it);
+        }
+        for (size_t i = 0; i < doomed.size(); i++)
+            db->db.delete_document(doomed[i]);
+        *deleted = (unsigned)doomed.size();
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);

@@ -76,3 +76,73 @@ int zhsi_date_range(const char *s, size_t n, char lo[9], char hi[9])
              end == 10 ? d % 100 : 99);
     return 0;
 }
+
+uint64_t zhsi_fnv(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* Reads 1..max digits at *s; -1 if none. */
+static int read_num(const char **s, int max)
+{
+    int v = 0, n = 0;
+    while (n < max && **s >= '0' && **s <= '9') {
+        v = v * 10 + (**s - '0');
+        (*s)++;
+        n++;
+    }
+    return n ? v : -1;
+}
+
+/* Skips one date separator: - / . or the given UTF-8 word (年, 月). */
+static int skip_sep(const char **s, const char *word)
+{
+    if (**s == '-' || **s == '/' || **s == '.') {
+        (*s)++;
+        return 1;
+    }
+    if (strncmp(*s, word, strlen(word)) == 0) {
+        *s += strlen(word);
+        return 1;
+    }
+    return 0;
+}
+
+int zhsi_normalize_date(const char *in, char out[11])
+{
+    const char *s = in;
+    int y, m = 0, d = 0;
+    char lo[9], hi[9];
+
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if ((y = read_num(&s, 4)) < 1000)
+        return -1;
+    if (skip_sep(&s, "年") && (m = read_num(&s, 2)) >= 0) {
+        if (skip_sep(&s, "月") && *s >= '0' && *s <= '9') {
+            d = read_num(&s, 2);
+            if (strncmp(s, "日", strlen("日")) == 0)
+                s += strlen("日");
+        }
+    }
+    /* what may follow: nothing, a time, or white space */
+    if (*s != '\0' && *s != 'T' && *s != ' ' && *s != '\t')
+        return -1;
+    if (m < 0)
+        return -1;
+    y %= 10000;
+    if (d > 0)
+        snprintf(out, 11, "%04d-%02d-%02d", y, m % 100, d % 100);
+    else if (m > 0)
+        snprintf(out, 11, "%04d-%02d", y, m % 100);
+    else
+        snprintf(out, 11, "%04d", y);
+    return zhsi_date_range(out, strlen(out), lo, hi);
+}

@@ -21,12 +21,33 @@
 
 #define MAX_ID_BYTES 240
 
+/* Turns documents into Xapian documents; one per thread. */
+struct zhs_preparer {
+    zhsi_segmenter *seg; /* ICU word iterator, with the writer's dictionary */
+    const char *dict_id; /* the writer's dictionary id ("" for none) */
+};
+
+struct zhs_prepared {
+    zhsi_xdoc *doc;      /* terms, values and data */
+    char *idterm;        /* "Q" + id */
+};
+
 struct zhs_writer {
     zhsi_xwdb *x;        /* the Xapian writer, inside a transaction */
-    zhsi_segmenter *seg; /* ICU word iterator */
+    zhs_preparer prep;   /* for zhs_writer_put */
     zhsi_dict *dict;     /* user dictionary in use, or NULL */
+    char dict_id[17];    /* its id, "" for none */
     char *dir;           /* index directory, for messages */
+    unsigned doccount;   /* committed documents when opened */
 };
+
+static void use_dict(zhs_writer *w, zhsi_dict *d)
+{
+    zhsi_dict_free(w->dict);
+    w->dict = d;
+    snprintf(w->dict_id, sizeof w->dict_id, "%s", d ? zhsi_dict_id(d) : "");
+    zhsi_segmenter_set_dict(w->prep.seg, d);
+}
 
 /* A directory we may create an index in: missing, empty (a .gitignore
  * aside), or already an index. */
@@ -67,9 +88,9 @@ static zhs_status load_recorded_dict(zhs_writer *w, char **errmsg)
     zhs_status st = zhsi_xwdb_metadata(w->x, ZHSI_META_DICT, &serial, errmsg);
 
     if (st == ZHS_OK && serial[0] != '\0') {
-        st = zhsi_dict_new(serial, strlen(serial), &w->dict, errmsg);
-        if (st == ZHS_OK)
-            zhsi_segmenter_set_dict(w->seg, w->dict);
+        zhsi_dict *d;
+        if ((st = zhsi_dict_new(serial, strlen(serial), &d, errmsg)) == ZHS_OK)
+            use_dict(w, d);
     }
     free(serial);
     return st;
@@ -85,7 +106,7 @@ zhs_status zhs_writer_set_dict(zhs_writer *w, const char *path,
     unsigned count = 0;
     zhs_status st;
 
-    st = zhs_doc_read_file(path, path, &fd, errmsg);
+    st = zhs_doc_read_file(path, path, NULL, &fd, errmsg);
     if (st == ZHS_OK) {
         st = zhsi_dict_new(fd->doc.text, fd->doc.text_len, &d, errmsg);
         if (st != ZHS_OK)
@@ -117,9 +138,7 @@ zhs_status zhs_writer_set_dict(zhs_writer *w, const char *path,
         zhsi_dict_free(d);
         return st;
     }
-    zhsi_dict_free(w->dict);
-    w->dict = d;
-    zhsi_segmenter_set_dict(w->seg, d);
+    use_dict(w, d);
     return ZHS_OK;
 }
 
@@ -137,9 +156,12 @@ zhs_status zhs_writer_open(const char *dir, zhs_writer **out, char **errmsg)
         free(w);
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     }
+    w->prep.dict_id = w->dict_id;
     st = zhsi_xwdb_open(dir, &w->x, errmsg);
     if (st == ZHS_OK)
-        st = zhsi_segmenter_new(&w->seg, errmsg);
+        st = zhsi_segmenter_new(&w->prep.seg, errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_doccount(w->x, &w->doccount, errmsg);
     if (st == ZHS_OK)
         st = zhsi_xwdb_metadata(w->x, ZHSI_META_SCHEME, &scheme, errmsg);
     if (st == ZHS_OK)
@@ -167,7 +189,7 @@ void zhs_writer_close(zhs_writer *w)
     if (w == NULL)
         return;
     zhsi_xwdb_close(w->x);
-    zhsi_segmenter_free(w->seg);
+    zhsi_segmenter_free(w->prep.seg);
     zhsi_dict_free(w->dict);
     free(w->dir);
     free(w);
@@ -281,7 +303,7 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
     if (d->source && d->source[0]) {
         zhsi_text t;
         char *s;
-        st = zhsi_text_build(d->source, strlen(d->source), &t, errmsg);
+        st = zhsi_text_build(d->source, strlen(d->source), 0, &t, errmsg);
         if (st != ZHS_OK)
             return st;
         s = zhsi_utf8_encode(t.norm, t.nnorm);
@@ -326,6 +348,7 @@ static char *stored_data(const zhs_doc *d)
     if (!STR_OR_NULL("id", d->id) || !STR_OR_NULL("title", d->title)
         || !STR_OR_NULL("path", d->path) || !STR_OR_NULL("date", d->date)
         || !STR_OR_NULL("source", d->source) || !STR_OR_NULL("url", d->url)
+        || !STR_OR_NULL("author", d->author)
         || !cJSON_AddStringToObject(o, "text", text))
         goto out;
 #undef STR_OR_NULL
@@ -349,7 +372,74 @@ static zhs_status check_field(const char *name, const char *v, char **errmsg)
     return ZHS_OK;
 }
 
-zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *d, char **errmsg)
+/* Hashes the content that decides whether a document must be indexed
+ * again: every field, the text, the term scheme and the dictionary. */
+static void doc_hash(const char *dict_id, const zhs_doc *d, char out[17])
+{
+    const char *f[] = {d->id, d->title, d->path, d->date, d->source, d->url,
+                       d->author, d->origin, ZHSI_SCHEME, dict_id};
+    uint64_t h = ZHSI_FNV_INIT;
+    size_t i;
+
+    for (i = 0; i < sizeof f / sizeof f[0]; i++) {
+        h = zhsi_fnv(h, f[i] ? f[i] : "\x01", f[i] ? strlen(f[i]) : 1);
+        h = zhsi_fnv(h, "", 1);
+    }
+    h = zhsi_fnv(h, d->text ? d->text : "", d->text ? d->text_len : 0);
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+void zhs_writer_doc_hash(zhs_writer *w, const zhs_doc *doc, char out[17])
+{
+    doc_hash(w->dict_id, doc, out);
+}
+
+/* The term naming where a document came from, for --prune. */
+static void origin_term(const char *origin, char out[18])
+{
+    snprintf(out, 18, "O%016llx", (unsigned long long)zhsi_fnv(
+                 ZHSI_FNV_INIT, origin, strlen(origin)));
+}
+
+unsigned zhs_writer_doc_count(zhs_writer *w) { return w->doccount; }
+
+zhs_status zhs_writer_preparer(zhs_writer *w, zhs_preparer **out,
+                               char **errmsg)
+{
+    zhs_preparer *p = calloc(1, sizeof *p);
+    zhs_status st;
+
+    if (p == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    if ((st = zhsi_segmenter_new(&p->seg, errmsg)) != ZHS_OK) {
+        free(p);
+        return st;
+    }
+    zhsi_segmenter_set_dict(p->seg, w->dict);   /* read-only: shareable */
+    p->dict_id = w->dict_id;
+    *out = p;
+    return ZHS_OK;
+}
+
+void zhs_preparer_free(zhs_preparer *p)
+{
+    if (p == NULL)
+        return;
+    zhsi_segmenter_free(p->seg);
+    free(p);
+}
+
+void zhs_prepared_free(zhs_prepared *p)
+{
+    if (p == NULL)
+        return;
+    zhsi_xdoc_free(p->doc);
+    free(p->idterm);
+    free(p);
+}
+
+zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
+                       char **errmsg)
 {
     /* The body is positioned; the title adds weight to the body's terms
      * (no positions) and is positioned in its own "S" space. */
@@ -358,7 +448,8 @@ zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *d, char **errmsg)
                                              {"S", 1, 1}};
     zhsi_text body = {0}, title = {0};
     struct termgen g = {0};
-    char *data = NULL, *idterm = NULL;
+    zhs_prepared *pr = NULL;
+    char *data = NULL, hash[17], oterm[18];
     size_t idlen;
     zhs_status st;
 
@@ -373,39 +464,128 @@ zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *d, char **errmsg)
         || (st = check_field("path", d->path, errmsg)) != ZHS_OK
         || (st = check_field("date", d->date, errmsg)) != ZHS_OK
         || (st = check_field("source", d->source, errmsg)) != ZHS_OK
-        || (st = check_field("url", d->url, errmsg)) != ZHS_OK)
-        goto out;
+        || (st = check_field("url", d->url, errmsg)) != ZHS_OK
+        || (st = check_field("author", d->author, errmsg)) != ZHS_OK
+        || (st = check_field("origin", d->origin, errmsg)) != ZHS_OK)
+        return st;
     st = zhsi_text_build(d->text ? d->text : "", d->text ? d->text_len : 0,
-                         &body, errmsg);
+                         ZHSI_TEXT_DOC, &body, errmsg);
     if (st == ZHS_OK && d->title)
-        st = zhsi_text_build(d->title, strlen(d->title), &title, errmsg);
+        st = zhsi_text_build(d->title, strlen(d->title), 0, &title, errmsg);
     if (st != ZHS_OK)
         goto out;
 
     g.st = zhsi_xdoc_new(&g.doc, errmsg);
     g.errmsg = errmsg;
-    add_text_terms(w->seg, &g, &body, body_tg, 1);
-    add_text_terms(w->seg, &g, &title, title_tg, 2);
+    add_text_terms(p->seg, &g, &body, body_tg, 1);
+    add_text_terms(p->seg, &g, &title, title_tg, 2);
     if ((st = g.st) != ZHS_OK || (st = add_meta_terms(g.doc, d, errmsg))
         != ZHS_OK)
         goto out;
-
+    if (d->origin) {
+        origin_term(d->origin, oterm);
+        if ((st = zhsi_xdoc_add_boolean(g.doc, oterm, strlen(oterm), errmsg))
+            != ZHS_OK)
+            goto out;
+    }
+    doc_hash(p->dict_id, d, hash);
+    if ((st = zhsi_xdoc_set_value(g.doc, ZHSI_SLOT_HASH, hash, errmsg))
+        != ZHS_OK)
+        goto out;
     data = stored_data(d);
-    idterm = malloc(idlen + 2);
-    if (data == NULL || idterm == NULL) {
+    pr = calloc(1, sizeof *pr);
+    if (data == NULL || pr == NULL || (pr->idterm = malloc(idlen + 2)) == NULL) {
         st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
         goto out;
     }
-    idterm[0] = 'Q';
-    memcpy(idterm + 1, d->id, idlen + 1);
-    st = zhsi_xdoc_set_data(g.doc, data, strlen(data), errmsg);
-    if (st == ZHS_OK)
-        st = zhsi_xwdb_replace(w->x, idterm, g.doc, errmsg);
+    pr->idterm[0] = 'Q';
+    memcpy(pr->idterm + 1, d->id, idlen + 1);
+    if ((st = zhsi_xdoc_set_data(g.doc, data, strlen(data), errmsg))
+        != ZHS_OK)
+        goto out;
+    pr->doc = g.doc;
+    g.doc = NULL;
+    *out = pr;
+    pr = NULL;
 out:
+    zhs_prepared_free(pr);
     zhsi_xdoc_free(g.doc);
     zhsi_text_free(&body);
     zhsi_text_free(&title);
     free(data);
-    free(idterm);
+    return st;
+}
+
+zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
+                                   zhs_outcome *outcome, char **errmsg)
+{
+    int exists = 0;
+    zhs_status st = zhsi_xwdb_term_exists(w->x, p->idterm, &exists, errmsg);
+
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_replace(w->x, p->idterm, p->doc, errmsg);
+    if (st == ZHS_OK && outcome)
+        *outcome = exists ? ZHS_UPDATED : ZHS_ADDED;
+    zhs_prepared_free(p);
+    return st;
+}
+
+zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *d,
+                          zhs_outcome *outcome, char **errmsg)
+{
+    zhs_prepared *p;
+    char hash[17], *idterm, *old = NULL;
+    int found = 0;
+    zhs_status st;
+
+    if (d->id != NULL && d->id[0] != '\0' && strlen(d->id) <= MAX_ID_BYTES) {
+        /* The same content already indexed (this batch included)? */
+        if ((idterm = malloc(strlen(d->id) + 2)) == NULL)
+            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        idterm[0] = 'Q';
+        strcpy(idterm + 1, d->id);
+        st = zhsi_xwdb_value_of(w->x, idterm, ZHSI_SLOT_HASH, &old, &found,
+                                errmsg);
+        free(idterm);
+        if (st != ZHS_OK)
+            return st;
+        doc_hash(w->dict_id, d, hash);
+        if (found && strcmp(old, hash) == 0) {
+            free(old);
+            if (outcome)
+                *outcome = ZHS_UNCHANGED;
+            return ZHS_OK;
+        }
+        free(old);
+    }
+    if ((st = zhs_prepare(&w->prep, d, &p, errmsg)) != ZHS_OK)
+        return st;
+    return zhs_writer_put_prepared(w, p, outcome, errmsg);
+}
+
+struct prune_arg {
+    int (*keep)(const char *id, void *arg);
+    void *arg;
+};
+
+static int keep_id(const char *idterm, void *arg)
+{
+    struct prune_arg *pa = arg;
+    return pa->keep(idterm + 1, pa->arg);   /* past the "Q" */
+}
+
+zhs_status zhs_writer_prune(zhs_writer *w, const char *origin,
+                            int (*keep)(const char *id, void *arg),
+                            void *arg, unsigned *deleted, char **errmsg)
+{
+    struct prune_arg pa = {keep, arg};
+    char oterm[18];
+    unsigned n = 0;
+    zhs_status st;
+
+    origin_term(origin, oterm);
+    st = zhsi_xwdb_prune(w->x, oterm, keep_id, &pa, &n, errmsg);
+    if (deleted)
+        *deleted = n;
     return st;
 }

@@ -41,6 +41,25 @@ size_t zhsi_utf8_put(char *buf, uint32_t cp);
 /* Encodes n code points as a malloc'd NUL-terminated string. */
 char *zhsi_utf8_encode(const uint32_t *cps, size_t n);
 
+/* ---- reader.c ---------------------------------------------------- */
+
+/* Sets doc field *f of fd to an owned copy of v (v NULL: *f = NULL);
+ * -1 when out of memory or storage. */
+int zhsi_file_doc_set(zhs_file_doc *fd, const char **f, const char *v);
+/* Makes the malloc'd buf fd's text, owned by fd; -1 on failure (buf is
+ * then still the caller's). */
+int zhsi_file_doc_take_text(zhs_file_doc *fd, char *buf, size_t len);
+/* The first Markdown heading's text, else the first non-empty line,
+ * trimmed and at most 400 bytes; malloc'd, NULL if there is none. */
+char *zhsi_derive_title(const char *text, size_t len);
+/* Normalizes a date as crawlers write it (2025-12-19, 2025-12-19T08:00,
+ * 2025/12/19, 2025.12.19, 2025年12月19日, 2025年12月, 2025) to ISO
+ * (YYYY-MM-DD, YYYY-MM or YYYY) in out; -1 if it is not a valid date. */
+int zhsi_normalize_date(const char *in, char out[11]);
+/* The FNV-1a 64-bit hash, continued from h (start with ZHSI_FNV_INIT). */
+#define ZHSI_FNV_INIT 1469598103934665603ull
+uint64_t zhsi_fnv(uint64_t h, const void *data, size_t len);
+
 /* ---- normalize.c ------------------------------------------------- */
 
 /* A text in two forms.  The display form is the document's own text with
@@ -62,10 +81,13 @@ typedef struct zhsi_text {
     size_t nnorm;        /* number of normalized code points */
 } zhsi_text;
 
-/* Builds both forms from UTF-8.  Returns ZHS_EENCODING (with the byte
- * offset in the message) on invalid UTF-8, ZHS_ENOMEM. */
-zhs_status zhsi_text_build(const char *utf8, size_t len, zhsi_text *t,
-                           char **errmsg);
+/* Builds both forms from UTF-8.  flags: ZHSI_TEXT_DOC for a document's
+ * body, which also drops PDF-doubled lines (never for queries: a quoted
+ * query must match exactly what it says).  Returns ZHS_EENCODING (with
+ * the byte offset in the message) on invalid UTF-8, ZHS_ENOMEM. */
+#define ZHSI_TEXT_DOC 1u
+zhs_status zhsi_text_build(const char *utf8, size_t len, unsigned flags,
+                           zhsi_text *t, char **errmsg);
 void zhsi_text_free(zhsi_text *t);
 
 /* NFKC + case folding + traditional-to-simplified of one code point:
@@ -101,6 +123,11 @@ typedef int (*zhsi_word_fn)(size_t start, size_t end, void *arg);
  * Returns ZHS_ENOMEM / ZHS_EINTERNAL on ICU failure. */
 zhs_status zhsi_segment(zhsi_segmenter *s, const uint32_t *cps, size_t n,
                         zhsi_word_fn fn, void *arg, char **errmsg);
+/* The same with ICU's rules alone, ignoring the dictionary: what a query's
+ * required strings are cut from, so that recall never depends on the
+ * dictionary. */
+zhs_status zhsi_segment_icu(zhsi_segmenter *s, const uint32_t *cps, size_t n,
+                            zhsi_word_fn fn, void *arg, char **errmsg);
 
 /* A user dictionary: normalized words that segmentation treats as words. */
 typedef struct zhsi_dict zhsi_dict;
@@ -143,11 +170,14 @@ void zhsi_segmenter_set_dict(zhsi_segmenter *s, const zhsi_dict *d);
  *   "Q" id     the unique id term (replace by id; id:).
  *   "B" source the normalized source (source:).
  *   "Y" yyyy, "M" yyyymm   the date's year and month.
+ *   "O" hash   where the document came from (zhs_doc.origin), hashed.
+ *   value 1    the content hash (zhs_writer_doc_hash), for incremental runs.
  *   value 0    the date as YYYYMMDD, 00 for an unknown month or day
- *              (date: ranges; so a date with only a year or month counts
- *              as the first day of it).
+ *              (date: ranges; so a date with only a year or month sorts
+ *              before every day of it: date:2024 and date:2023..2024-06
+ *              match it, date:2024-01-01 does not).
  * Bump ZHSI_SCHEME when this changes: old indexes are then refused. */
-#define ZHSI_SCHEME "zhs-2"
+#define ZHSI_SCHEME "zhs-3"
 #define ZHSI_META_SCHEME "zhsearch.scheme"
 #define ZHSI_META_DICT "zhsearch.dict"
 #define ZHSI_META_DICT_ID "zhsearch.dict_id"
@@ -156,6 +186,7 @@ void zhsi_segmenter_set_dict(zhsi_segmenter *s, const zhsi_dict *d);
 #define ZHSI_MAX_WORD_BYTES 64
 #define ZHSI_BOUNDARY 0x01u
 #define ZHSI_SLOT_DATE 0
+#define ZHSI_SLOT_HASH 1
 #define ZHSI_POS(i) ((unsigned)(i) + 2)
 
 /* Writes prefix ("" or "S") + the bigram term for a, b into buf (>= 12
@@ -186,6 +217,8 @@ zhs_status zhsi_xdb_doccount(zhsi_xdb *db, unsigned *out, char **errmsg);
 /* *value is malloc'd ("" when the key is unset). */
 zhs_status zhsi_xdb_metadata(zhsi_xdb *db, const char *key, char **value,
                              char **errmsg);
+zhs_status zhsi_xdb_value_of(zhsi_xdb *db, const char *idterm, unsigned slot,
+                             char **value, int *found, char **errmsg);
 
 typedef struct zhsi_xhit {
     double weight;       /* Xapian relevance weight */
@@ -204,6 +237,18 @@ void zhsi_xhits_free(zhsi_xhit *hits, size_t n);
 
 zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out, char **errmsg);
 zhs_status zhsi_xwdb_doccount(zhsi_xwdb *db, unsigned *out, char **errmsg);
+zhs_status zhsi_xwdb_term_exists(zhsi_xwdb *db, const char *term, int *exists,
+                                 char **errmsg);
+/* The value in slot of the document indexed by idterm (malloc'd); *found
+ * is 0 if there is none.  Sees the uncommitted batch. */
+zhs_status zhsi_xwdb_value_of(zhsi_xwdb *db, const char *idterm,
+                              unsigned slot, char **value, int *found,
+                              char **errmsg);
+/* Deletes the documents having term `term` whose "Q" id term keep()
+ * rejects (returns 0); *deleted counts them. */
+zhs_status zhsi_xwdb_prune(zhsi_xwdb *db, const char *term,
+                           int (*keep)(const char *idterm, void *arg),
+                           void *arg, unsigned *deleted, char **errmsg);
 zhs_status zhsi_xwdb_metadata(zhsi_xwdb *db, const char *key, char **value,
                               char **errmsg);
 zhs_status zhsi_xwdb_set_metadata(zhsi_xwdb *db, const char *key,

@@ -74,29 +74,66 @@ typedef struct zhs_doc {
                             is ignored), or NULL */
     const char *source;  /* publishing outlet, or NULL */
     const char *url;     /* original address, or NULL */
+    const char *author;  /* author(s), or NULL */
+    const char *origin;  /* the root it was indexed from (a directory or a
+                            JSON Lines file), for pruning; or NULL */
     const char *text;    /* body, valid UTF-8 without BOM, text_len bytes */
     size_t text_len;     /* length of text in bytes */
 } zhs_doc;
 
-/* A document read from a file by zhs_doc_read_file; free with
- * zhs_file_doc_free. */
+/* A document that owns its strings (read from a file or a JSON Lines
+ * record); free with zhs_file_doc_free. */
 typedef struct zhs_file_doc {
-    zhs_doc doc;         /* fields point into the storage below */
-    char *id_buf;        /* owned copy of the id */
-    char *title_buf;     /* owned title (NULL if the file has no text) */
-    char *path_buf;      /* owned copy of the path */
-    char *text_buf;      /* owned body, BOM removed */
+    zhs_doc doc;         /* fields point into bufs */
+    char *bufs[9];       /* owned storage: every non-NULL field of doc */
 } zhs_file_doc;
 
-/* Reads a .txt or .md file as UTF-8 (a UTF-8 BOM is removed) and derives its
+/* Converts input bytes to UTF-8 (NUL-terminated, malloc'd in *out, length
+ * in *outlen).  encoding: an ICU converter name to force ("GB18030",
+ * "Big5", "UTF-16LE", ...), or NULL to detect: a byte order mark, else
+ * valid UTF-8, else GB18030 or Big5 as ICU's detector judges.  *used (if
+ * non-NULL) receives the encoding's name.  Returns ZHS_EENCODING naming
+ * the byte offset of the first invalid sequence, ZHS_EUSAGE for an
+ * unknown encoding name, ZHS_ENOMEM. */
+zhs_status zhs_decode(const char *in, size_t len, const char *encoding,
+                      char **out, size_t *outlen, const char **used,
+                      char **errmsg);
+
+/* Reads a .txt or .md file (decoded as by zhs_decode) and derives its
  * title: the first Markdown heading, or else the first non-empty line.
- * `id` is stored as the document id.  Returns ZHS_ENOTFOUND if the file does
- * not exist, ZHS_EIO if it cannot be read, ZHS_EENCODING with the byte
- * offset of the first invalid sequence if it is not UTF-8, ZHS_ENOMEM.
- * On success *out is a new document the caller frees. */
+ * `id` is stored as the document id.  Returns ZHS_ENOTFOUND if the file
+ * does not exist, ZHS_EIO if it cannot be read, ZHS_EENCODING with the
+ * byte offset if it cannot be decoded, ZHS_ENOMEM.  Messages name the
+ * path.  On success *out is a new document the caller frees. */
 zhs_status zhs_doc_read_file(const char *path, const char *id,
-                             zhs_file_doc **out, char **errmsg);
+                             const char *encoding, zhs_file_doc **out,
+                             char **errmsg);
 void zhs_file_doc_free(zhs_file_doc *fd);
+
+/* A JSON Lines reader: one JSON object a line with fields id, title, text
+ * (or content, body), date (or time, pubdate: ISO dates, with or without a
+ * time, and 2025年12月19日 forms), source, url, author.  A record without
+ * an id gets "auto-" and a hash of its content. */
+typedef struct zhs_jsonl zhs_jsonl;
+
+/* Opens path ("-" for standard input).  The encoding is detected from the
+ * first 64 KiB (or forced); UTF-8 input is streamed, other encodings are
+ * converted whole.  Returns ZHS_ENOTFOUND, ZHS_EIO, ZHS_EENCODING,
+ * ZHS_ENOMEM, with messages naming the path. */
+zhs_status zhs_jsonl_open(const char *path, const char *encoding,
+                          zhs_jsonl **out, char **errmsg);
+
+/* Reads the next record into *out (NULL at the end of input).  A record
+ * that cannot be used (not JSON, not an object, no text, over 64 MiB, an
+ * invalid date) returns ZHS_EREJECTED with "path:line: why" in *errmsg;
+ * call again for the next one.  Other statuses end the file. */
+zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg);
+
+/* 1-based line number of the record last returned. */
+unsigned long zhs_jsonl_line(const zhs_jsonl *j);
+
+/* NULL is allowed. */
+void zhs_jsonl_close(zhs_jsonl *j);
 
 /* Called by zhs_walk for each file found.  On success st is ZHS_OK and path
  * and id are set; on a problem with one entry (unreadable directory, a
@@ -106,7 +143,7 @@ typedef int (*zhs_walk_fn)(const char *path, const char *id, zhs_status st,
                            const char *err, void *arg);
 
 /* Walks `root` (a file or a directory) and calls fn for every regular file
- * ending in .txt or .md, in byte order of path, not following symbolic
+ * ending in .txt, .md, .jsonl or .ndjson, in byte order of path, not following symbolic
  * links to directories.  ids are paths relative to root (for a file given
  * directly, its base name).  Returns ZHS_OK when the walk completed (entry
  * problems are reported through fn, not here), or the status that stopped
@@ -135,11 +172,62 @@ zhs_status zhs_writer_open(const char *dir, zhs_writer **out, char **errmsg);
 zhs_status zhs_writer_set_dict(zhs_writer *w, const char *path,
                                char **warning, char **errmsg);
 
-/* Adds a document, replacing any document with the same id.  Returns
- * ZHS_EUSAGE for a missing or over-long id or an invalid date (see
- * zhs_doc), ZHS_EENCODING if a field is not valid UTF-8, ZHS_EIO /
- * ZHS_ENOMEM / ZHS_EINTERNAL on index errors. */
-zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *doc, char **errmsg);
+/* What zhs_writer_put did with a document. */
+typedef enum zhs_outcome {
+    ZHS_ADDED,           /* a new id */
+    ZHS_UPDATED,         /* replaced a document whose content differed */
+    ZHS_UNCHANGED        /* the same content was already indexed */
+} zhs_outcome;
+
+/* Adds a document, replacing any document with the same id, unless the
+ * index already holds the same content (same fields, text, term scheme
+ * and dictionary), which is left alone.  *outcome (if non-NULL) says
+ * which.  Returns ZHS_EUSAGE for a missing or over-long id or an invalid
+ * date (see zhs_doc), ZHS_EENCODING if a field is not valid UTF-8,
+ * ZHS_EIO / ZHS_ENOMEM / ZHS_EINTERNAL on index errors. */
+zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *doc,
+                          zhs_outcome *outcome, char **errmsg);
+
+/* Documents in the index when the writer was opened (committed ones). */
+unsigned zhs_writer_doc_count(zhs_writer *w);
+
+/* A document turned into terms, ready for zhs_writer_put_prepared.
+ * Preparing is the expensive part of indexing (normalization and word
+ * segmentation) and may run in other threads, each with its own
+ * zhs_preparer; putting must happen in the writer's thread. */
+typedef struct zhs_preparer zhs_preparer;
+typedef struct zhs_prepared zhs_prepared;
+
+/* A preparer that segments as w does (same dictionary).  Use it from one
+ * thread at a time; free it before closing w. */
+zhs_status zhs_writer_preparer(zhs_writer *w, zhs_preparer **out,
+                               char **errmsg);
+void zhs_preparer_free(zhs_preparer *p);
+
+/* Prepares doc (the preparer copies what it needs).  Errors as for
+ * zhs_writer_put's document checks. */
+zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *doc,
+                       zhs_prepared **out, char **errmsg);
+
+/* Puts a prepared document (consumed, also on failure).  *outcome as for
+ * zhs_writer_put except that the content is not compared: use
+ * zhs_doc_hash and zhs_db_doc_hash to skip unchanged documents before
+ * preparing them. */
+zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
+                                   zhs_outcome *outcome, char **errmsg);
+void zhs_prepared_free(zhs_prepared *p);
+
+/* Deletes the documents indexed from `origin` (zhs_doc.origin) for which
+ * keep(id, arg) returns 0; *deleted (if non-NULL) counts them.  Part of
+ * the uncommitted batch like any change. */
+zhs_status zhs_writer_prune(zhs_writer *w, const char *origin,
+                            int (*keep)(const char *id, void *arg),
+                            void *arg, unsigned *deleted, char **errmsg);
+
+/* The content hash zhs_writer_put compares: 16 hex digits and a NUL.  It
+ * covers every field, the text, the term scheme and the writer's
+ * dictionary. */
+void zhs_writer_doc_hash(zhs_writer *w, const zhs_doc *doc, char out[17]);
 
 /* Makes every change since open (or the last commit) durable and visible. */
 zhs_status zhs_writer_commit(zhs_writer *w, char **errmsg);
@@ -170,6 +258,12 @@ zhs_status zhs_db_reopen(zhs_db *db, char **errmsg);
 
 /* Number of documents in the index as of the last open/reopen. */
 unsigned zhs_db_doc_count(zhs_db *db);
+
+/* The stored content hash of document `id` (see zhs_writer_doc_hash) in
+ * out; *found is 0 if there is no such document.  Returns ZHS_EMODIFIED
+ * if the index changed underneath (reopen), other index errors. */
+zhs_status zhs_db_doc_hash(zhs_db *db, const char *id, char out[17],
+                           int *found, char **errmsg);
 
 /* NULL is allowed. */
 void zhs_db_close(zhs_db *db);

@@ -36,7 +36,7 @@ static int load(const char *path, const char *id, zhs_status st,
     struct docs *ds = arg;
     zhs_file_doc *fd;
 
-    if (st != ZHS_OK || zhs_doc_read_file(path, id, &fd, NULL) != ZHS_OK) {
+    if (st != ZHS_OK || zhs_doc_read_file(path, id, NULL, &fd, NULL) != ZHS_OK) {
         fprintf(stderr, "microbench: skipping %s %s\n", path, err ? err : "");
         return 0;
     }
@@ -129,14 +129,16 @@ int main(int argc, char **argv)
             double a = now(), b, c;
             zhsi_text t;
             for (k = 0; k < ds.n; k++) {
-                zhsi_text_build(ds.d[k]->doc.text, ds.d[k]->doc.text_len, &t,
+                zhsi_text_build(ds.d[k]->doc.text, ds.d[k]->doc.text_len,
+                                ZHSI_TEXT_DOC, &t,
                                 NULL);
                 zhsi_text_free(&t);
             }
             b = now();
             words = 0;
             for (k = 0; k < ds.n; k++) {
-                zhsi_text_build(ds.d[k]->doc.text, ds.d[k]->doc.text_len, &t,
+                zhsi_text_build(ds.d[k]->doc.text, ds.d[k]->doc.text_len,
+                                ZHSI_TEXT_DOC, &t,
                                 NULL);
                 zhsi_segment(seg, t.norm, t.nnorm, count_word, &words, NULL);
                 zhsi_text_free(&t);
@@ -165,7 +167,7 @@ int main(int argc, char **argv)
         if (zhs_writer_open(tmpl, &w, NULL) != ZHS_OK)
             return 1;
         for (k = 0; k < ds.n; k++)
-            zhs_writer_put(w, &ds.d[k]->doc, NULL);
+            zhs_writer_put(w, &ds.d[k]->doc, NULL, NULL);
         zhs_writer_commit(w, NULL);
         zhs_writer_close(w);
         if (now() - t0 < best)

@@ -56,7 +56,7 @@ START_TEST(test_map_and_lines)
      * they go).  ß folds to "ss": both map back to the display ß. */
     zhsi_text t;
     const char *s = "第一行\nＡß\n\n第四行";
-    ck_assert_int_eq(zhsi_text_build(s, strlen(s), &t, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_text_build(s, strlen(s), ZHSI_TEXT_DOC, &t, NULL), ZHS_OK);
     ck_assert_uint_eq(t.ndisp, 8);
     ck_assert_uint_eq(t.nnorm, 9);             /* ß -> ss */
     ck_assert_uint_eq(t.norm[3], 'a');
@@ -83,7 +83,7 @@ START_TEST(test_invalid_utf8)
     char *msg = NULL, want[64];
 
     snprintf(want, sizeof want, "byte offset %zu", at[_i]);
-    ck_assert_int_eq(zhsi_text_build(bad[_i], strlen(bad[_i]), &t, &msg),
+    ck_assert_int_eq(zhsi_text_build(bad[_i], strlen(bad[_i]), 0, &t, &msg),
                      ZHS_EENCODING);
     ck_assert_ptr_nonnull(msg);
     ck_assert_msg(strstr(msg, want) != NULL, "message '%s' lacks '%s'", msg,

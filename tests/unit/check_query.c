@@ -30,6 +30,7 @@ static const struct qcase cases[] = {
     {"\"PET CT\" 5G", ZHS_OK, "AND(\"pet ct\" W(^5g))"},
     {"\"扎 下根\"", ZHS_OK, "\"扎下根\""},
     {"＂医院＂", ZHS_OK, "\"医院\""},
+    {"\"哈哈哈哈哈哈\"", ZHS_OK, "\"哈哈哈哈哈哈\""},   /* no PDF repair */
     /* operators */
     {"援疆 OR 石河子", ZHS_OK, "OR(W(援疆) W(石河子))"},
     {"a b OR c", ZHS_OK, "OR(AND(W(^a) W(^b)) W(^c))"},

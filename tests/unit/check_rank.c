@@ -43,7 +43,7 @@ static void hits(const struct fixture *docs, size_t n, const char *query,
         d.text_len = strlen(docs[i].text);
         d.date = docs[i].date;
         d.source = docs[i].source;
-        ck_assert_int_eq(zhs_writer_put(w, &d, NULL), ZHS_OK);
+        ck_assert_int_eq(zhs_writer_put(w, &d, NULL, NULL), ZHS_OK);
     }
     ck_assert_int_eq(zhs_writer_commit(w, NULL), ZHS_OK);
     zhs_writer_close(w);
@@ -205,7 +205,7 @@ START_TEST(test_bad_date_rejected)
     d.text = "正文";
     d.text_len = strlen(d.text);
     d.date = "2024-02-30";
-    ck_assert_int_eq(zhs_writer_put(w, &d, &msg), ZHS_EUSAGE);
+    ck_assert_int_eq(zhs_writer_put(w, &d, NULL, &msg), ZHS_EUSAGE);
     ck_assert_ptr_nonnull(strstr(msg, "invalid date"));
     free(msg);
     zhs_writer_close(w);
@@ -216,10 +216,12 @@ END_TEST
 
 START_TEST(test_recorded_dictionary_segments_queries)
 {
-    /* Without a dictionary, 援疆医疗队 is one string (ICU leaves 援|疆
-     * single); with the index's recorded dictionary it is two words that
-     * may stand apart. */
-    char *dir = tu_tmpdir(), dict[4200], *warning = NULL;
+    /* The index records its dictionary (援疆, 医疗队) and searches rank
+     * query words as it segments them; hits never depend on it.  "yuan"
+     * has the words 援疆 (repeated), "yi" the word 医疗 (repeated): with the
+     * dictionary the query's words are 援疆 and 医疗队, so "yuan" ranks
+     * first; with another dictionary they are ICU's (医疗), so "yi" does. */
+    char *dir = tu_tmpdir(), dict[4200], other[4200], *warning = NULL;
     zhs_writer *w;
     zhs_db *db;
     zhs_results *r;
@@ -231,37 +233,43 @@ START_TEST(test_recorded_dictionary_segments_queries)
     f = fopen(dict, "w");
     fputs("援疆\n医疗队\n", f);
     fclose(f);
+    snprintf(other, sizeof other, "%s.other", dir);
+    f = fopen(other, "w");
+    fputs("无关\n", f);
+    fclose(f);
     ck_assert_int_eq(zhs_writer_open(dir, &w, NULL), ZHS_OK);
     ck_assert_int_eq(zhs_writer_set_dict(w, dict, &warning, NULL), ZHS_OK);
     ck_assert_ptr_null(warning);            /* empty index: nothing to say */
+    d.id = "yuan";
+    d.text = "援疆医疗队。援疆。援疆。援疆。";
+    d.text_len = strlen(d.text);
+    ck_assert_int_eq(zhs_writer_put(w, &d, NULL, NULL), ZHS_OK);
+    d.id = "yi";
+    d.text = "援疆医疗队。医疗。医疗。医疗。";
+    d.text_len = strlen(d.text);
+    ck_assert_int_eq(zhs_writer_put(w, &d, NULL, NULL), ZHS_OK);
     d.id = "apart";
     d.text = "援疆的医疗队。";
     d.text_len = strlen(d.text);
-    ck_assert_int_eq(zhs_writer_put(w, &d, NULL), ZHS_OK);
-    d.id = "together";
-    d.text = "援疆医疗队。";
-    d.text_len = strlen(d.text);
-    ck_assert_int_eq(zhs_writer_put(w, &d, NULL), ZHS_OK);
+    ck_assert_int_eq(zhs_writer_put(w, &d, NULL, NULL), ZHS_OK);
     ck_assert_int_eq(zhs_writer_commit(w, NULL), ZHS_OK);
     zhs_writer_close(w);
 
     ck_assert_int_eq(zhs_db_open(dir, &db, NULL), ZHS_OK);
     ck_assert_int_eq(zhs_search(db, "援疆医疗队", &o, &r, NULL), ZHS_OK);
-    ck_assert_uint_eq(r->total, 2);
-    ck_assert_str_eq(r->hits[0].id, "together");    /* whole ranks first */
+    ck_assert_uint_eq(r->total, 2);         /* not "apart": one string */
+    ck_assert_str_eq(r->hits[0].id, "yuan");
     zhs_results_free(r);
-    zhs_db_close(db);
-
-    /* the writer keeps the recorded dictionary without being told */
-    ck_assert_int_eq(zhs_writer_open(dir, &w, NULL), ZHS_OK);
-    ck_assert_int_eq(zhs_writer_commit(w, NULL), ZHS_OK);
-    zhs_writer_close(w);
-    ck_assert_int_eq(zhs_db_open(dir, &db, NULL), ZHS_OK);
+    ck_assert_int_eq(zhs_db_set_dict(db, other, &warning, NULL), ZHS_OK);
+    ck_assert_ptr_nonnull(warning);         /* not the recorded one */
+    free(warning);
     ck_assert_int_eq(zhs_search(db, "援疆医疗队", &o, &r, NULL), ZHS_OK);
-    ck_assert_uint_eq(r->total, 2);
+    ck_assert_uint_eq(r->total, 2);         /* the same hits */
+    ck_assert_str_eq(r->hits[0].id, "yi");
     zhs_results_free(r);
     zhs_db_close(db);
     remove(dict);
+    remove(other);
     tu_rmrf(dir);
     free(dir);
 }

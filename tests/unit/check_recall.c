@@ -34,8 +34,8 @@ static int collect_file(const char *path, const char *id, zhs_status st,
     (void)err;
     ck_assert_int_eq(st, ZHS_OK);
     ck_assert_uint_lt(c->n, NDOCS_MAX);
-    ck_assert_int_eq(zhs_doc_read_file(path, id, &fd, NULL), ZHS_OK);
-    ck_assert_int_eq(zhsi_text_build(fd->doc.text, fd->doc.text_len,
+    ck_assert_int_eq(zhs_doc_read_file(path, id, NULL, &fd, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_text_build(fd->doc.text, fd->doc.text_len, ZHSI_TEXT_DOC,
                                      &c->text[c->n], NULL), ZHS_OK);
     c->id[c->n++] = strdup(id);
     zhs_file_doc_free(fd);
@@ -127,8 +127,8 @@ START_TEST(test_recall)
         char path[4200];
         zhs_file_doc *fd;
         snprintf(path, sizeof path, "%s/%s", tu_corpus(), c.id[i]);
-        ck_assert_int_eq(zhs_doc_read_file(path, c.id[i], &fd, NULL), ZHS_OK);
-        ck_assert_int_eq(zhs_writer_put(w, &fd->doc, NULL), ZHS_OK);
+        ck_assert_int_eq(zhs_doc_read_file(path, c.id[i], NULL, &fd, NULL), ZHS_OK);
+        ck_assert_int_eq(zhs_writer_put(w, &fd->doc, NULL, NULL), ZHS_OK);
         zhs_file_doc_free(fd);
     }
     ck_assert_int_eq(zhs_writer_commit(w, NULL), ZHS_OK);
@@ -137,7 +137,7 @@ START_TEST(test_recall)
 
     for (i = 0; i < sizeof named / sizeof named[0]; i++) {
         zhsi_text t;
-        ck_assert_int_eq(zhsi_text_build(named[i], strlen(named[i]), &t, NULL),
+        ck_assert_int_eq(zhsi_text_build(named[i], strlen(named[i]), 0, &t, NULL),
                          ZHS_OK);
         ck_assert_msg(check_string(db, &c, t.norm, t.nnorm), "%s occurs "
                       "nowhere", named[i]);

@@ -29,7 +29,7 @@ static void segment_dict(const char *s, const char *dict, struct collect *c)
         ck_assert_int_eq(zhsi_dict_new(dict, strlen(dict), &d, NULL), ZHS_OK);
         zhsi_segmenter_set_dict(seg, d);
     }
-    ck_assert_int_eq(zhsi_text_build(s, strlen(s), &t, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_text_build(s, strlen(s), 0, &t, NULL), ZHS_OK);
     c->cps = t.norm;
     ck_assert_int_eq(zhsi_segment(seg, t.norm, t.nnorm, collect, c, NULL),
                      ZHS_OK);

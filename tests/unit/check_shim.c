@@ -191,7 +191,7 @@ START_TEST(test_reader_survives_commits)
     doc.id = "first";
     doc.text = "援疆医疗队";
     doc.text_len = strlen(doc.text);
-    ck_assert_int_eq(zhs_writer_put(w, &doc, NULL), ZHS_OK);
+    ck_assert_int_eq(zhs_writer_put(w, &doc, NULL, NULL), ZHS_OK);
     ck_assert_int_eq(zhs_writer_commit(w, NULL), ZHS_OK);
     ck_assert_int_eq(zhs_db_open(dir, &db, NULL), ZHS_OK);
     for (i = 0; i < 5; i++) {
@@ -200,7 +200,7 @@ START_TEST(test_reader_survives_commits)
         doc.id = id;
         doc.text = text;
         doc.text_len = strlen(text);
-        ck_assert_int_eq(zhs_writer_put(w, &doc, NULL), ZHS_OK);
+        ck_assert_int_eq(zhs_writer_put(w, &doc, NULL, NULL), ZHS_OK);
         ck_assert_int_eq(zhs_writer_commit(w, NULL), ZHS_OK);
     }
     ck_assert_int_eq(zhs_search(db, "援疆", &opts, &res, NULL), ZHS_OK);

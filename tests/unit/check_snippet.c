@@ -8,11 +8,11 @@ static size_t setup(const char *text, const char *needles, zhsi_text *t,
     char buf[256], *tok, *save = NULL;
     size_t n = 0;
 
-    ck_assert_int_eq(zhsi_text_build(text, strlen(text), t, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_text_build(text, strlen(text), ZHSI_TEXT_DOC, t, NULL), ZHS_OK);
     snprintf(buf, sizeof buf, "%s", needles);
     for (tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
         zhsi_text nt;
-        ck_assert_int_eq(zhsi_text_build(tok, strlen(tok), &nt, NULL), ZHS_OK);
+        ck_assert_int_eq(zhsi_text_build(tok, strlen(tok), 0, &nt, NULL), ZHS_OK);
         nd[n].cps = nt.norm;
         nd[n].n = nt.nnorm;
         nd[n].anchor_start = nd[n].anchor_end = 0;

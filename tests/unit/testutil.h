@@ -31,7 +31,7 @@ static inline char *tu_norm(const char *s)
 {
     zhsi_text t;
     char *r;
-    ck_assert_int_eq(zhsi_text_build(s, strlen(s), &t, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_text_build(s, strlen(s), ZHSI_TEXT_DOC, &t, NULL), ZHS_OK);
     r = zhsi_utf8_encode(t.norm, t.nnorm);
     zhsi_text_free(&t);
     return r;
@@ -42,7 +42,7 @@ static inline char *tu_disp(const char *s)
 {
     zhsi_text t;
     char *r;
-    ck_assert_int_eq(zhsi_text_build(s, strlen(s), &t, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_text_build(s, strlen(s), ZHSI_TEXT_DOC, &t, NULL), ZHS_OK);
     r = zhsi_utf8_encode(t.disp, t.ndisp);
     zhsi_text_free(&t);
     return r;

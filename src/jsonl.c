@@ -1,0 +1,342 @@
+/* jsonl.c: reading JSON Lines exports from crawlers.
+ *
+ * One JSON object a line.  UTF-8 input is streamed through a buffer that
+ * holds one line at a time (at most MAX_LINE bytes), so a file of any size
+ * is read in bounded memory; other encodings (GB18030, Big5, UTF-16) are
+ * converted whole first.  A bad record is reported with the path and the
+ * line and skipped; the file goes on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "zhs-int.h"
+
+#define MAX_LINE ((size_t)64 << 20)
+#define CHUNK ((size_t)64 << 10)
+
+struct zhs_jsonl {
+    char *path;          /* for messages */
+    int fd;              /* input; -1 once converted whole */
+    int own_fd;          /* close fd at the end */
+    char *buf;           /* the current chunk(s) of input */
+    size_t cap, start, end;
+    int eof;             /* no more input to read into buf */
+    unsigned long line;  /* line number of the last line taken */
+};
+
+static zhs_status fill(zhs_jsonl *j, char **errmsg)
+{
+    ssize_t r;
+
+    if (j->start > 0) {                 /* keep only the unread part */
+        memmove(j->buf, j->buf + j->start, j->end - j->start);
+        j->end -= j->start;
+        j->start = 0;
+    }
+    if (j->cap - j->end < CHUNK) {
+        size_t ncap = j->cap ? j->cap * 2 : 4 * CHUNK;
+        char *nb;
+        if (ncap > MAX_LINE + 2 * CHUNK)
+            ncap = MAX_LINE + 2 * CHUNK;
+        if (ncap <= j->cap)
+            return ZHS_OK;              /* full: the caller sees a long line */
+        nb = realloc(j->buf, ncap);
+        if (nb == NULL)
+            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        j->buf = nb;
+        j->cap = ncap;
+    }
+    do
+        r = read(j->fd, j->buf + j->end, j->cap - j->end - 1);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return zhsi_fail(errmsg, ZHS_EIO, "%s: %s", j->path, strerror(errno));
+    if (r == 0)
+        j->eof = 1;
+    j->end += (size_t)r;
+    return ZHS_OK;
+}
+
+zhs_status zhs_jsonl_open(const char *path, const char *encoding,
+                          zhs_jsonl **out, char **errmsg)
+{
+    zhs_jsonl *j = calloc(1, sizeof *j);
+    const unsigned char *b;
+    zhs_status st = ZHS_OK;
+    size_t avail, valid;
+    int utf8;
+
+    if (j == NULL || (j->path = strdup(path)) == NULL) {
+        free(j);
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    }
+    if (strcmp(path, "-") == 0) {
+        j->fd = 0;
+    } else {
+        j->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (j->fd < 0) {
+            st = zhsi_fail(errmsg, errno == ENOENT ? ZHS_ENOTFOUND : ZHS_EIO,
+                           "%s: %s", path, strerror(errno));
+            goto fail;
+        }
+        j->own_fd = 1;
+    }
+    /* Decide the encoding on the first chunk. */
+    while (!j->eof && j->end < CHUNK && st == ZHS_OK)
+        st = fill(j, errmsg);
+    if (st != ZHS_OK)
+        goto fail;
+    b = (const unsigned char *)j->buf;
+    avail = j->end;
+    if (avail >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
+        j->start = 3;
+    /* valid UTF-8, allowing a character cut at the end of the chunk */
+    valid = zhsi_utf8_invalid_at(j->buf + j->start, avail - j->start);
+    utf8 = valid == (size_t)-1 || (!j->eof && avail - j->start - valid < 4);
+    if (encoding && strcasecmp(encoding, "utf-8") && strcasecmp(encoding,
+                                                               "utf8"))
+        utf8 = 0;
+    if (avail >= 2 && ((b[0] == 0xFF && b[1] == 0xFE)
+                       || (b[0] == 0xFE && b[1] == 0xFF)))
+        utf8 = 0;
+    if (!utf8) {
+        /* Convert the whole input now. */
+        char *conv = NULL;
+        size_t clen = 0;
+        j->start = 0;
+        while (!j->eof && st == ZHS_OK) {
+            if (j->cap - j->end < CHUNK && j->cap >= MAX_LINE) {
+                size_t ncap = j->cap * 2;
+                char *nb = realloc(j->buf, ncap);
+                if (nb == NULL) {
+                    st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+                    break;
+                }
+                j->buf = nb;
+                j->cap = ncap;
+            }
+            st = fill(j, errmsg);
+        }
+        if (st == ZHS_OK)
+            st = zhs_decode(j->buf, j->end, encoding, &conv, &clen, NULL,
+                            errmsg);
+        if (st != ZHS_OK) {
+            if (st != ZHS_ENOMEM)
+                zhsi_errmsg_prefix(errmsg, path);
+            goto fail;
+        }
+        free(j->buf);
+        j->buf = conv;
+        j->cap = clen + 1;
+        j->start = 0;
+        j->end = clen;
+        j->eof = 1;
+    }
+    *out = j;
+    return ZHS_OK;
+fail:
+    zhs_jsonl_close(j);
+    return st;
+}
+
+void zhs_jsonl_close(zhs_jsonl *j)
+{
+    if (j == NULL)
+        return;
+    if (j->own_fd)
+        close(j->fd);
+    free(j->buf);
+    free(j->path);
+    free(j);
+}
+
+unsigned long zhs_jsonl_line(const zhs_jsonl *j) { return j->line; }
+
+/* The next line in [*s, *s + *len), without its newline; 0 at the end,
+ * -1 for a line over MAX_LINE (skipped), or a status < 0 in *st. */
+static int next_line(zhs_jsonl *j, const char **s, size_t *len,
+                     zhs_status *st, char **errmsg)
+{
+    for (;;) {
+        char *nl = memchr(j->buf + j->start, '\n', j->end - j->start);
+        if (nl != NULL || (j->eof && j->end > j->start)) {
+            size_t e = nl ? (size_t)(nl - j->buf) : j->end;
+            *s = j->buf + j->start;
+            *len = e - j->start;
+            j->start = nl ? e + 1 : e;
+            j->line++;
+            if (*len > MAX_LINE)
+                return -1;
+            return 1;
+        }
+        if (j->eof)
+            return 0;
+        if (j->end - j->start > MAX_LINE) {
+            /* A line too long to hold: drop what we have of it and read
+             * on to its end. */
+            j->start = j->end;
+            while (!j->eof) {
+                if ((*st = fill(j, errmsg)) != ZHS_OK)
+                    return 0;
+                nl = memchr(j->buf + j->start, '\n', j->end - j->start);
+                if (nl != NULL) {
+                    j->start = (size_t)(nl - j->buf) + 1;
+                    break;
+                }
+                j->start = j->end;
+            }
+            j->line++;
+            return -1;
+        }
+        if ((*st = fill(j, errmsg)) != ZHS_OK)
+            return 0;
+    }
+}
+
+/* A string field: the first of names present; -1 if present but not a
+ * string (or null).  *v NULL if absent. */
+static int get_string(const cJSON *o, const char *const *names,
+                      const char **v, const char **name)
+{
+    size_t i;
+
+    *v = NULL;
+    for (i = 0; names[i]; i++) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, names[i]);
+        if (f == NULL || cJSON_IsNull(f))
+            continue;
+        *name = names[i];
+        if (!cJSON_IsString(f))
+            return -1;
+        *v = f->valuestring;
+        return 0;
+    }
+    return 0;
+}
+
+zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
+{
+    static const char *const text_names[] = {"text", "content", "body", NULL};
+    static const char *const date_names[] = {"date", "time", "pubdate", NULL};
+    static const char *const title_names[] = {"title", NULL};
+    static const char *const source_names[] = {"source", NULL};
+    static const char *const url_names[] = {"url", NULL};
+    static const char *const author_names[] = {"author", NULL};
+    const char *line, *text, *title, *date, *source, *url, *author, *bad;
+    const char *name = "";
+    zhs_status st = ZHS_OK;
+    zhs_file_doc *fd = NULL;
+    cJSON *o = NULL;
+    const cJSON *id;
+    char idbuf[64], iso[11], *derived = NULL;
+    size_t len, badat;
+    int r;
+
+    *out = NULL;
+    do {
+        r = next_line(j, &line, &len, &st, errmsg);
+        if (st != ZHS_OK || r == 0)
+            return st;
+        if (r < 0)
+            return zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: record longer "
+                             "than %zu bytes", j->path, j->line, MAX_LINE);
+        while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '
+                           || line[len - 1] == '\t'))
+            len--;
+        while (len > 0 && (*line == ' ' || *line == '\t')) {
+            line++;
+            len--;
+        }
+    } while (len == 0);                 /* blank lines are no records */
+
+    badat = zhsi_utf8_invalid_at(line, len);
+    if (badat != (size_t)-1)
+        return zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: invalid UTF-8 at "
+                         "byte %zu of the line", j->path, j->line, badat);
+    o = cJSON_ParseWithLength(line, len);
+    if (o == NULL) {
+        const char *e = cJSON_GetErrorPtr();
+        size_t at = e && e >= line && e <= line + len ? (size_t)(e - line) : 0;
+        return zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: not valid JSON "
+                         "(near byte %zu of the line)", j->path, j->line, at);
+    }
+    if (!cJSON_IsObject(o)) {
+        st = zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: not a JSON object",
+                       j->path, j->line);
+        goto out;
+    }
+    if (get_string(o, text_names, &text, &name) < 0
+        || get_string(o, title_names, &title, &name) < 0
+        || get_string(o, date_names, &date, &name) < 0
+        || get_string(o, source_names, &source, &name) < 0
+        || get_string(o, url_names, &url, &name) < 0
+        || get_string(o, author_names, &author, &name) < 0) {
+        st = zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: field '%s' is not a "
+                       "string", j->path, j->line, name);
+        goto out;
+    }
+    if (text == NULL) {
+        st = zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: record has no text "
+                       "(text, content or body)", j->path, j->line);
+        goto out;
+    }
+    if (date != NULL && zhsi_normalize_date(date, iso) < 0) {
+        st = zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: invalid date '%.40s'",
+                       j->path, j->line, date);
+        goto out;
+    }
+    id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    if (id != NULL && cJSON_IsString(id) && id->valuestring[0] != '\0') {
+        bad = NULL;
+    } else if (id != NULL && cJSON_IsNumber(id)
+               && id->valuedouble == (double)(long long)id->valuedouble) {
+        snprintf(idbuf, sizeof idbuf, "%lld", (long long)id->valuedouble);
+        bad = NULL;
+    } else if (id == NULL || cJSON_IsNull(id)) {
+        /* A stable id from the content: the same record gets the same id
+         * on every run. */
+        uint64_t h = zhsi_fnv(ZHSI_FNV_INIT, title ? title : "",
+                              title ? strlen(title) : 0);
+        h = zhsi_fnv(h, "\0", 1);
+        h = zhsi_fnv(h, text, strlen(text));
+        snprintf(idbuf, sizeof idbuf, "auto-%016llx", (unsigned long long)h);
+        bad = NULL;
+    } else {
+        bad = "id must be a non-empty string or an integer";
+    }
+    if (bad) {
+        st = zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: %s", j->path, j->line,
+                       bad);
+        goto out;
+    }
+    if (title == NULL)
+        title = derived = zhsi_derive_title(text, strlen(text));
+    fd = calloc(1, sizeof *fd);
+    if (fd == NULL
+        || zhsi_file_doc_set(fd, &fd->doc.id, cJSON_IsString(id)
+                                                  ? id->valuestring : idbuf)
+        || zhsi_file_doc_set(fd, &fd->doc.title, title)
+        || zhsi_file_doc_set(fd, &fd->doc.date, date ? iso : NULL)
+        || zhsi_file_doc_set(fd, &fd->doc.source, source)
+        || zhsi_file_doc_set(fd, &fd->doc.url, url)
+        || zhsi_file_doc_set(fd, &fd->doc.author, author)
+        || zhsi_file_doc_set(fd, &fd->doc.text, text)) {
+        st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        goto out;
+    }
+    fd->doc.text_len = strlen(fd->doc.text);
+    *out = fd;
+    fd = NULL;
+out:
+    free(derived);
+    zhs_file_doc_free(fd);
+    cJSON_Delete(o);
+    return st;
+}
