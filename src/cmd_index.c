@@ -444,8 +444,8 @@ static int index_file(const char *path, const char *id, zhs_status st,
         reject(r, err ? err : zhs_strerror(st));
         return 0;
     }
-    if (is_jsonl(path))
-        return read_jsonl(r, path, path) < 0;
+    if (is_jsonl(path))                 /* its records belong to the root */
+        return read_jsonl(r, path, c->origin) < 0;
     st = zhs_doc_read_file(path, id, r->encoding, &fd, &msg);
     if (st == ZHS_ENOMEM) {
         set_fatal(r, st, msg);

@@ -4,6 +4,7 @@
  * 【 and 】 otherwise.  --json prints the object of DESIGN.md through the
  * library's printer, and errors as {"error": {...}}.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,11 @@ static void usage(FILE *f)
             "[--offset N]\n"
             "                       [--snippets N] [--color WHEN] "
             "[--dict FILE] QUERY...\n"
-            "Search the index; the words of QUERY... form one query.\n\n"
+            "       zhsearch search [OPTIONS] --batch FILE\n"
+            "Search the index; the words of QUERY... form one query.  With\n"
+            "--batch, FILE ('-': standard input) holds one query a line and\n"
+            "each gets one line of JSON: its results or {\"error\": ...};\n"
+            "the exit status is then 1 if any query failed.\n\n"
             "Query syntax:\n"
             "  words           every word must occur; ranked by BM25 over ICU\n"
             "                  words, title above body, whole phrases and\n"
@@ -113,6 +118,57 @@ static int fail(int json, zhs_status st, const char *msg)
     return zhs_status_exit_code(st);
 }
 
+/* One query a line from path; one JSON line each.  Returns the exit
+ * status: 0, 1 if some query failed, or the status of an I/O error. */
+static int run_batch(zhs_db *db, const char *path, const zhs_search_opts *o)
+{
+    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    char *line = NULL, *msg, *out;
+    size_t cap = 0;
+    ssize_t n;
+    int failed = 0;
+    zhs_results *res;
+    zhs_status st;
+
+    if (in == NULL) {
+        cli_error("%s: %s", path, strerror(errno));
+        return zhs_status_exit_code(errno == ENOENT ? ZHS_ENOTFOUND
+                                                    : ZHS_EIO);
+    }
+    while ((n = getline(&line, &cap, in)) >= 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        msg = NULL;
+        res = NULL;
+        st = zhs_search(db, line, o, &res, &msg);
+        out = st == ZHS_OK ? zhs_results_json(res)
+                           : zhs_error_json(st, msg);
+        if (out == NULL) {
+            cli_error("out of memory");
+            failed = -1;
+        } else {
+            puts(out);
+        }
+        if (st != ZHS_OK && !failed)
+            failed = 1;
+        free(out);
+        free(msg);
+        zhs_results_free(res);
+        if (failed < 0)
+            break;
+    }
+    if (ferror(in)) {
+        cli_error("%s: %s", path, strerror(errno));
+        failed = -1;
+    }
+    free(line);
+    if (in != stdin)
+        fclose(in);
+    if (fflush(stdout) != 0)
+        failed = -1;
+    return failed < 0 ? zhs_status_exit_code(ZHS_EIO) : failed;
+}
+
 int cmd_search(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -123,10 +179,12 @@ int cmd_search(int argc, char **argv)
         {"snippets", required_argument, NULL, 's'},
         {"color", required_argument, NULL, 'c'},
         {"dict", required_argument, NULL, 'D'},
+        {"batch", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db_path = ZHS_DEFAULT_DB, *when = "auto", *dict = NULL;
+    const char *batch = NULL;
     zhs_search_opts opts = {0, 10, 3};
     zhs_results *res = NULL;
     zhs_db *db = NULL;
@@ -149,6 +207,7 @@ int cmd_search(int argc, char **argv)
         switch (c) {
         case 'd': db_path = optarg; break;
         case 'D': dict = optarg; break;
+        case 'b': batch = optarg; break;
         case 'j': json = 1; break;
         case 'l':
             if (cli_parse_uint(optarg, ZHS_MAX_LIMIT, &opts.limit) < 0)
@@ -176,7 +235,10 @@ int cmd_search(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (optind >= argc)
+    if (batch != NULL && optind < argc)
+        return fail(json, ZHS_EUSAGE, "give queries either on the command "
+                    "line or with --batch, not both");
+    if (batch == NULL && optind >= argc)
         return fail(json, ZHS_EUSAGE, "no query given (try 'zhsearch search "
                     "--help')");
     for (i = optind; i < argc; i++)
@@ -197,6 +259,10 @@ int cmd_search(int argc, char **argv)
     if (warning != NULL) {
         cli_error("warning: %s", warning);
         free(warning);
+    }
+    if (st == ZHS_OK && batch != NULL) {
+        rc = run_batch(db, batch, &opts);
+        goto out;
     }
     if (st == ZHS_OK)
         st = zhs_search(db, query, &opts, &res, &msg);
