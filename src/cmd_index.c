@@ -41,6 +41,7 @@ struct slot {
     zhs_prepared *prep;  /* READY: the result, or NULL on error */
     zhs_status st;       /* READY: status of preparing */
     char *msg;           /* READY: its message */
+    int root;            /* index of the PATH it came from */
 };
 
 /* A set of strings: the ids seen in this run. */
@@ -73,6 +74,8 @@ struct run {
     struct idset seen;
     zhs_preparer **preparers;
     char **origins;           /* of each PATH; documents point to them */
+    unsigned long *rejected_at; /* rejections under each PATH */
+    int current;              /* the PATH being read */
     double t0, last_progress;
 };
 
@@ -153,11 +156,13 @@ static void idset_free(struct idset *s)
 
 /* ---- errors and progress ------------------------------------------ */
 
-/* Counts and reports a rejected input. */
-static void reject(struct run *r, const char *msg)
+/* Counts and reports an input rejected under PATH number root. */
+static void reject(struct run *r, int root, const char *msg)
 {
     pthread_mutex_lock(&r->mu);
     r->rejected++;
+    if (r->rejected_at)
+        r->rejected_at[root]++;         /* see --prune */
     pthread_mutex_unlock(&r->mu);
     if (r->progress)
         fputs("\r\033[K", stderr);
@@ -289,7 +294,7 @@ static void *writer(void *arg)
                 r->updated++;
             pthread_mutex_unlock(&r->mu);
         } else if (st == ZHS_EUSAGE || st == ZHS_EENCODING) {
-            reject(r, msg ? msg : zhs_strerror(st));   /* the document's */
+            reject(r, s->root, msg ? msg : zhs_strerror(st)); /* the doc's */
         } else {
             set_fatal(r, st, msg);                       /* the index's */
             msg = NULL;
@@ -349,6 +354,7 @@ static int submit(struct run *r, zhs_file_doc *fd, size_t bytes)
     }
     s = &r->ring[r->next_seq % RING];
     s->doc = fd;
+    s->root = r->current;
     s->state = SLOT_RAW;
     r->next_seq++;
     pthread_cond_broadcast(&r->changed);
@@ -391,7 +397,7 @@ static int read_jsonl(struct run *r, const char *path, const char *origin)
         return -1;
     }
     if (st != ZHS_OK) {
-        reject(r, msg ? msg : zhs_strerror(st));
+        reject(r, r->current, msg ? msg : zhs_strerror(st));
         free(msg);
         return 0;
     }
@@ -401,7 +407,7 @@ static int read_jsonl(struct run *r, const char *path, const char *origin)
         msg = NULL;
         st = zhs_jsonl_next(j, &fd, &msg);
         if (st == ZHS_EREJECTED) {
-            reject(r, msg);
+            reject(r, r->current, msg);
             free(msg);
             continue;
         }
@@ -410,7 +416,7 @@ static int read_jsonl(struct run *r, const char *path, const char *origin)
                 set_fatal(r, st, msg);
                 break;
             }
-            reject(r, msg ? msg : zhs_strerror(st));
+            reject(r, r->current, msg ? msg : zhs_strerror(st));
             free(msg);
             break;
         }
@@ -441,7 +447,7 @@ static int index_file(const char *path, const char *id, zhs_status st,
     if (stopping(r))
         return 1;
     if (st != ZHS_OK) {
-        reject(r, err ? err : zhs_strerror(st));
+        reject(r, r->current, err ? err : zhs_strerror(st));
         return 0;
     }
     if (is_jsonl(path))                 /* its records belong to the root */
@@ -452,7 +458,7 @@ static int index_file(const char *path, const char *id, zhs_status st,
         return 1;
     }
     if (st != ZHS_OK) {
-        reject(r, msg ? msg : zhs_strerror(st));
+        reject(r, r->current, msg ? msg : zhs_strerror(st));
         free(msg);
         return 0;
     }
@@ -603,6 +609,17 @@ int cmd_index(int argc, char **argv)
         paths = argv + optind;
         npaths = argc - optind;
     }
+    if (r.encoding != NULL) {
+        char *probe = NULL;
+        size_t plen;
+        st = zhs_decode("", 0, r.encoding, &probe, &plen, NULL, &msg);
+        free(probe);
+        if (st != ZHS_OK) {
+            cli_error("--encoding: %s", msg ? msg : zhs_strerror(st));
+            free(msg);
+            return 2;
+        }
+    }
     if (jobs == 0) {
         ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         jobs = ncpu > 2 ? (unsigned)ncpu - 1 : 1;
@@ -640,6 +657,7 @@ int cmd_index(int argc, char **argv)
     wargs = calloc(2 * jobs, sizeof *wargs);
     r.preparers = calloc(jobs, sizeof *r.preparers);
     r.origins = calloc((size_t)npaths, sizeof *r.origins);
+    r.rejected_at = calloc((size_t)npaths, sizeof *r.rejected_at);
     for (k = 0; r.origins && k < npaths; k++)
         if ((r.origins[k] = origin_of(paths[k])) == NULL) {
             free(threads);
@@ -647,7 +665,7 @@ int cmd_index(int argc, char **argv)
             break;
         }
     if (threads == NULL || wargs == NULL || r.preparers == NULL
-        || r.origins == NULL) {
+        || r.origins == NULL || r.rejected_at == NULL) {
         cli_error("out of memory");
         rc = zhs_status_exit_code(ZHS_ENOMEM);
         goto out;
@@ -679,6 +697,7 @@ int cmd_index(int argc, char **argv)
     /* Read the inputs. */
     for (k = 0; k < npaths && !stopping(&r); k++) {
         struct walk_ctx wc = {&r, r.origins[k]};
+        r.current = k;
         if (strcmp(paths[k], "-") == 0)
             read_jsonl(&r, "-", r.origins[k]);
         else
@@ -718,6 +737,13 @@ int cmd_index(int argc, char **argv)
     }
     for (k = 0; r.prune && k < npaths; k++) {
         unsigned n = 0;
+        /* A rejected input may be a document that still exists but could
+         * not be read this time: prune nothing under that PATH. */
+        if (r.rejected_at[k] > 0) {
+            cli_error("warning: not pruning %s: %lu of its inputs were "
+                      "rejected", paths[k], r.rejected_at[k]);
+            continue;
+        }
         st = zhs_writer_prune(r.w, r.origins[k], idset_has, &r.seen, &n, &msg);
         r.deleted += n;
         if (st != ZHS_OK) {
@@ -746,6 +772,7 @@ out:
     for (k = 0; r.origins && k < npaths; k++)
         free(r.origins[k]);
     free(r.origins);
+    free(r.rejected_at);
     free(threads);
     free(wargs);
     zhs_db_close(r.committed);

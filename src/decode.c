@@ -114,14 +114,19 @@ static const char *detect(const char *in, size_t len)
     return found;
 }
 
-/* Number of multi-byte characters in in[0..n), which is valid UTF-8. */
-static size_t utf8_multibytes(const char *in, size_t n)
+int zhsi_looks_utf8(const char *in, size_t len)
 {
-    size_t i, count = 0;
-    for (i = 0; i < n; i++)
-        if (((unsigned char)in[i] & 0xC0) == 0xC0)
+    size_t bad = zhsi_utf8_invalid_at(in, len), i, count = 0;
+
+    if (bad == (size_t)-1)
+        return 1;
+    /* Count the three- and four-byte sequences (all of Chinese in UTF-8)
+     * before the first invalid byte.  GB18030 and Big5 byte pairs often
+     * pass for two-byte UTF-8, but hardly ever for longer sequences. */
+    for (i = 0; i < bad && count < 2; i++)
+        if ((unsigned char)in[i] >= 0xE0)
             count++;
-    return count;
+    return count >= 2;
 }
 
 zhs_status zhs_decode(const char *in, size_t len, const char *encoding,
@@ -161,10 +166,8 @@ zhs_status zhs_decode(const char *in, size_t len, const char *encoding,
         *outlen = len;
         return ZHS_OK;
     }
-    /* UTF-8 with a corrupt byte is not another encoding: real GB18030 or
-     * Big5 text hardly ever has even two valid multi-byte UTF-8 sequences
-     * before its first invalid one. */
-    if (encoding == NULL && utf8_multibytes(in, bad) < 2
+    /* UTF-8 with a corrupt byte is not another encoding. */
+    if (encoding == NULL && !zhsi_looks_utf8(in, len)
         && (guess = detect(in, len)) != NULL) {
         if (used)
             *used = guess;

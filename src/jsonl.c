@@ -97,9 +97,11 @@ zhs_status zhs_jsonl_open(const char *path, const char *encoding,
     avail = j->end;
     if (avail >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
         j->start = 3;
-    /* valid UTF-8, allowing a character cut at the end of the chunk */
+    /* UTF-8 (a corrupt byte rejects its line only), allowing a character
+     * cut at the end of the chunk */
     valid = zhsi_utf8_invalid_at(j->buf + j->start, avail - j->start);
-    utf8 = valid == (size_t)-1 || (!j->eof && avail - j->start - valid < 4);
+    utf8 = zhsi_looks_utf8(j->buf + j->start, avail - j->start)
+        || (!j->eof && avail - j->start - valid < 4);
     if (encoding && strcasecmp(encoding, "utf-8") && strcasecmp(encoding,
                                                                "utf8"))
         utf8 = 0;

@@ -18,7 +18,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"index", cmd_index, "add or replace .txt/.md documents in the index"},
+    {"index", cmd_index, "add, update or prune documents from files and "
+                         "JSON Lines"},
     {"search", cmd_search, "search the index: ranked hits with snippets"},
 };
 

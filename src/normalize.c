@@ -25,7 +25,11 @@ int zhsi_is_space(uint32_t cp)
         return cp <= 0x20 || cp == 0x7F;
     if (cp < 0xA0)
         return 1;                           /* C1 controls */
-    return u_isUWhiteSpace((UChar32)cp) ? 1 : 0;
+    /* Unicode's White_Space property is this fixed set; testing it here
+     * keeps an ICU property lookup off the path of every character. */
+    return cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A)
+        || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F
+        || cp == 0x3000;
 }
 
 int zhsi_is_cjk(uint32_t cp)
@@ -78,10 +82,8 @@ static uint32_t t2s_cp(uint32_t cp)
 {
     size_t lo = 0, hi = zhsi_t2s_npairs;
 
-    if (cp >= T2S_LO && cp <= T2S_HI) {
-        pthread_once(&t2s_once, t2s_init);
+    if (cp >= T2S_LO && cp <= T2S_HI)   /* zhsi_text_build filled it */
         return t2s_dense[cp - T2S_LO] ? t2s_dense[cp - T2S_LO] : cp;
-    }
     if (cp < 0xF900)
         return cp;                      /* no ideographs below */
     while (lo < hi) {
@@ -122,7 +124,8 @@ static size_t fold_icu(uint32_t cp, uint32_t out[18])
     return n;
 }
 
-size_t zhsi_fold_cp(uint32_t cp, uint32_t out[18])
+/* zhsi_fold_cp without the one-time table set-up (done by the callers). */
+static size_t fold_one(uint32_t cp, uint32_t out[18])
 {
     uint32_t v;
     size_t n;
@@ -147,6 +150,12 @@ size_t zhsi_fold_cp(uint32_t cp, uint32_t out[18])
         __atomic_store_n(&fold_cache[cp], n == 1 ? out[0] + 1 : FOLD_COMPLEX,
                          __ATOMIC_RELAXED);
     return n;
+}
+
+size_t zhsi_fold_cp(uint32_t cp, uint32_t out[18])
+{
+    pthread_once(&t2s_once, t2s_init);
+    return fold_one(cp, out);
 }
 
 /* Lines doubled by PDF extraction: a line that reads XX, or ends in YY,
@@ -239,6 +248,7 @@ zhs_status zhsi_text_build(const char *utf8, size_t len, unsigned flags,
     zhs_status st;
 
     memset(t, 0, sizeof *t);
+    pthread_once(&t2s_once, t2s_init);
     st = zhsi_utf8_decode(utf8, len, &cps, &n, &bad);
     if (st == ZHS_EENCODING)
         return zhsi_fail(errmsg, st, "invalid UTF-8 at byte offset %zu", bad);
@@ -302,7 +312,7 @@ zhs_status zhsi_text_build(const char *utf8, size_t len, unsigned flags,
         goto oom;
     for (i = 0; i < t->ndisp; i++) {
         size_t m = t->disp[i] == ' ' ? (fold[0] = ' ', 1)
-                                     : zhsi_fold_cp(t->disp[i], fold);
+                                     : fold_one(t->disp[i], fold);
         if (grow2(&t->norm, &t->norm_map, &ncap, t->nnorm + m + 1) < 0)
             goto oom;
         for (k = 0; k < m; k++) {

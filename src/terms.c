@@ -127,7 +127,8 @@ int zhsi_normalize_date(const char *in, char out[11])
         return -1;
     if (skip_sep(&s, "年") && (m = read_num(&s, 2)) >= 0) {
         if (skip_sep(&s, "月") && *s >= '0' && *s <= '9') {
-            d = read_num(&s, 2);
+            if ((d = read_num(&s, 2)) == 0)
+                return -1;              /* 2025-12-00 */
             if (strncmp(s, "日", strlen("日")) == 0)
                 s += strlen("日");
         }

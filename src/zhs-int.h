@@ -41,6 +41,12 @@ size_t zhsi_utf8_put(char *buf, uint32_t cp);
 /* Encodes n code points as a malloc'd NUL-terminated string. */
 char *zhsi_utf8_encode(const uint32_t *cps, size_t n);
 
+/* ---- decode.c ---------------------------------------------------- */
+
+/* Valid UTF-8, or UTF-8 with corruption: at least two sequences of three
+ * or four bytes before the first invalid byte. */
+int zhsi_looks_utf8(const char *in, size_t len);
+
 /* ---- reader.c ---------------------------------------------------- */
 
 /* Sets doc field *f of fd to an owned copy of v (v NULL: *f = NULL);

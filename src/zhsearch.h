@@ -295,7 +295,9 @@ typedef struct zhs_hit {
 
 typedef struct zhs_results {
     char *query;         /* the query as given */
-    unsigned total;      /* number of matching documents */
+    unsigned total;      /* number of matching documents: exact when
+                            total_exact, else Xapian's estimate (the
+                            search stops once it knows the page) */
     int total_exact;     /* 1 if total is exact, 0 if an estimate */
     unsigned offset;     /* hits skipped before the first one returned */
     unsigned limit;      /* the most hits asked for */

@@ -1,4 +1,6 @@
 /* check_normalize.c: unit tests of normalization and layout repair. */
+#include <unicode/uchar.h>
+
 #include "testutil.h"
 
 struct norm_case {
@@ -110,6 +112,16 @@ START_TEST(test_fold_cp)
 }
 END_TEST
 
+START_TEST(test_space_matches_icu)
+{
+    /* the fixed White_Space set agrees with ICU's property everywhere */
+    uint32_t cp;
+    for (cp = 0xA0; cp < 0x30000; cp++)
+        ck_assert_msg(zhsi_is_space(cp) == (u_isUWhiteSpace((UChar32)cp) != 0),
+                      "U+%04X", (unsigned)cp);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("normalize");
@@ -118,6 +130,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_map_and_lines);
     tcase_add_loop_test(tc, test_invalid_utf8, 0, 5);
     tcase_add_test(tc, test_fold_cp);
+    tcase_add_test(tc, test_space_matches_icu);
     suite_add_tcase(s, tc);
     return s;
 }
