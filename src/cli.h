@@ -19,6 +19,7 @@
     "  2   usage or query syntax error\n"                                    \
     "  65  corrupt index, or data that cannot be read (EX_DATAERR)\n"        \
     "  66  no index at the given location (EX_NOINPUT)\n"    \
+    "  69  a shard of a sharded index did not answer (EX_UNAVAILABLE)\n" \
     "  70  internal error (EX_SOFTWARE)\n"                                   \
     "  71  out of memory (EX_OSERR)\n"                                       \
     "  74  input/output error (EX_IOERR)\n"                                  \

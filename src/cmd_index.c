@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,15 @@ struct idset {
     size_t cap, n;
 };
 
+/* One shard's pipeline: its ring, and the writer of its index. */
+struct lane {
+    struct slot ring[RING];
+    unsigned long next_seq;   /* next slot the reader fills */
+    unsigned long next_take;  /* next slot a worker prepares */
+    unsigned long next_put;   /* next slot the writer puts */
+    zhs_writer *w;
+};
+
 struct run {
     /* options */
     const char *db, *encoding;
@@ -57,10 +67,8 @@ struct run {
     /* state shared under mu */
     pthread_mutex_t mu;
     pthread_cond_t changed;
-    struct slot ring[RING];
-    unsigned long next_seq;   /* next slot the reader fills */
-    unsigned long next_take;  /* next slot a worker prepares */
-    unsigned long next_put;   /* next slot the writer puts */
+    struct lane *lanes;       /* one per shard (one for a plain index) */
+    unsigned nlanes;
     int producing;            /* the reader may still add slots */
     int stop;                 /* a fatal error: everyone stops */
     zhs_status fatal;
@@ -69,7 +77,6 @@ struct run {
     unsigned long added, updated, unchanged, deleted, rejected;
     uint64_t bytes_done, bytes_total;
     /* the reader's own */
-    zhs_writer *w;
     zhs_db *committed;        /* the index as last committed, or NULL */
     struct idset seen;
     zhs_preparer **preparers;
@@ -212,27 +219,35 @@ static void show_progress(struct run *r, int last)
 
 /* ---- the pipeline ------------------------------------------------- */
 
+/* What a worker or writer thread is given. */
+struct task {
+    struct run *r;
+    struct lane *l;
+    zhs_preparer *prep;       /* workers only */
+};
+
 static void *worker(void *arg)
 {
-    struct run *r = ((void **)arg)[0];
-    zhs_preparer *prep = ((void **)arg)[1];
+    struct task *t = arg;
+    struct run *r = t->r;
+    struct lane *l = t->l;
     struct slot *s;
 
     for (;;) {
         pthread_mutex_lock(&r->mu);
-        while (!r->stop && r->next_take == r->next_seq && r->producing)
+        while (!r->stop && l->next_take == l->next_seq && r->producing)
             pthread_cond_wait(&r->changed, &r->mu);
-        if (r->stop || r->next_take == r->next_seq) {
+        if (r->stop || l->next_take == l->next_seq) {
             pthread_mutex_unlock(&r->mu);
             return NULL;
         }
-        s = &r->ring[r->next_take++ % RING];
+        s = &l->ring[l->next_take++ % RING];
         s->state = SLOT_BUSY;
         pthread_mutex_unlock(&r->mu);
 
         s->msg = NULL;
         s->prep = NULL;
-        s->st = zhs_prepare(prep, &s->doc->doc, &s->prep, &s->msg);
+        s->st = zhs_prepare(t->prep, &s->doc->doc, &s->prep, &s->msg);
         if (s->st != ZHS_OK && s->st != ZHS_ENOMEM) {
             /* name the input in the message */
             const char *where = s->doc->doc.path ? s->doc->doc.path
@@ -257,7 +272,9 @@ static void *worker(void *arg)
 
 static void *writer(void *arg)
 {
-    struct run *r = arg;
+    struct task *t = arg;
+    struct run *r = t->r;
+    struct lane *l = t->l;
     struct slot *s;
     zhs_outcome outcome;
     zhs_status st;
@@ -265,22 +282,22 @@ static void *writer(void *arg)
 
     for (;;) {
         pthread_mutex_lock(&r->mu);
-        while (!r->stop && (r->next_put == r->next_seq
-                            || r->ring[r->next_put % RING].state
+        while (!r->stop && (l->next_put == l->next_seq
+                            || l->ring[l->next_put % RING].state
                                    != SLOT_READY)
-               && !(r->next_put == r->next_seq && !r->producing))
+               && !(l->next_put == l->next_seq && !r->producing))
             pthread_cond_wait(&r->changed, &r->mu);
-        if (r->stop || (r->next_put == r->next_seq && !r->producing)) {
+        if (r->stop || (l->next_put == l->next_seq && !r->producing)) {
             pthread_mutex_unlock(&r->mu);
             return NULL;
         }
-        s = &r->ring[r->next_put % RING];
+        s = &l->ring[l->next_put % RING];
         pthread_mutex_unlock(&r->mu);
 
         msg = NULL;
         st = s->st;
         if (st == ZHS_OK) {
-            st = zhs_writer_put_prepared(r->w, s->prep, &outcome, &msg);
+            st = zhs_writer_put_prepared(l->w, s->prep, &outcome, &msg);
             s->prep = NULL;
         } else {
             msg = s->msg;
@@ -303,7 +320,7 @@ static void *writer(void *arg)
 
         pthread_mutex_lock(&r->mu);
         s->state = SLOT_FREE;
-        r->next_put++;
+        l->next_put++;
         pthread_cond_broadcast(&r->changed);
         pthread_mutex_unlock(&r->mu);
     }
@@ -318,6 +335,7 @@ static int submit(struct run *r, zhs_file_doc *fd, size_t bytes)
     int found = 0, fresh;
     zhs_status st;
     struct slot *s;
+    struct lane *l = &r->lanes[zhs_shard_of(fd->doc.id, r->nlanes)];
 
     __atomic_add_fetch(&r->bytes_done, bytes, __ATOMIC_RELAXED);
     fresh = idset_add(&r->seen, fd->doc.id);
@@ -329,7 +347,7 @@ static int submit(struct run *r, zhs_file_doc *fd, size_t bytes)
     /* An id seen earlier in this run always goes through, so that the last
      * record with an id wins; otherwise compare with the last commit. */
     if (fresh && r->committed != NULL) {
-        zhs_writer_doc_hash(r->w, &fd->doc, hash);
+        zhs_writer_doc_hash(l->w, &fd->doc, hash);
         st = zhs_db_doc_hash(r->committed, fd->doc.id, old, &found, &msg);
         if (st != ZHS_OK) {
             zhs_file_doc_free(fd);
@@ -345,18 +363,18 @@ static int submit(struct run *r, zhs_file_doc *fd, size_t bytes)
         }
     }
     pthread_mutex_lock(&r->mu);
-    while (!r->stop && r->next_seq - r->next_put >= RING)
+    while (!r->stop && l->next_seq - l->next_put >= RING)
         pthread_cond_wait(&r->changed, &r->mu);
     if (r->stop) {
         pthread_mutex_unlock(&r->mu);
         zhs_file_doc_free(fd);
         return -1;
     }
-    s = &r->ring[r->next_seq % RING];
+    s = &l->ring[l->next_seq % RING];
     s->doc = fd;
     s->root = r->current;
     s->state = SLOT_RAW;
-    r->next_seq++;
+    l->next_seq++;
     pthread_cond_broadcast(&r->changed);
     pthread_mutex_unlock(&r->mu);
     return 0;
@@ -497,8 +515,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: zhsearch index [--db DIR] [--dict FILE] [--encoding NAME]\n"
-            "                      [--prune] [--jobs N] [--wait[=SECONDS]]\n"
-            "                      [--quiet] [PATH...]\n"
+            "                      [--prune] [--jobs N] [--shards N]\n"
+            "                      [--wait[=SECONDS]] [--quiet] [PATH...]\n"
             "Index the inputs found in each PATH (default '%s') into the\n"
             "index at DIR (default '%s'): .txt and .md files (a document\n"
             "each; id: the path relative to PATH), and .jsonl or .ndjson\n"
@@ -523,6 +541,11 @@ static void usage(FILE *f)
             "                   PATHs that this run did not see\n"
             "  --jobs N         threads preparing documents (default: the\n"
             "                   number of processors less one, at least 1)\n"
+            "  --shards N       make DIR a sharded index of N shards, built\n"
+            "                   in parallel (a new DIR only; later runs find\n"
+            "                   the shards by themselves).  Shards commit one\n"
+            "                   after another, so a reader may see part of a\n"
+            "                   run in one shard before another\n"
             "  --wait[=SECS]    if another writer holds the index, wait for\n"
             "                   it (for at most SECS) instead of failing\n"
             "  --quiet          no progress and no summary line\n"
@@ -551,6 +574,76 @@ static zhs_status open_writer(struct run *r, double wait, zhs_writer **w,
     }
 }
 
+/* Stores a formatted message in *msg and returns st. */
+static zhs_status cli_fail_msg(char **msg, zhs_status st, const char *fmt,
+                                ...) __attribute__((format(printf, 3, 4)));
+static zhs_status cli_fail_msg(char **msg, zhs_status st, const char *fmt,
+                                ...)
+{
+    va_list ap;
+    char buf[1024];
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    *msg = strdup(buf);
+    return st;
+}
+
+/* The index directories the run writes: DIR itself, or its shards. */
+static zhs_status plan_lanes(struct run *r, unsigned want_shards,
+                             char ***paths, unsigned *n, char **msg)
+{
+    if (zhs_is_sharded(r->db)) {
+        zhs_status st = zhs_shards_local(r->db, paths, n, msg);
+        if (st == ZHS_OK && want_shards && want_shards != *n) {
+            zhs_shards_free(*paths, *n);
+            *paths = NULL;
+            *n = 0;
+            return cli_fail_msg(msg, ZHS_EUSAGE, "%s has %u shards, not "
+                                 "%u: resharding is not supported (index "
+                                 "into a new directory)", r->db, *n,
+                                 want_shards);
+        }
+        return st;
+    }
+    if (want_shards > 1) {
+        struct stat sb;
+        char *probe = malloc(strlen(r->db) + 12);
+        int plain = 0;
+        unsigned i;
+        if (probe == NULL)
+            return ZHS_ENOMEM;
+        sprintf(probe, "%s/iamglass", r->db);
+        plain = stat(probe, &sb) == 0;
+        free(probe);
+        if (plain)
+            return cli_fail_msg(msg, ZHS_EUSAGE, "%s is an index without "
+                                 "shards: --shards needs a new directory",
+                                 r->db);
+        if (zhs_shards_create(r->db, want_shards, msg) != ZHS_OK)
+            return ZHS_EIO;
+        if ((*paths = calloc(want_shards, sizeof **paths)) == NULL)
+            return ZHS_ENOMEM;
+        for (i = 0; i < want_shards; i++) {
+            if (((*paths)[i] = malloc(strlen(r->db) + 20)) == NULL) {
+                zhs_shards_free(*paths, i);
+                return ZHS_ENOMEM;
+            }
+            sprintf((*paths)[i], "%s/shard-%u", r->db, i);
+        }
+        *n = want_shards;
+        return ZHS_OK;
+    }
+    if ((*paths = calloc(1, sizeof **paths)) == NULL
+        || ((*paths)[0] = strdup(r->db)) == NULL) {
+        free(*paths);
+        return ZHS_ENOMEM;
+    }
+    *n = 1;
+    return ZHS_OK;
+}
+
 int cmd_index(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -559,6 +652,7 @@ int cmd_index(int argc, char **argv)
         {"encoding", required_argument, NULL, 'e'},
         {"prune", no_argument, NULL, 'p'},
         {"jobs", required_argument, NULL, 'j'},
+        {"shards", required_argument, NULL, 's'},
         {"wait", optional_argument, NULL, 'w'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -567,12 +661,14 @@ int cmd_index(int argc, char **argv)
     static char *default_paths[] = {ZHS_DEFAULT_CORPUS};
     const char *dict = NULL;
     char **paths = default_paths, *msg = NULL, *warning = NULL;
+    char **dirs = NULL;
     struct run r;
-    pthread_t *threads = NULL, wthread;
-    void **wargs = NULL;
-    unsigned jobs = 0, nthreads = 0, i, waitsecs = 0;
+    pthread_t *threads = NULL;
+    struct task *tasks = NULL;
+    unsigned jobs = 0, nthreads = 0, ntasks = 0, i, j, waitsecs = 0;
+    unsigned shards = 0, ndirs = 0, per_lane, committed_docs = 0;
     double wait = 0;
-    int npaths = 1, c, k, rc = 0, writer_started = 0;
+    int npaths = 1, c, k, rc = 0;
     long ncpu;
     zhs_status st;
 
@@ -589,6 +685,12 @@ int cmd_index(int argc, char **argv)
         case 'j':
             if (cli_parse_uint(optarg, 64, &jobs) < 0 || jobs == 0) {
                 cli_error("--jobs takes a number from 1 to 64");
+                return 2;
+            }
+            break;
+        case 's':
+            if (cli_parse_uint(optarg, 256, &shards) < 0 || shards < 1) {
+                cli_error("--shards takes a number from 1 to 256");
                 return 2;
             }
             break;
@@ -632,14 +734,33 @@ int cmd_index(int argc, char **argv)
     pthread_cond_init(&r.changed, NULL);
     r.t0 = now();
 
-    st = open_writer(&r, wait, &r.w, &msg);
-    if (st == ZHS_OK && dict != NULL)
-        st = zhs_writer_set_dict(r.w, dict, &warning, &msg);
-    if (warning != NULL) {
-        cli_error("warning: %s", warning);
-        free(warning);
+    /* One lane, with its writer, per index directory. */
+    st = plan_lanes(&r, shards, &dirs, &ndirs, &msg);
+    if (st == ZHS_OK && (r.lanes = calloc(ndirs, sizeof *r.lanes)) == NULL)
+        st = ZHS_ENOMEM;
+    if (st != ZHS_OK) {
+        cli_error("%s", msg ? msg : zhs_strerror(st));
+        free(msg);
+        rc = zhs_status_exit_code(st);
+        goto out;
     }
-    if (st == ZHS_OK && zhs_writer_doc_count(r.w) > 0)
+    r.nlanes = ndirs;
+    for (i = 0; st == ZHS_OK && i < ndirs; i++) {
+        const char *db = r.db;
+        r.db = dirs[i];                 /* for open_writer's messages */
+        st = open_writer(&r, wait, &r.lanes[i].w, &msg);
+        r.db = db;
+        if (st == ZHS_OK && dict != NULL)
+            st = zhs_writer_set_dict(r.lanes[i].w, dict, &warning, &msg);
+        if (warning != NULL) {
+            cli_error("warning: %s", warning);
+            free(warning);
+            warning = NULL;
+        }
+        if (st == ZHS_OK)
+            committed_docs += zhs_writer_doc_count(r.lanes[i].w);
+    }
+    if (st == ZHS_OK && committed_docs > 0)
         st = zhs_db_open(r.db, &r.committed, &msg);
     if (st != ZHS_OK) {
         cli_error("%s", msg ? msg : zhs_strerror(st));
@@ -652,10 +773,12 @@ int cmd_index(int argc, char **argv)
             if (strcmp(paths[k], "-") != 0)
                 zhs_walk(paths[k], add_size, &r.bytes_total);
 
-    /* Start the workers and the writer. */
-    threads = calloc(jobs, sizeof *threads);
-    wargs = calloc(2 * jobs, sizeof *wargs);
-    r.preparers = calloc(jobs, sizeof *r.preparers);
+    /* Start the workers and a writer per lane: a plain index gets all the
+     * workers; shards one each, as each has its own writer to keep busy. */
+    per_lane = r.nlanes == 1 ? jobs : 1;
+    ntasks = r.nlanes * (per_lane + 1);
+    threads = calloc(ntasks, sizeof *threads);
+    tasks = calloc(ntasks, sizeof *tasks);
     r.origins = calloc((size_t)npaths, sizeof *r.origins);
     r.rejected_at = calloc((size_t)npaths, sizeof *r.rejected_at);
     for (k = 0; r.origins && k < npaths; k++)
@@ -664,31 +787,32 @@ int cmd_index(int argc, char **argv)
             threads = NULL;             /* report it as out of memory */
             break;
         }
-    if (threads == NULL || wargs == NULL || r.preparers == NULL
-        || r.origins == NULL || r.rejected_at == NULL) {
+    if (threads == NULL || tasks == NULL || r.origins == NULL
+        || r.rejected_at == NULL) {
         cli_error("out of memory");
         rc = zhs_status_exit_code(ZHS_ENOMEM);
         goto out;
     }
     r.producing = 1;
-    for (i = 0; i < jobs; i++) {
-        st = zhs_writer_preparer(r.w, &r.preparers[i], &msg);
-        if (st != ZHS_OK) {
-            set_fatal(&r, st, msg);
-            break;
+    for (i = 0; i < r.nlanes && !r.stop; i++) {
+        for (j = 0; j <= per_lane; j++) {
+            struct task *t = &tasks[i * (per_lane + 1) + j];
+            t->r = &r;
+            t->l = &r.lanes[i];
+            if (j < per_lane
+                && (st = zhs_writer_preparer(r.lanes[i].w, &t->prep, &msg))
+                       != ZHS_OK) {
+                set_fatal(&r, st, msg);
+                break;
+            }
+            if (pthread_create(&threads[nthreads], NULL,
+                               j < per_lane ? worker : writer, t) != 0) {
+                set_fatal(&r, ZHS_EINTERNAL, strdup("cannot start a thread"));
+                break;
+            }
+            nthreads++;
         }
-        wargs[2 * i] = &r;
-        wargs[2 * i + 1] = r.preparers[i];
-        if (pthread_create(&threads[i], NULL, worker, &wargs[2 * i]) != 0) {
-            set_fatal(&r, ZHS_EINTERNAL, strdup("cannot start a thread"));
-            break;
-        }
-        nthreads++;
     }
-    if (pthread_create(&wthread, NULL, writer, &r) == 0)
-        writer_started = 1;
-    else
-        set_fatal(&r, ZHS_EINTERNAL, strdup("cannot start a thread"));
 
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -714,13 +838,12 @@ int cmd_index(int argc, char **argv)
     pthread_mutex_unlock(&r.mu);
     for (i = 0; i < nthreads; i++)
         pthread_join(threads[i], NULL);
-    if (writer_started)
-        pthread_join(wthread, NULL);
-    for (i = 0; i < RING; i++) {           /* after a stop */
-        zhs_file_doc_free(r.ring[i].doc);
-        zhs_prepared_free(r.ring[i].prep);
-        free(r.ring[i].msg);
-    }
+    for (i = 0; i < r.nlanes; i++)     /* after a stop */
+        for (j = 0; j < RING; j++) {
+            zhs_file_doc_free(r.lanes[i].ring[j].doc);
+            zhs_prepared_free(r.lanes[i].ring[j].prep);
+            free(r.lanes[i].ring[j].msg);
+        }
     show_progress(&r, 1);
 
     if (interrupted) {
@@ -736,7 +859,6 @@ int cmd_index(int argc, char **argv)
         goto out;
     }
     for (k = 0; r.prune && k < npaths; k++) {
-        unsigned n = 0;
         /* A rejected input may be a document that still exists but could
          * not be read this time: prune nothing under that PATH. */
         if (r.rejected_at[k] > 0) {
@@ -744,21 +866,31 @@ int cmd_index(int argc, char **argv)
                       "rejected", paths[k], r.rejected_at[k]);
             continue;
         }
-        st = zhs_writer_prune(r.w, r.origins[k], idset_has, &r.seen, &n, &msg);
-        r.deleted += n;
+        for (i = 0; i < r.nlanes; i++) {
+            unsigned n = 0;
+            st = zhs_writer_prune(r.lanes[i].w, r.origins[k], idset_has,
+                                  &r.seen, &n, &msg);
+            r.deleted += n;
+            if (st != ZHS_OK) {
+                cli_error("%s", msg ? msg : zhs_strerror(st));
+                free(msg);
+                rc = zhs_status_exit_code(st);
+                goto out;
+            }
+        }
+    }
+    /* Each shard commits in turn (a plain index: the one commit). */
+    for (i = 0; i < r.nlanes; i++) {
+        st = zhs_writer_commit(r.lanes[i].w, &msg);
         if (st != ZHS_OK) {
             cli_error("%s", msg ? msg : zhs_strerror(st));
+            if (i > 0)
+                cli_error("%s: %u of %u shards were committed; run again to "
+                          "complete the batch", r.db, i, r.nlanes);
             free(msg);
             rc = zhs_status_exit_code(st);
             goto out;
         }
-    }
-    st = zhs_writer_commit(r.w, &msg);
-    if (st != ZHS_OK) {
-        cli_error("%s", msg ? msg : zhs_strerror(st));
-        free(msg);
-        rc = zhs_status_exit_code(st);
-        goto out;
     }
     if (!r.quiet)
         fprintf(stderr, "zhsearch: %s: added %lu, updated %lu, unchanged %lu, "
@@ -766,17 +898,19 @@ int cmd_index(int argc, char **argv)
                 r.updated, r.unchanged, r.deleted, r.rejected, now() - r.t0);
     rc = r.rejected ? zhs_status_exit_code(ZHS_EREJECTED) : 0;
 out:
-    for (i = 0; r.preparers && i < jobs; i++)
-        zhs_preparer_free(r.preparers[i]);
-    free(r.preparers);
+    for (i = 0; tasks && i < ntasks; i++)
+        zhs_preparer_free(tasks[i].prep);
+    free(tasks);
     for (k = 0; r.origins && k < npaths; k++)
         free(r.origins[k]);
     free(r.origins);
     free(r.rejected_at);
     free(threads);
-    free(wargs);
     zhs_db_close(r.committed);
-    zhs_writer_close(r.w);
+    for (i = 0; r.lanes && i < r.nlanes; i++)
+        zhs_writer_close(r.lanes[i].w);
+    free(r.lanes);
+    zhs_shards_free(dirs, ndirs);
     idset_free(&r.seen);
     free(r.fatal_msg);
     pthread_mutex_destroy(&r.mu);

@@ -47,7 +47,10 @@ static void usage(FILE *f)
             "A malformed query (unbalanced quotes or parentheses, a dangling\n"
             "operator, an empty query, over 1000 characters, invalid UTF-8)\n"
             "is an error with its position (exit status 2).\n\n"
-            "  --db DIR       index directory or stub file (default '%s')\n"
+            "  --db DIR       index directory, or a stub file (or a directory\n"
+            "                 holding one, XAPIANDB) listing local shards\n"
+            "                 and remote ones (remote HOST:PORT) served by\n"
+            "                 xapian-tcpsrv (default '%s')\n"
             "  --json         print JSON (see zhsearch(1))\n"
             "  --limit N      hits to print, 0..%u (default 10)\n"
             "  --offset N     hits to skip (default 0)\n"
@@ -57,6 +60,12 @@ static void usage(FILE *f)
             "  --dict FILE    segment the query with this user dictionary\n"
             "                 instead of the one the index recorded (warns\n"
             "                 if they differ)\n"
+            "  --timeout MS   for the remote shards of a stub --db: connect\n"
+            "                 and answer within MS milliseconds (default\n"
+            "                 5000), else fail naming the shard\n"
+            "  --allow-partial  search the shards that answer; the JSON\n"
+            "                 then has \"partial\": true and\n"
+            "                 \"missing_shards\"\n"
             "  --help         this text\n"
             "Put -- before a query whose first word starts with '-' and a\n"
             "Latin letter (zhsearch search -- -word other).\n\n%s",
@@ -89,8 +98,9 @@ static void print_text(const zhs_results *r, int color)
     const char *close = color ? "\033[0m" : "】";
     size_t i, j;
 
-    printf("%s%u hit%s for %s (%.2f ms)\n", r->total_exact ? "" : "about ",
-           r->total, r->total == 1 ? "" : "s", r->query, r->took_ms);
+    printf("%s%u hit%s for %s (%.2f ms)%s\n", r->total_exact ? "" : "about ",
+           r->total, r->total == 1 ? "" : "s", r->query, r->took_ms,
+           r->missing_shards ? " - partial: some shards did not answer" : "");
     for (i = 0; i < r->nhits; i++) {
         const zhs_hit *h = &r->hits[i];
         printf("\n%u. %s%s%s\n   %s  score %.2f\n", h->rank,
@@ -180,11 +190,14 @@ int cmd_search(int argc, char **argv)
         {"color", required_argument, NULL, 'c'},
         {"dict", required_argument, NULL, 'D'},
         {"batch", required_argument, NULL, 'b'},
+        {"allow-partial", no_argument, NULL, 'P'},
+        {"timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db_path = ZHS_DEFAULT_DB, *when = "auto", *dict = NULL;
     const char *batch = NULL;
+    zhs_open_opts oopts = {0, 0};
     zhs_search_opts opts = {0, 10, 3};
     zhs_results *res = NULL;
     zhs_db *db = NULL;
@@ -208,6 +221,13 @@ int cmd_search(int argc, char **argv)
         case 'd': db_path = optarg; break;
         case 'D': dict = optarg; break;
         case 'b': batch = optarg; break;
+        case 'P': oopts.allow_partial = 1; break;
+        case 'T':
+            if (cli_parse_uint(optarg, 3600000, &oopts.timeout_ms) < 0
+                || oopts.timeout_ms == 0)
+                return fail(json, ZHS_EUSAGE, "--timeout takes milliseconds "
+                            "from 1 to 3600000");
+            break;
         case 'j': json = 1; break;
         case 'l':
             if (cli_parse_uint(optarg, ZHS_MAX_LIMIT, &opts.limit) < 0)
@@ -253,7 +273,10 @@ int cmd_search(int argc, char **argv)
         strcat(query, argv[i]);
     }
 
-    st = zhs_db_open(db_path, &db, &msg);
+    st = zhs_db_open_ex(db_path, &oopts, &db, &msg);
+    if (st == ZHS_OK && zhs_db_missing_shards(db) != NULL)
+        cli_error("warning: partial results: shards left out:\n%s",
+                  zhs_db_missing_shards(db));
     if (st == ZHS_OK && dict != NULL)
         st = zhs_db_set_dict(db, dict, &warning, &msg);
     if (warning != NULL) {

@@ -4,7 +4,9 @@
  * object described in DESIGN.md exists in one place.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -73,6 +75,20 @@ char *zhs_results_json(const zhs_results *r)
     cJSON_AddNumberToObject(o, "offset", r->offset);
     cJSON_AddNumberToObject(o, "limit", r->limit);
     cJSON_AddNumberToObject(o, "took_ms", round_to(r->took_ms, 1e3));
+    if (r->missing_shards) {
+        cJSON *m;
+        const char *p = r->missing_shards, *nl;
+        cJSON_AddTrueToObject(o, "partial");
+        m = cJSON_AddArrayToObject(o, "missing_shards");
+        for (; m && *p; p = *nl ? nl + 1 : nl) {
+            char line[512];
+            nl = strchr(p, '\n');
+            if (nl == NULL)
+                nl = p + strlen(p);
+            snprintf(line, sizeof line, "%.*s", (int)(nl - p), p);
+            cJSON_AddItemToArray(m, cJSON_CreateString(line));
+        }
+    }
     hits = cJSON_AddArrayToObject(o, "hits");
     for (i = 0; hits && i < r->nhits; i++)
         cJSON_AddItemToArray(hits, hit_json(&r->hits[i]));

@@ -21,8 +21,11 @@
 #define MAX_RETRIES 3
 #define CHECK_BEYOND 100u
 
+#define DEFAULT_TIMEOUT_MS 5000u
+
 struct zhs_db {
     zhsi_xdb *x;         /* the Xapian reader */
+    char *missing;       /* shards left out, or NULL */
     zhsi_segmenter *seg; /* segments queries */
     zhsi_dict *dict;     /* dictionary for queries, or NULL */
     char *path;          /* for messages */
@@ -73,10 +76,38 @@ static zhs_status load_dict(zhs_db *db, char **errmsg)
     return st;
 }
 
+/* The stub file an index path names, malloc'd, or NULL for a plain
+ * database directory. */
+static char *stub_of(const char *path)
+{
+    struct stat sb;
+    char *stub;
+
+    if (stat(path, &sb) != 0)
+        return NULL;
+    if (S_ISREG(sb.st_mode))
+        return strdup(path);
+    if (!S_ISDIR(sb.st_mode) || (stub = malloc(strlen(path) + 10)) == NULL)
+        return NULL;
+    sprintf(stub, "%s/XAPIANDB", path);
+    if (stat(stub, &sb) == 0 && S_ISREG(sb.st_mode))
+        return stub;
+    free(stub);
+    return NULL;
+}
+
 zhs_status zhs_db_open(const char *path, zhs_db **out, char **errmsg)
 {
+    return zhs_db_open_ex(path, NULL, out, errmsg);
+}
+
+const char *zhs_db_missing_shards(const zhs_db *db) { return db->missing; }
+
+zhs_status zhs_db_open_ex(const char *path, const zhs_open_opts *opts,
+                          zhs_db **out, char **errmsg)
+{
     zhs_db *db;
-    char *why = NULL, *scheme = NULL;
+    char *why = NULL, *scheme = NULL, *stub;
     zhs_status st;
 
     if (no_index_at(path, &why))
@@ -86,7 +117,14 @@ zhs_status zhs_db_open(const char *path, zhs_db **out, char **errmsg)
         free(db);
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     }
-    st = zhsi_xdb_open(path, &db->x, errmsg);
+    stub = stub_of(path);
+    st = stub ? zhsi_xdb_open_stub(stub, opts && opts->timeout_ms
+                                             ? opts->timeout_ms
+                                             : DEFAULT_TIMEOUT_MS,
+                                   opts ? opts->allow_partial : 0, &db->x,
+                                   &db->missing, errmsg)
+              : zhsi_xdb_open(path, &db->x, errmsg);
+    free(stub);
     if (st == ZHS_OK)
         st = zhsi_xdb_metadata(db->x, ZHSI_META_SCHEME, &scheme, errmsg);
     if (st == ZHS_OK && strcmp(scheme, ZHSI_SCHEME) != 0)
@@ -183,6 +221,7 @@ void zhs_db_close(zhs_db *db)
     zhsi_xdb_close(db->x);
     zhsi_segmenter_free(db->seg);
     zhsi_dict_free(db->dict);
+    free(db->missing);
     free(db->path);
     free(db);
 }
@@ -294,6 +333,10 @@ zhs_status zhs_search(zhs_db *db, const char *query,
     }
     r->total = total;
     r->total_exact = exact;
+    if (db->missing && (r->missing_shards = strdup(db->missing)) == NULL) {
+        st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        goto out;
+    }
     r->offset = opts->offset;
     r->limit = opts->limit;
     for (i = 0; i < nx; i++) {
@@ -336,5 +379,6 @@ void zhs_results_free(zhs_results *r)
     }
     free(r->hits);
     free(r->query);
+    free(r->missing_shards);
     free(r);
 }

@@ -9,6 +9,7 @@
  */
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <new>
 #include <string>
 #include <vector>
@@ -71,6 +72,9 @@ static zhs_status map_exception(char **errmsg)
             st = ZHS_ECORRUPT;
             zhsi_fail(errmsg, st, "cannot open as an index: %s",
                       e.get_description().c_str());
+        } catch (const Xapian::NetworkError &e) {
+            st = ZHS_EUNAVAILABLE;
+            zhsi_fail(errmsg, st, "%s", e.get_msg().c_str());
         } catch (const Xapian::DatabaseError &e) {
             st = ZHS_EIO;
             zhsi_fail(errmsg, st, "%s", e.get_description().c_str());
@@ -103,6 +107,97 @@ extern "C" zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out,
 {
     try {
         *out = new zhsi_xdb{Xapian::Database(path)};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+/* Opens one shard named by a stub line: "auto PATH", "glass PATH" (PATH
+ * relative to the stub's directory), "remote HOST:PORT" or "remote tcp
+ * HOST PORT" (TCP, with our timeouts: Xapian's own stub reader has none). */
+static Xapian::Database open_shard(const std::string &type,
+                                   const std::string &arg,
+                                   const std::string &dir,
+                                   unsigned timeout_ms)
+{
+    if (type == "auto" || type == "glass") {
+        std::string path = !arg.empty() && arg[0] == '/' ? arg
+                                                         : dir + "/" + arg;
+        return Xapian::Database(path);
+    }
+    if (type == "remote") {
+        std::string host, port;
+        if (arg.compare(0, 4, "tcp ") == 0) {
+            std::string rest = arg.substr(4);
+            std::string::size_type sp = rest.find(' ');
+            if (sp == std::string::npos)
+                throw Xapian::DatabaseOpeningError("remote tcp needs HOST PORT");
+            host = rest.substr(0, sp);
+            port = rest.substr(sp + 1);
+        } else {
+            std::string::size_type colon = arg.rfind(':');
+            if (colon == std::string::npos || colon == 0)
+                throw Xapian::DatabaseOpeningError("remote needs HOST:PORT");
+            host = arg.substr(0, colon);
+            port = arg.substr(colon + 1);
+        }
+        if (host.size() > 2 && host[0] == '[' && host.back() == ']')
+            host = host.substr(1, host.size() - 2);
+        char *end;
+        unsigned long p = std::strtoul(port.c_str(), &end, 10);
+        if (*end != '\0' || p == 0 || p > 65535)
+            throw Xapian::DatabaseOpeningError("bad port '" + port + "'");
+        return Xapian::Remote::open(host, (unsigned)p, timeout_ms,
+                                    timeout_ms);
+    }
+    throw Xapian::DatabaseOpeningError("unknown shard type '" + type + "'");
+}
+
+extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
+                                         int allow_partial, zhsi_xdb **out,
+                                         char **missing, char **errmsg)
+{
+    try {
+        std::ifstream in(stub);
+        if (!in)
+            throw Xapian::DatabaseNotFoundError(std::string("cannot read ")
+                                                + stub);
+        std::string dir(stub), line, lost;
+        std::string::size_type slash = dir.rfind('/');
+        dir = slash == std::string::npos ? "." : dir.substr(0, slash);
+        Xapian::Database all;
+        unsigned n = 0, lineno = 0;
+        while (std::getline(in, line)) {
+            lineno++;
+            while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+                line.pop_back();
+            if (line.empty() || line[0] == '#')
+                continue;
+            std::string::size_type sp = line.find(' ');
+            std::string type = line.substr(0, sp);
+            std::string arg = sp == std::string::npos ? "" : line.substr(sp + 1);
+            std::string where = "shard '" + line + "' (" + stub + " line "
+                                + std::to_string(lineno) + "): ";
+            try {
+                all.add_database(open_shard(type, arg, dir, timeout_ms));
+                n++;
+            } catch (const Xapian::NetworkError &e) {
+                if (!allow_partial)
+                    throw Xapian::NetworkError(where + e.get_description());
+                lost += (lost.empty() ? "" : "\n") + line;
+            } catch (const Xapian::Error &e) {
+                if (!allow_partial)
+                    throw Xapian::DatabaseOpeningError(where
+                                                       + e.get_description());
+                lost += (lost.empty() ? "" : "\n") + line;
+            }
+        }
+        if (n == 0)
+            throw Xapian::DatabaseOpeningError(std::string(stub)
+                                               + ": no shard could be opened");
+        *missing = lost.empty() ? NULL : dup_string(lost);
+        *out = new zhsi_xdb{all};
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);
@@ -165,6 +260,8 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
     try {
         Xapian::Enquire enquire(db->db);
         enquire.set_query(q->q);
+        /* equal scores by id, not by document number (see the scheme) */
+        enquire.set_sort_by_relevance_then_value(ZHSI_SLOT_ID, false);
         Xapian::MSet ms = enquire.get_mset(offset, limit, check_at_least);
         h = static_cast<zhsi_xhit *>(std::calloc(ms.size() + 1, sizeof *h));
         if (h == NULL)

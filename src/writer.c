@@ -490,7 +490,9 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     }
     doc_hash(p->dict_id, d, hash);
     if ((st = zhsi_xdoc_set_value(g.doc, ZHSI_SLOT_HASH, hash, errmsg))
-        != ZHS_OK)
+        != ZHS_OK
+        || (st = zhsi_xdoc_set_value(g.doc, ZHSI_SLOT_ID, d->id, errmsg))
+               != ZHS_OK)
         goto out;
     data = stored_data(d);
     pr = calloc(1, sizeof *pr);

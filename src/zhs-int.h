@@ -178,12 +178,14 @@ void zhsi_segmenter_set_dict(zhsi_segmenter *s, const zhsi_dict *d);
  *   "Y" yyyy, "M" yyyymm   the date's year and month.
  *   "O" hash   where the document came from (zhs_doc.origin), hashed.
  *   value 1    the content hash (zhs_writer_doc_hash), for incremental runs.
+ *   value 2    the id: equal scores rank by id, so a sharded index (whose
+ *              document numbers interleave) ranks exactly as one index.
  *   value 0    the date as YYYYMMDD, 00 for an unknown month or day
  *              (date: ranges; so a date with only a year or month sorts
  *              before every day of it: date:2024 and date:2023..2024-06
  *              match it, date:2024-01-01 does not).
  * Bump ZHSI_SCHEME when this changes: old indexes are then refused. */
-#define ZHSI_SCHEME "zhs-3"
+#define ZHSI_SCHEME "zhs-4"
 #define ZHSI_META_SCHEME "zhsearch.scheme"
 #define ZHSI_META_DICT "zhsearch.dict"
 #define ZHSI_META_DICT_ID "zhsearch.dict_id"
@@ -193,6 +195,7 @@ void zhsi_segmenter_set_dict(zhsi_segmenter *s, const zhsi_dict *d);
 #define ZHSI_BOUNDARY 0x01u
 #define ZHSI_SLOT_DATE 0
 #define ZHSI_SLOT_HASH 1
+#define ZHSI_SLOT_ID 2
 #define ZHSI_POS(i) ((unsigned)(i) + 2)
 
 /* Writes prefix ("" or "S") + the bigram term for a, b into buf (>= 12
@@ -217,6 +220,14 @@ typedef struct zhsi_xdoc zhsi_xdoc;   /* document being built */
 typedef struct zhsi_xq zhsi_xq;       /* query */
 
 zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out, char **errmsg);
+/* Opens the shards a stub file lists ("auto|glass PATH", "remote
+ * HOST:PORT", "remote tcp HOST PORT") as one database, remote ones with
+ * timeout_ms for connecting and for each operation.  A shard that cannot
+ * be opened is an error naming it, or with allow_partial is left out and
+ * its stub line added to *missing (malloc'd, lines; NULL if none). */
+zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
+                              int allow_partial, zhsi_xdb **out,
+                              char **missing, char **errmsg);
 zhs_status zhsi_xdb_reopen(zhsi_xdb *db, char **errmsg);
 void zhsi_xdb_close(zhsi_xdb *db);
 zhs_status zhsi_xdb_doccount(zhsi_xdb *db, unsigned *out, char **errmsg);

@@ -44,7 +44,8 @@ extern "C" {
     X(ENOTFOUND, 66, "no such file or directory")                            \
     X(EMODIFIED, 75, "index changed while it was being read")                \
     X(EINTERNAL, 70, "internal error")                                       \
-    X(EREJECTED, 1, "some inputs were rejected")
+    X(EREJECTED, 1, "some inputs were rejected")                            \
+    X(EUNAVAILABLE, 69, "a shard did not answer")
 
 #define ZHS_STATUS_ENUM_(name, exit, msg) ZHS_##name,
 typedef enum zhs_status {
@@ -236,6 +237,27 @@ zhs_status zhs_writer_commit(zhs_writer *w, char **errmsg);
 void zhs_writer_close(zhs_writer *w);
 
 /* ------------------------------------------------------------------ */
+/* Sharded indexes                                                     */
+
+/* The shard (0..nshards-1) a document with this id belongs to: a stable
+ * hash, so indexing it again finds it. */
+unsigned zhs_shard_of(const char *id, unsigned nshards);
+
+/* 1 if dir holds a stub file XAPIANDB, i.e. is a sharded index. */
+int zhs_is_sharded(const char *dir);
+
+/* Makes dir a sharded index of n (2..256) shards: writes dir/XAPIANDB
+ * listing shard-0 .. shard-(n-1) (created by the writers).  ZHS_EIO. */
+zhs_status zhs_shards_create(const char *dir, unsigned n, char **errmsg);
+
+/* The local shard paths of the sharded index dir, in stub order (malloc'd
+ * array of malloc'd strings; free with zhs_shards_free).  ZHS_EUSAGE if a
+ * shard is remote, ZHS_ENOINDEX if there is no stub. */
+zhs_status zhs_shards_local(const char *dir, char ***paths, unsigned *n,
+                            char **errmsg);
+void zhs_shards_free(char **paths, unsigned n);
+
+/* ------------------------------------------------------------------ */
 /* Searching                                                           */
 
 typedef struct zhs_db zhs_db;
@@ -245,6 +267,27 @@ typedef struct zhs_db zhs_db;
  * empty directory), ZHS_ECORRUPT if it cannot be read as a zhsearch index,
  * ZHS_ENOMEM. */
 zhs_status zhs_db_open(const char *path, zhs_db **out, char **errmsg);
+
+/* How to open an index that is a stub of shards (a stub file, or a
+ * directory holding one named XAPIANDB, as `zhsearch index --shards`
+ * writes): local shards ("auto PATH", "glass PATH") and remote ones
+ * served by xapian-tcpsrv ("remote HOST:PORT", "remote tcp HOST PORT"). */
+typedef struct zhs_open_opts {
+    unsigned timeout_ms; /* connect and operation timeout for remote
+                            shards; 0 means 5000 */
+    int allow_partial;   /* leave out shards that cannot be opened (see
+                            zhs_db_missing_shards) instead of failing */
+} zhs_open_opts;
+
+/* zhs_db_open with options (NULL: the defaults).  A shard that cannot be
+ * opened is ZHS_ECORRUPT / ZHS_ENOINDEX / ZHS_EIO with a message naming
+ * its stub line, unless allow_partial. */
+zhs_status zhs_db_open_ex(const char *path, const zhs_open_opts *opts,
+                          zhs_db **out, char **errmsg);
+
+/* The stub lines of the shards left out by allow_partial, one a line, or
+ * NULL if none; owned by db. */
+const char *zhs_db_missing_shards(const zhs_db *db);
 
 /* Segments queries with the user dictionary in file `path` instead of the
  * one the index recorded.  If they differ, *warning (if non-NULL) receives
@@ -304,6 +347,8 @@ typedef struct zhs_results {
     double took_ms;      /* wall time of the search, snippets included */
     zhs_hit *hits;       /* the hits, best first */
     size_t nhits;        /* number of hits */
+    char *missing_shards;/* shards left out (allow_partial), one a line,
+                            or NULL: the results are then partial */
 } zhs_results;
 
 typedef struct zhs_search_opts {
