@@ -14,6 +14,7 @@
  * RING documents are in flight, plus what Xapian buffers before it flushes
  * (ZHS_FLUSH_DOCS documents).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -553,17 +554,17 @@ static void usage(FILE *f)
             ZHS_DEFAULT_CORPUS, ZHS_DEFAULT_DB, ZHS_EXIT_HELP);
 }
 
-/* Opens the writer, waiting for the lock if asked to. */
-static zhs_status open_writer(struct run *r, double wait, zhs_writer **w,
+/* Opens the writer, waiting for the lock until the time `until` if asked
+ * to (one deadline for all the shards of a run). */
+static zhs_status open_writer(struct run *r, double until, zhs_writer **w,
                               char **msg)
 {
-    double until = now() + wait;
     int told = 0;
     zhs_status st;
 
     for (;;) {
         st = zhs_writer_open(r->db, w, msg);
-        if (st != ZHS_ELOCKED || wait <= 0 || now() >= until || interrupted)
+        if (st != ZHS_ELOCKED || now() >= until || interrupted)
             return st;
         if (!told && !r->quiet)
             cli_error("%s: index is locked by another writer; waiting", r->db);
@@ -597,30 +598,39 @@ static zhs_status plan_lanes(struct run *r, unsigned want_shards,
     if (zhs_is_sharded(r->db)) {
         zhs_status st = zhs_shards_local(r->db, paths, n, msg);
         if (st == ZHS_OK && want_shards && want_shards != *n) {
+            unsigned have = *n;
             zhs_shards_free(*paths, *n);
             *paths = NULL;
             *n = 0;
             return cli_fail_msg(msg, ZHS_EUSAGE, "%s has %u shards, not "
                                  "%u: resharding is not supported (index "
-                                 "into a new directory)", r->db, *n,
+                                 "into a new directory)", r->db, have,
                                  want_shards);
         }
         return st;
     }
     if (want_shards > 1) {
-        struct stat sb;
-        char *probe = malloc(strlen(r->db) + 12);
-        int plain = 0;
+        DIR *d = opendir(r->db);
+        struct dirent *de;
+        int plain = 0, other = 0;
         unsigned i;
-        if (probe == NULL)
-            return ZHS_ENOMEM;
-        sprintf(probe, "%s/iamglass", r->db);
-        plain = stat(probe, &sb) == 0;
-        free(probe);
+        while (d && (de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, "iamglass") == 0)
+                plain = 1;
+            else if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")
+                     && strcmp(de->d_name, ".gitignore"))
+                other = 1;
+        }
+        if (d)
+            closedir(d);
         if (plain)
             return cli_fail_msg(msg, ZHS_EUSAGE, "%s is an index without "
                                  "shards: --shards needs a new directory",
                                  r->db);
+        if (other)
+            return cli_fail_msg(msg, ZHS_ECORRUPT, "%s: directory is not "
+                                 "empty and holds no index; refusing to "
+                                 "write there", r->db);
         if (zhs_shards_create(r->db, want_shards, msg) != ZHS_OK)
             return ZHS_EIO;
         if ((*paths = calloc(want_shards, sizeof **paths)) == NULL)
@@ -745,6 +755,7 @@ int cmd_index(int argc, char **argv)
         goto out;
     }
     r.nlanes = ndirs;
+    wait += now();                      /* the deadline */
     for (i = 0; st == ZHS_OK && i < ndirs; i++) {
         const char *db = r.db;
         r.db = dirs[i];                 /* for open_writer's messages */

@@ -81,12 +81,14 @@ char *zhs_results_json(const zhs_results *r)
         cJSON_AddTrueToObject(o, "partial");
         m = cJSON_AddArrayToObject(o, "missing_shards");
         for (; m && *p; p = *nl ? nl + 1 : nl) {
-            char line[512];
+            char *line;
             nl = strchr(p, '\n');
             if (nl == NULL)
                 nl = p + strlen(p);
-            snprintf(line, sizeof line, "%.*s", (int)(nl - p), p);
-            cJSON_AddItemToArray(m, cJSON_CreateString(line));
+            line = strndup(p, (size_t)(nl - p));
+            if (line)
+                cJSON_AddItemToArray(m, cJSON_CreateString(line));
+            free(line);
         }
     }
     hits = cJSON_AddArrayToObject(o, "hits");

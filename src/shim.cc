@@ -138,7 +138,7 @@ static Xapian::Database open_shard(const std::string &type,
         } else {
             std::string::size_type colon = arg.rfind(':');
             if (colon == std::string::npos || colon == 0)
-                throw Xapian::DatabaseOpeningError("remote needs HOST:PORT");
+                throw Xapian::InvalidArgumentError("remote needs HOST:PORT");
             host = arg.substr(0, colon);
             port = arg.substr(colon + 1);
         }
@@ -147,11 +147,11 @@ static Xapian::Database open_shard(const std::string &type,
         char *end;
         unsigned long p = std::strtoul(port.c_str(), &end, 10);
         if (*end != '\0' || p == 0 || p > 65535)
-            throw Xapian::DatabaseOpeningError("bad port '" + port + "'");
+            throw Xapian::InvalidArgumentError("bad port '" + port + "'");
         return Xapian::Remote::open(host, (unsigned)p, timeout_ms,
                                     timeout_ms);
     }
-    throw Xapian::DatabaseOpeningError("unknown shard type '" + type + "'");
+    throw Xapian::InvalidArgumentError("unknown shard type '" + type + "'");
 }
 
 extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
@@ -167,7 +167,7 @@ extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
         std::string::size_type slash = dir.rfind('/');
         dir = slash == std::string::npos ? "." : dir.substr(0, slash);
         Xapian::Database all;
-        unsigned n = 0, lineno = 0;
+        unsigned n = 0, lineno = 0, unreachable = 0;
         while (std::getline(in, line)) {
             lineno++;
             while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
@@ -179,12 +179,22 @@ extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
             std::string arg = sp == std::string::npos ? "" : line.substr(sp + 1);
             std::string where = "shard '" + line + "' (" + stub + " line "
                                 + std::to_string(lineno) + "): ";
+            /* A malformed line is an error even with allow_partial: it is
+             * the stub that is wrong, not a shard that is away. */
             try {
                 all.add_database(open_shard(type, arg, dir, timeout_ms));
                 n++;
+            } catch (const Xapian::InvalidArgumentError &e) {
+                throw Xapian::DatabaseOpeningError(where + e.get_msg());
             } catch (const Xapian::NetworkError &e) {
                 if (!allow_partial)
                     throw Xapian::NetworkError(where + e.get_description());
+                lost += (lost.empty() ? "" : "\n") + line;
+                unreachable++;
+            } catch (const Xapian::DatabaseNotFoundError &e) {
+                if (!allow_partial)
+                    throw Xapian::DatabaseNotFoundError(where
+                                                        + e.get_description());
                 lost += (lost.empty() ? "" : "\n") + line;
             } catch (const Xapian::Error &e) {
                 if (!allow_partial)
@@ -193,6 +203,9 @@ extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
                 lost += (lost.empty() ? "" : "\n") + line;
             }
         }
+        if (n == 0 && unreachable > 0)
+            throw Xapian::NetworkError(std::string(stub) + ": no shard "
+                                       "answered");
         if (n == 0)
             throw Xapian::DatabaseOpeningError(std::string(stub)
                                                + ": no shard could be opened");
@@ -223,22 +236,24 @@ extern "C" void zhsi_xdb_close(zhsi_xdb *db)
     }
 }
 
-extern "C" zhs_status zhsi_xdb_doccount(zhsi_xdb *db, unsigned *out,
-                                        char **errmsg)
+/* Read operations shared by read and write handles (a WritableDatabase
+ * is a Database). */
+static zhs_status db_doccount(const Xapian::Database &db, unsigned *out,
+                              char **errmsg)
 {
     try {
-        *out = db->db.get_doccount();
+        *out = db.get_doccount();
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);
     }
 }
 
-extern "C" zhs_status zhsi_xdb_metadata(zhsi_xdb *db, const char *key,
-                                        char **value, char **errmsg)
+static zhs_status db_metadata(const Xapian::Database &db, const char *key,
+                              char **value, char **errmsg)
 {
     try {
-        char *v = dup_string(db->db.get_metadata(key));
+        char *v = dup_string(db.get_metadata(key));
         if (v == NULL)
             throw std::bad_alloc();
         *value = v;
@@ -246,6 +261,36 @@ extern "C" zhs_status zhsi_xdb_metadata(zhsi_xdb *db, const char *key,
     } catch (...) {
         return map_exception(errmsg);
     }
+}
+
+/* The value in slot of the first document indexed by idterm. */
+static zhs_status db_value_of(const Xapian::Database &db, const char *idterm,
+                              unsigned slot, char **value, int *found,
+                              char **errmsg)
+{
+    try {
+        Xapian::PostingIterator it = db.postlist_begin(idterm);
+        *found = it != db.postlist_end(idterm);
+        *value = NULL;
+        if (*found && (*value = dup_string(db.get_document(*it).get_value(
+                           slot))) == NULL)
+            throw std::bad_alloc();
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xdb_doccount(zhsi_xdb *db, unsigned *out,
+                                        char **errmsg)
+{
+    return db_doccount(db->db, out, errmsg);
+}
+
+extern "C" zhs_status zhsi_xdb_metadata(zhsi_xdb *db, const char *key,
+                                        char **value, char **errmsg)
+{
+    return db_metadata(db->db, key, value, errmsg);
 }
 
 extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
@@ -295,31 +340,11 @@ extern "C" void zhsi_xhits_free(zhsi_xhit *hits, size_t n)
     std::free(hits);
 }
 
-/* The value in slot of the first document indexed by idterm. */
-static bool value_of(const Xapian::Database &db, const char *idterm,
-                     unsigned slot, std::string &value)
-{
-    Xapian::PostingIterator it = db.postlist_begin(idterm);
-    if (it == db.postlist_end(idterm))
-        return false;
-    value = db.get_document(*it).get_value(slot);
-    return true;
-}
-
 extern "C" zhs_status zhsi_xdb_value_of(zhsi_xdb *db, const char *idterm,
                                         unsigned slot, char **value,
                                         int *found, char **errmsg)
 {
-    try {
-        std::string v;
-        *found = value_of(db->db, idterm, slot, v);
-        *value = NULL;
-        if (*found && (*value = dup_string(v)) == NULL)
-            throw std::bad_alloc();
-        return ZHS_OK;
-    } catch (...) {
-        return map_exception(errmsg);
-    }
+    return db_value_of(db->db, idterm, slot, value, found, errmsg);
 }
 
 /* ---- writing ----------------------------------------------------- */
@@ -348,12 +373,7 @@ extern "C" zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out,
 extern "C" zhs_status zhsi_xwdb_doccount(zhsi_xwdb *db, unsigned *out,
                                          char **errmsg)
 {
-    try {
-        *out = db->db.get_doccount();
-        return ZHS_OK;
-    } catch (...) {
-        return map_exception(errmsg);
-    }
+    return db_doccount(db->db, out, errmsg);
 }
 
 extern "C" zhs_status zhsi_xwdb_term_exists(zhsi_xwdb *db, const char *term,
@@ -371,16 +391,7 @@ extern "C" zhs_status zhsi_xwdb_value_of(zhsi_xwdb *db, const char *idterm,
                                          unsigned slot, char **value,
                                          int *found, char **errmsg)
 {
-    try {
-        std::string v;
-        *found = value_of(db->db, idterm, slot, v);
-        *value = NULL;
-        if (*found && (*value = dup_string(v)) == NULL)
-            throw std::bad_alloc();
-        return ZHS_OK;
-    } catch (...) {
-        return map_exception(errmsg);
-    }
+    return db_value_of(db->db, idterm, slot, value, found, errmsg);
 }
 
 extern "C" zhs_status zhsi_xwdb_prune(zhsi_xwdb *db, const char *term,
@@ -411,15 +422,7 @@ extern "C" zhs_status zhsi_xwdb_prune(zhsi_xwdb *db, const char *term,
 extern "C" zhs_status zhsi_xwdb_metadata(zhsi_xwdb *db, const char *key,
                                          char **value, char **errmsg)
 {
-    try {
-        char *v = dup_string(db->db.get_metadata(key));
-        if (v == NULL)
-            throw std::bad_alloc();
-        *value = v;
-        return ZHS_OK;
-    } catch (...) {
-        return map_exception(errmsg);
-    }
+    return db_metadata(db->db, key, value, errmsg);
 }
 
 extern "C" zhs_status zhsi_xwdb_set_metadata(zhsi_xwdb *db, const char *key,
