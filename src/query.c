@@ -12,7 +12,9 @@
  * document.  ICU splits a chunk into words; characters it leaves single
  * (援|疆) are joined to their neighbours, separate words (阿克苏|医院) must
  * each occur.  The user dictionary is not used for this split (recall
- * never depends on it), only for the words that rank.  Words rank where the document has them as words, the whole
+ * never depends on it), only for the words that rank.  The positional
+ * boosts are left out where only common words are asked for (see
+ * ZHSI_BOOST_MAX_DOCS).  Words rank where the document has them as words, the whole
  * chunk and the whole query rank where they occur whole, and query words
  * near one another rank higher.  Runs of ASCII letters and digits in a
  * word are anchored at token boundaries (120 does not match 1200, ai does
@@ -880,13 +882,59 @@ static zhs_status word_query(const zhsi_needle *nd, const char *prefix,
 
 #define NEAR_WINDOW 40
 
+/* What building needs besides the tree. */
+struct bctx {
+    zhsi_termfreq_fn tf;      /* document frequencies, or NULL */
+    void *tf_arg;
+    char **errmsg;
+};
+
+/* An upper bound on the documents a needle can match: the frequency of
+ * its rarest term; UINT32_MAX when unknown. */
+static unsigned needle_bound(const struct bctx *c, const zhsi_needle *nd,
+                             const char *prefix)
+{
+    char term[24];
+    unsigned best = 0xFFFFFFFFu, f;
+    size_t i, k;
+
+    if (c->tf == NULL)
+        return best;
+    if (nd->n == 1) {
+        k = zhsi_unigram_term(term, prefix, nd->cps[0]);
+        return c->tf(term, k, c->tf_arg);
+    }
+    for (i = 0; i + 1 < nd->n; i++) {
+        k = zhsi_bigram_term(term, prefix, nd->cps[i], nd->cps[i + 1]);
+        if ((f = c->tf(term, k, c->tf_arg)) < best)
+            best = f;
+    }
+    return best;
+}
+
+/* Whether positional boosts are affordable for a node's text (see
+ * ZHSI_BOOST_MAX_DOCS): some needle of it is rare enough. */
+static int boosts_affordable(const struct bctx *c, const zhsi_qnode *nd,
+                             const char *prefix)
+{
+    size_t i;
+
+    if (c->tf == NULL)
+        return 1;
+    for (i = 0; i < nd->nneedles; i++)
+        if (needle_bound(c, &nd->needles[i], prefix) <= ZHSI_BOOST_MAX_DOCS)
+            return 1;
+    return 0;
+}
+
 /* rank: 0 under NOT, where only what matches matters. */
 static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
-                        zhsi_xq **out, char **errmsg);
+                        const struct bctx *c, zhsi_xq **out);
 
 static zhs_status build_text(const zhsi_qnode *nd, const char *prefix,
-                             int rank, zhsi_xq **out, char **errmsg)
+                             int rank, const struct bctx *c, zhsi_xq **out)
 {
+    char **errmsg = c->errmsg;
     struct xlist req = {0}, ranks = {0};
     zhsi_xq *t, *a = NULL, *b = NULL;
     size_t i;
@@ -900,7 +948,8 @@ static zhs_status build_text(const zhsi_qnode *nd, const char *prefix,
         if ((st = word_query(&nd->words[i], prefix, &t, errmsg)) == ZHS_OK
             && t != NULL)
             st = xl_push(&ranks, t, errmsg);
-    if (rank && st == ZHS_OK && nd->nneedles > 1) {
+    if (rank && st == ZHS_OK && nd->nneedles > 1
+        && boosts_affordable(c, nd, prefix)) {
         zhsi_needle whole = nd->whole;  /* the chunk whole ranks higher */
         whole.anchor_start = whole.anchor_end = 0;
         if ((st = substring_query(&whole, prefix, &t, errmsg)) == ZHS_OK)
@@ -930,8 +979,9 @@ static zhs_status build_text(const zhsi_qnode *nd, const char *prefix,
  * given (援疆 医疗队 -> 援疆医疗队), and their first bigrams near one
  * another. */
 static zhs_status and_boosts(const zhsi_qnode *nd, const char *prefix,
-                             struct xlist *boosts, char **errmsg)
+                             const struct bctx *c, struct xlist *boosts)
 {
+    char **errmsg = c->errmsg;
     zhsi_needle joined = {NULL, 0, 0, 0};
     struct xlist near = {0};
     size_t i, ntext = 0, total = 0;
@@ -939,12 +989,16 @@ static zhs_status and_boosts(const zhsi_qnode *nd, const char *prefix,
     zhsi_xq *t;
     zhs_status st = ZHS_OK;
 
+    int affordable = c->tf == NULL;
+
     for (i = 0; i < nd->nkids; i++)
         if (nd->kids[i]->kind == Q_TEXT || nd->kids[i]->kind == Q_PHRASE) {
             ntext++;
             total += nd->kids[i]->whole.n;
+            if (!affordable)
+                affordable = boosts_affordable(c, nd->kids[i], prefix);
         }
-    if (ntext < 2)
+    if (ntext < 2 || !affordable)
         return ZHS_OK;
     joined.cps = malloc(total * sizeof *joined.cps);
     if (joined.cps == NULL)
@@ -977,8 +1031,9 @@ static zhs_status and_boosts(const zhsi_qnode *nd, const char *prefix,
 }
 
 static zhs_status build_and(const zhsi_qnode *nd, const char *prefix,
-                            int rank, zhsi_xq **out, char **errmsg)
+                            int rank, const struct bctx *c, zhsi_xq **out)
 {
+    char **errmsg = c->errmsg;
     struct xlist pos = {0}, neg = {0}, boosts = {0};
     zhsi_xq *t, *base = NULL, *x;
     size_t i;
@@ -987,14 +1042,14 @@ static zhs_status build_and(const zhsi_qnode *nd, const char *prefix,
     for (i = 0; st == ZHS_OK && i < nd->nkids; i++) {
         const zhsi_qnode *k = nd->kids[i];
         if (k->kind == Q_NOT) {
-            if ((st = build(k->kids[0], prefix, 0, &t, errmsg)) == ZHS_OK)
+            if ((st = build(k->kids[0], prefix, 0, c, &t)) == ZHS_OK)
                 st = xl_push(&neg, t, errmsg);
-        } else if ((st = build(k, prefix, rank, &t, errmsg)) == ZHS_OK) {
+        } else if ((st = build(k, prefix, rank, c, &t)) == ZHS_OK) {
             st = xl_push(&pos, t, errmsg);
         }
     }
     if (rank && st == ZHS_OK)
-        st = and_boosts(nd, prefix, &boosts, errmsg);
+        st = and_boosts(nd, prefix, c, &boosts);
     if (st == ZHS_OK)
         st = pos.n ? xl_combine(&pos, ZHSI_XQ_AND, 0, &base, errmsg)
                    : zhsi_xq_all(&base, errmsg);
@@ -1022,8 +1077,9 @@ static zhs_status build_and(const zhsi_qnode *nd, const char *prefix,
 }
 
 static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
-                        zhsi_xq **out, char **errmsg)
+                        const struct bctx *c, zhsi_xq **out)
 {
+    char **errmsg = c->errmsg;
     struct xlist l = {0};
     zhsi_xq *t, *all;
     char term[256];
@@ -1032,15 +1088,15 @@ static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
 
     switch (nd->kind) {
     case Q_TEXT:
-        return build_text(nd, prefix, rank, out, errmsg);
+        return build_text(nd, prefix, rank, c, out);
     case Q_PHRASE:
         return substring_query(&nd->needles[0], prefix, out, errmsg);
     case Q_TITLE:
-        return build(nd->kids[0], "S", rank, out, errmsg);
+        return build(nd->kids[0], "S", rank, c, out);
     case Q_AND:
-        return build_and(nd, prefix, rank, out, errmsg);
+        return build_and(nd, prefix, rank, c, out);
     case Q_NOT:
-        if ((st = build(nd->kids[0], prefix, 0, &t, errmsg)) != ZHS_OK)
+        if ((st = build(nd->kids[0], prefix, 0, c, &t)) != ZHS_OK)
             return st;
         if ((st = zhsi_xq_all(&all, errmsg)) != ZHS_OK) {
             zhsi_xq_free(t);
@@ -1049,7 +1105,7 @@ static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
         return pair(ZHSI_XQ_AND_NOT, all, t, out, errmsg);
     case Q_OR:
         for (i = 0; st == ZHS_OK && i < nd->nkids; i++)
-            if ((st = build(nd->kids[i], prefix, rank, &t, errmsg)) == ZHS_OK)
+            if ((st = build(nd->kids[i], prefix, rank, c, &t)) == ZHS_OK)
                 st = xl_push(&l, t, errmsg);
         if (st != ZHS_OK) {
             xl_free(&l);
@@ -1072,7 +1128,9 @@ static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
     return zhsi_fail(errmsg, ZHS_EINTERNAL, "unknown query node");
 }
 
-zhs_status zhsi_query_build(const zhsi_query *q, zhsi_xq **out, char **errmsg)
+zhs_status zhsi_query_build(const zhsi_query *q, zhsi_termfreq_fn tf,
+                            void *tf_arg, zhsi_xq **out, char **errmsg)
 {
-    return build(q->root, "", 1, out, errmsg);
+    struct bctx c = {tf, tf_arg, errmsg};
+    return build(q->root, "", 1, &c, out);
 }

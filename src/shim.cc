@@ -281,6 +281,16 @@ static zhs_status db_value_of(const Xapian::Database &db, const char *idterm,
     }
 }
 
+extern "C" unsigned zhsi_xdb_termfreq(zhsi_xdb *db, const char *term,
+                                      size_t len)
+{
+    try {
+        return db->db.get_termfreq(std::string(term, len));
+    } catch (...) {
+        return 0;
+    }
+}
+
 extern "C" zhs_status zhsi_xdb_doccount(zhsi_xdb *db, unsigned *out,
                                         char **errmsg)
 {

@@ -101,7 +101,7 @@ START_TEST(test_table)
                       "'%s'", c->in, got, c->want);
         free(got);
         /* every parsed query also builds */
-        ck_assert_int_eq(zhsi_query_build(&q, &xq, NULL), ZHS_OK);
+        ck_assert_int_eq(zhsi_query_build(&q, NULL, NULL, &xq, NULL), ZHS_OK);
         zhsi_xq_free(xq);
         zhsi_query_free(&q);
     } else {
@@ -145,7 +145,7 @@ static char *built(zhsi_segmenter *seg, const char *qs)
     char *d;
 
     ck_assert_int_eq(zhsi_query_parse(seg, qs, &q, NULL), ZHS_OK);
-    ck_assert_int_eq(zhsi_query_build(&q, &xq, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_query_build(&q, NULL, NULL, &xq, NULL), ZHS_OK);
     d = zhsi_xq_describe(xq);
     zhsi_xq_free(xq);
     zhsi_query_free(&q);
