@@ -192,6 +192,49 @@ START_TEST(test_build_shapes)
 }
 END_TEST
 
+static unsigned tf_common(const char *t, size_t n, void *arg)
+{
+    (void)t;
+    (void)n;
+    (void)arg;
+    return ZHSI_BOOST_MAX_DOCS + 1;
+}
+
+static unsigned tf_rare(const char *t, size_t n, void *arg)
+{
+    (void)t;
+    (void)n;
+    (void)arg;
+    return 3;
+}
+
+START_TEST(test_boosts_gated_by_cost)
+{
+    /* Positional boosts only where some needle is rare enough. */
+    zhsi_segmenter *seg;
+    zhsi_query q;
+    zhsi_xq *xq;
+    char *d;
+
+    ck_assert_int_eq(zhsi_segmenter_new(&seg, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_query_parse(seg, "援疆 医疗队", &q, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_query_build(&q, tf_common, NULL, &xq, NULL), ZHS_OK);
+    d = zhsi_xq_describe(xq);
+    ck_assert_msg(strstr(d, "NEAR") == NULL && strstr(d, "G疆医") == NULL,
+                  "common words keep their boosts: %s", d);
+    free(d);
+    zhsi_xq_free(xq);
+    ck_assert_int_eq(zhsi_query_build(&q, tf_rare, NULL, &xq, NULL), ZHS_OK);
+    d = zhsi_xq_describe(xq);
+    ck_assert_msg(strstr(d, "NEAR 40") != NULL && strstr(d, "G疆医") != NULL,
+                  "rare words lost their boosts: %s", d);
+    free(d);
+    zhsi_xq_free(xq);
+    zhsi_query_free(&q);
+    zhsi_segmenter_free(seg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("query");
@@ -199,6 +242,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_table, 0, sizeof cases / sizeof cases[0]);
     tcase_add_test(tc, test_too_long);
     tcase_add_test(tc, test_build_shapes);
+    tcase_add_test(tc, test_boosts_gated_by_cost);
     suite_add_tcase(s, tc);
     return s;
 }
