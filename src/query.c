@@ -340,12 +340,15 @@ static zhs_status text_node(struct parser *p, size_t a, size_t b, int exact,
                 goto oom;
         }
         /* Rank words: the multi-character words of the segmentation with
-         * the dictionary (what the documents were indexed with). */
-        sg.n = 0;
-        st = zhsi_segment(p->seg, t.norm, t.nnorm, collect_seg, &sg,
-                          p->errmsg);
-        if (sg.oom)
-            goto oom;
+         * the dictionary (what the documents were indexed with); without
+         * one, that is the ICU segmentation already at hand. */
+        if (zhsi_segmenter_has_dict(p->seg)) {
+            sg.n = 0;
+            st = zhsi_segment(p->seg, t.norm, t.nnorm, collect_seg, &sg,
+                              p->errmsg);
+            if (sg.oom)
+                goto oom;
+        }
         for (i = 0; st == ZHS_OK && i < sg.n; i++)
             if (sg.s[i][1] - sg.s[i][0] > 1
                 && push_needle(&nd->words, &nd->nwords, t.norm + sg.s[i][0],

@@ -215,6 +215,11 @@ void zhsi_segmenter_set_dict(zhsi_segmenter *s, const zhsi_dict *d)
     s->dict = d;
 }
 
+int zhsi_segmenter_has_dict(const zhsi_segmenter *s)
+{
+    return s->dict != NULL && s->dict->count > 0;
+}
+
 /* Appends [a, b) to a span list. */
 static int push_span(size_t (**v)[2], size_t *n, size_t *cap, size_t a,
                      size_t b)

@@ -153,6 +153,8 @@ const char *zhsi_dict_id(const zhsi_dict *d);
 size_t zhsi_dict_count(const zhsi_dict *d);
 /* Makes s use d (borrowed; NULL for none) from the next zhsi_segment. */
 void zhsi_segmenter_set_dict(zhsi_segmenter *s, const zhsi_dict *d);
+/* Whether s segments with a (non-empty) dictionary. */
+int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
 
 /* ---- terms.c ----------------------------------------------------- */
 
