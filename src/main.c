@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"index", cmd_index, "add, update or prune documents from files and "
                          "JSON Lines"},
     {"search", cmd_search, "search the index: ranked hits with snippets"},
+    {"show", cmd_show, "print one stored document and its metadata"},
 };
 
 void cli_error(const char *fmt, ...)

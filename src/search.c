@@ -196,6 +196,58 @@ zhs_status zhs_db_reopen(zhs_db *db, char **errmsg)
 
 unsigned zhs_db_doc_count(zhs_db *db) { return db->doccount; }
 
+zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
+                      char **errmsg)
+{
+    char *idterm = malloc(strlen(id) + 2), *data = NULL;
+    static const char *const keys[] = {"id", "title", "path", "date",
+                                       "source", "url", "author", "text"};
+    zhs_file_doc *fd = NULL;
+    cJSON *o = NULL;
+    int found = 0;
+    size_t i;
+    zhs_status st;
+
+    if (idterm == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    idterm[0] = 'Q';
+    strcpy(idterm + 1, id);
+    st = zhsi_xdb_data_of(db->x, idterm, &data, &found, errmsg);
+    free(idterm);
+    if (st != ZHS_OK)
+        return st;
+    if (!found)
+        return zhsi_fail(errmsg, ZHS_ENOTFOUND, "%s: no document with id "
+                         "'%s'", db->path, id);
+    o = cJSON_Parse(data);
+    free(data);
+    fd = calloc(1, sizeof *fd);
+    if (o == NULL || fd == NULL) {
+        st = zhsi_fail(errmsg, o ? ZHS_ENOMEM : ZHS_ECORRUPT, "%s: the "
+                       "stored form of '%s' cannot be read", db->path, id);
+        goto out;
+    }
+    for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[i]);
+        const char **f = i == 0 ? &fd->doc.id : i == 1 ? &fd->doc.title
+            : i == 2 ? &fd->doc.path : i == 3 ? &fd->doc.date
+            : i == 4 ? &fd->doc.source : i == 5 ? &fd->doc.url
+            : i == 6 ? &fd->doc.author : &fd->doc.text;
+        if (zhsi_file_doc_set(fd, f, cJSON_IsString(v) ? v->valuestring
+                                                       : NULL) < 0) {
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    fd->doc.text_len = fd->doc.text ? strlen(fd->doc.text) : 0;
+    *out = fd;
+    fd = NULL;
+out:
+    zhs_file_doc_free(fd);
+    cJSON_Delete(o);
+    return st;
+}
+
 zhs_status zhs_db_doc_hash(zhs_db *db, const char *id, char out[17],
                            int *found, char **errmsg)
 {

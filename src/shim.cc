@@ -297,6 +297,22 @@ extern "C" zhs_status zhsi_xdb_doccount(zhsi_xdb *db, unsigned *out,
     return db_doccount(db->db, out, errmsg);
 }
 
+extern "C" zhs_status zhsi_xdb_data_of(zhsi_xdb *db, const char *idterm,
+                                       char **data, int *found, char **errmsg)
+{
+    try {
+        Xapian::PostingIterator it = db->db.postlist_begin(idterm);
+        *found = it != db->db.postlist_end(idterm);
+        *data = NULL;
+        if (*found && (*data = dup_string(db->db.get_document(*it).get_data()))
+                          == NULL)
+            throw std::bad_alloc();
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
 extern "C" zhs_status zhsi_xdb_metadata(zhsi_xdb *db, const char *key,
                                         char **value, char **errmsg)
 {

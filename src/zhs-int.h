@@ -240,6 +240,9 @@ zhs_status zhsi_xdb_metadata(zhsi_xdb *db, const char *key, char **value,
                              char **errmsg);
 zhs_status zhsi_xdb_value_of(zhsi_xdb *db, const char *idterm, unsigned slot,
                              char **value, int *found, char **errmsg);
+/* The stored data of the document indexed by idterm (malloc'd). */
+zhs_status zhsi_xdb_data_of(zhsi_xdb *db, const char *idterm, char **data,
+                            int *found, char **errmsg);
 
 typedef struct zhsi_xhit {
     double weight;       /* Xapian relevance weight */

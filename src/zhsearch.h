@@ -302,6 +302,13 @@ zhs_status zhs_db_reopen(zhs_db *db, char **errmsg);
 /* Number of documents in the index as of the last open/reopen. */
 unsigned zhs_db_doc_count(zhs_db *db);
 
+/* The stored document `id`, with every field and its text as indexed (a
+ * new document the caller frees).  Returns ZHS_ENOTFOUND naming the id if
+ * there is none, ZHS_ECORRUPT if its stored form cannot be read, index
+ * errors. */
+zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
+                      char **errmsg);
+
 /* The stored content hash of document `id` (see zhs_writer_doc_hash) in
  * out; *found is 0 if there is no such document.  Returns ZHS_EMODIFIED
  * if the index changed underneath (reopen), other index errors. */

@@ -1,0 +1,105 @@
+/* cmd_show.c: `zhsearch show`, one stored document with its metadata. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: zhsearch show [--db DIR] [--json] ID\n"
+            "Print the stored document ID: its metadata, then its text as\n"
+            "indexed.\n\n"
+            "  --db DIR   index directory or stub file (default '%s')\n"
+            "  --json     one JSON object with every field and the text\n"
+            "  --help     this text\n\n%s",
+            ZHS_DEFAULT_DB, ZHS_EXIT_HELP);
+}
+
+int cmd_show(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db_path = ZHS_DEFAULT_DB;
+    zhs_file_doc *fd = NULL;
+    zhs_db *db = NULL;
+    char *msg = NULL, *out;
+    int json = 0, c, rc = 0;
+    zhs_status st;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db_path = optarg; break;
+        case 'j': json = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind + 1 != argc) {
+        usage(stderr);
+        return 2;
+    }
+    st = zhs_db_open(db_path, &db, &msg);
+    if (st == ZHS_OK)
+        st = zhs_db_get(db, argv[optind], &fd, &msg);
+    if (st != ZHS_OK) {
+        if (json) {
+            out = zhs_error_json(st, msg);
+            if (out)
+                puts(out);
+            free(out);
+        } else {
+            cli_error("%s", msg ? msg : zhs_strerror(st));
+        }
+        rc = zhs_status_exit_code(st);
+    } else if (json) {
+        const zhs_doc *d = &fd->doc;
+        cJSON *o = cJSON_CreateObject();
+        const char *keys[] = {"id", "title", "path", "date", "source", "url",
+                              "author", "text"};
+        const char *vals[] = {d->id, d->title, d->path, d->date, d->source,
+                              d->url, d->author, d->text};
+        size_t i;
+        for (i = 0; o && i < sizeof keys / sizeof keys[0]; i++)
+            cJSON_AddItemToObject(o, keys[i], vals[i]
+                                      ? cJSON_CreateString(vals[i])
+                                      : cJSON_CreateNull());
+        out = o ? cJSON_PrintUnformatted(o) : NULL;
+        if (out)
+            puts(out);
+        else
+            rc = zhs_status_exit_code(ZHS_ENOMEM);
+        free(out);
+        cJSON_Delete(o);
+    } else {
+        const zhs_doc *d = &fd->doc;
+        printf("id:     %s\n", d->id);
+        if (d->title)
+            printf("title:  %s\n", d->title);
+        if (d->date)
+            printf("date:   %s\n", d->date);
+        if (d->source)
+            printf("source: %s\n", d->source);
+        if (d->author)
+            printf("author: %s\n", d->author);
+        if (d->url)
+            printf("url:    %s\n", d->url);
+        if (d->path)
+            printf("path:   %s\n", d->path);
+        printf("\n%s%s", d->text ? d->text : "",
+               d->text_len && d->text[d->text_len - 1] == '\n' ? "" : "\n");
+    }
+    zhs_file_doc_free(fd);
+    zhs_db_close(db);
+    free(msg);
+    return rc;
+}
