@@ -263,17 +263,27 @@ static zhs_status db_metadata(const Xapian::Database &db, const char *key,
     }
 }
 
-/* The value in slot of the first document indexed by idterm. */
+/* The document indexed by idterm in doc; false if there is none. */
+static bool doc_by_term(const Xapian::Database &db, const char *idterm,
+                        Xapian::Document &doc)
+{
+    Xapian::PostingIterator it = db.postlist_begin(idterm);
+    if (it == db.postlist_end(idterm))
+        return false;
+    doc = db.get_document(*it);
+    return true;
+}
+
+/* The value in slot of the document indexed by idterm. */
 static zhs_status db_value_of(const Xapian::Database &db, const char *idterm,
                               unsigned slot, char **value, int *found,
                               char **errmsg)
 {
     try {
-        Xapian::PostingIterator it = db.postlist_begin(idterm);
-        *found = it != db.postlist_end(idterm);
+        Xapian::Document doc;
+        *found = doc_by_term(db, idterm, doc);
         *value = NULL;
-        if (*found && (*value = dup_string(db.get_document(*it).get_value(
-                           slot))) == NULL)
+        if (*found && (*value = dup_string(doc.get_value(slot))) == NULL)
             throw std::bad_alloc();
         return ZHS_OK;
     } catch (...) {
@@ -301,11 +311,10 @@ extern "C" zhs_status zhsi_xdb_data_of(zhsi_xdb *db, const char *idterm,
                                        char **data, int *found, char **errmsg)
 {
     try {
-        Xapian::PostingIterator it = db->db.postlist_begin(idterm);
-        *found = it != db->db.postlist_end(idterm);
+        Xapian::Document doc;
+        *found = doc_by_term(db->db, idterm, doc);
         *data = NULL;
-        if (*found && (*data = dup_string(db->db.get_document(*it).get_data()))
-                          == NULL)
+        if (*found && (*data = dup_string(doc.get_data())) == NULL)
             throw std::bad_alloc();
         return ZHS_OK;
     } catch (...) {
