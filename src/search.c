@@ -200,8 +200,6 @@ zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
                       char **errmsg)
 {
     char *idterm = malloc(strlen(id) + 2), *data = NULL;
-    static const char *const keys[] = {"id", "title", "path", "date",
-                                       "source", "url", "author", "text"};
     zhs_file_doc *fd = NULL;
     cJSON *o = NULL;
     int found = 0;
@@ -227,16 +225,25 @@ zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
                        "stored form of '%s' cannot be read", db->path, id);
         goto out;
     }
-    for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, keys[i]);
-        const char **f = i == 0 ? &fd->doc.id : i == 1 ? &fd->doc.title
-            : i == 2 ? &fd->doc.path : i == 3 ? &fd->doc.date
-            : i == 4 ? &fd->doc.source : i == 5 ? &fd->doc.url
-            : i == 6 ? &fd->doc.author : &fd->doc.text;
-        if (zhsi_file_doc_set(fd, f, cJSON_IsString(v) ? v->valuestring
-                                                       : NULL) < 0) {
-            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-            goto out;
+    {
+        /* the stored JSON's keys, and where each goes */
+        const struct {
+            const char *key;
+            const char **field;
+        } map[] = {
+            {"id", &fd->doc.id}, {"title", &fd->doc.title},
+            {"path", &fd->doc.path}, {"date", &fd->doc.date},
+            {"source", &fd->doc.source}, {"url", &fd->doc.url},
+            {"author", &fd->doc.author}, {"text", &fd->doc.text},
+        };
+        for (i = 0; i < sizeof map / sizeof map[0]; i++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, map[i].key);
+            if (zhsi_file_doc_set(fd, map[i].field, cJSON_IsString(v)
+                                                        ? v->valuestring
+                                                        : NULL) < 0) {
+                st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+                goto out;
+            }
         }
     }
     fd->doc.text_len = fd->doc.text ? strlen(fd->doc.text) : 0;
