@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "cli.h"
 
 static void usage(FILE *f)
@@ -62,24 +60,12 @@ int cmd_show(int argc, char **argv)
         }
         rc = zhs_status_exit_code(st);
     } else if (json) {
-        const zhs_doc *d = &fd->doc;
-        cJSON *o = cJSON_CreateObject();
-        const char *keys[] = {"id", "title", "path", "date", "source", "url",
-                              "author", "text"};
-        const char *vals[] = {d->id, d->title, d->path, d->date, d->source,
-                              d->url, d->author, d->text};
-        size_t i;
-        for (i = 0; o && i < sizeof keys / sizeof keys[0]; i++)
-            cJSON_AddItemToObject(o, keys[i], vals[i]
-                                      ? cJSON_CreateString(vals[i])
-                                      : cJSON_CreateNull());
-        out = o ? cJSON_PrintUnformatted(o) : NULL;
+        out = zhs_doc_json(&fd->doc);
         if (out)
             puts(out);
         else
             rc = zhs_status_exit_code(ZHS_ENOMEM);
         free(out);
-        cJSON_Delete(o);
     } else {
         const zhs_doc *d = &fd->doc;
         printf("id:     %s\n", d->id);

@@ -114,3 +114,48 @@ char *zhs_error_json(zhs_status st, const char *message)
     cJSON_Delete(o);
     return s;
 }
+
+char *zhs_doc_json(const zhs_doc *d)
+{
+    const char *keys[] = {"id", "title", "path", "date", "source", "url",
+                          "author", "text"};
+    const char *vals[] = {d->id, d->title, d->path, d->date, d->source,
+                          d->url, d->author, d->text};
+    cJSON *o = cJSON_CreateObject();
+    char *s;
+    size_t i;
+
+    for (i = 0; o && i < sizeof keys / sizeof keys[0]; i++)
+        cJSON_AddItemToObject(o, keys[i], str_or_null(vals[i]));
+    s = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    return s;
+}
+
+char *zhs_suggestions_json(const zhs_suggestions *sg)
+{
+    cJSON *o = cJSON_CreateObject(), *a, *it;
+    char *s;
+    size_t i;
+
+    if (o == NULL)
+        return NULL;
+    cJSON_AddStringToObject(o, "query", sg->query);
+    a = cJSON_AddArrayToObject(o, "suggestions");
+    for (i = 0; a && i < sg->n; i++) {
+        const zhs_suggestion *x = &sg->items[i];
+        if ((it = cJSON_CreateObject()) == NULL)
+            break;
+        cJSON_AddStringToObject(it, "text", x->text);
+        cJSON_AddStringToObject(it, "kind", x->kind);
+        if (x->id)
+            cJSON_AddStringToObject(it, "id", x->id);
+        else
+            cJSON_AddNumberToObject(it, "docs", x->docs);
+        cJSON_AddItemToArray(a, it);
+    }
+    cJSON_AddNumberToObject(o, "took_ms", round_to(sg->took_ms, 1e3));
+    s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}

@@ -446,3 +446,23 @@ void zhs_results_free(zhs_results *r)
     free(r->missing_shards);
     free(r);
 }
+
+/* ---- for the other library files and the server ------------------ */
+
+zhsi_xdb *zhsi_db_xdb(zhs_db *db) { return db->x; }
+zhsi_segmenter *zhsi_db_segmenter(zhs_db *db) { return db->seg; }
+const char *zhsi_db_path(const zhs_db *db) { return db->path; }
+
+zhs_status zhs_db_revision(zhs_db *db, unsigned long long *rev, int *known,
+                           char **errmsg)
+{
+    zhs_status st = zhsi_xdb_revision(db->x, rev, known, errmsg);
+    if (st != ZHS_OK)
+        zhsi_errmsg_prefix(errmsg, db->path);
+    return st;
+}
+
+void zhs_db_set_time_limit(zhs_db *db, unsigned ms)
+{
+    zhsi_xdb_set_time_limit(db->x, ms / 1000.0);
+}

@@ -20,6 +20,7 @@
 
 struct zhsi_xdb {
     Xapian::Database db;
+    double time_limit = 0;   /* seconds the matcher may take; 0: no limit */
 };
 
 struct zhsi_xwdb {
@@ -342,6 +343,8 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
         enquire.set_query(q->q);
         /* equal scores by id, not by document number (see the scheme) */
         enquire.set_sort_by_relevance_then_value(ZHSI_SLOT_ID, false);
+        if (db->time_limit > 0)
+            enquire.set_time_limit(db->time_limit);
         Xapian::MSet ms = enquire.get_mset(offset, limit, check_at_least);
         h = static_cast<zhsi_xhit *>(std::calloc(ms.size() + 1, sizeof *h));
         if (h == NULL)
@@ -694,4 +697,45 @@ extern "C" void zhsi_xq_free(zhsi_xq *q)
         delete q;
     } catch (...) {
     }
+}
+
+/* ---- serving ------------------------------------------------------- */
+
+extern "C" zhs_status zhsi_xdb_allterms(zhsi_xdb *db, const char *prefix,
+                                       size_t max_scan, zhsi_term_fn fn,
+                                       void *arg, char **errmsg)
+{
+    try {
+        size_t n = 0;
+        for (Xapian::TermIterator it = db->db.allterms_begin(prefix);
+             it != db->db.allterms_end(prefix) && n < max_scan; ++it, n++) {
+            const std::string &t = *it;
+            if (fn(t.data(), t.size(), it.get_termfreq(), arg) != 0)
+                break;
+        }
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xdb_revision(zhsi_xdb *db, unsigned long long *rev,
+                                       int *known, char **errmsg)
+{
+    try {
+        *rev = db->db.get_revision();
+        *known = 1;
+        return ZHS_OK;
+    } catch (const Xapian::InvalidOperationError &) {
+        *rev = 0;                       /* several shards: no one revision */
+        *known = 0;
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" void zhsi_xdb_set_time_limit(zhsi_xdb *db, double seconds)
+{
+    db->time_limit = seconds;
 }

@@ -259,6 +259,25 @@ zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
                            int *exact, char **errmsg);
 void zhsi_xhits_free(zhsi_xhit *hits, size_t n);
 
+/* Calls fn(term, len, termfreq, arg) for the index's terms starting with
+ * prefix, in byte order, until fn returns non-zero or max_scan terms. */
+typedef int (*zhsi_term_fn)(const char *term, size_t len, unsigned termfreq,
+                            void *arg);
+zhs_status zhsi_xdb_allterms(zhsi_xdb *db, const char *prefix,
+                             size_t max_scan, zhsi_term_fn fn, void *arg,
+                             char **errmsg);
+/* The revision of the open database; *known is 0 for several shards. */
+zhs_status zhsi_xdb_revision(zhsi_xdb *db, unsigned long long *rev,
+                             int *known, char **errmsg);
+/* Bounds the matcher's time per search (Xapian stops early and the total
+ * becomes an estimate); 0 for no bound. */
+void zhsi_xdb_set_time_limit(zhsi_xdb *db, double seconds);
+
+/* A reader's parts, for library files other than search.c. */
+zhsi_xdb *zhsi_db_xdb(zhs_db *db);
+zhsi_segmenter *zhsi_db_segmenter(zhs_db *db);
+const char *zhsi_db_path(const zhs_db *db);
+
 zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out, char **errmsg);
 zhs_status zhsi_xwdb_doccount(zhsi_xwdb *db, unsigned *out, char **errmsg);
 zhs_status zhsi_xwdb_term_exists(zhsi_xwdb *db, const char *term, int *exists,

@@ -389,6 +389,54 @@ char *zhs_results_json(const zhs_results *r);
  * malloc'd, NULL when out of memory. */
 char *zhs_error_json(zhs_status st, const char *message);
 
+/* ------------------------------------------------------------------ */
+/* Serving                                                             */
+
+/* The revision of the index as of the last open/reopen in *rev; *known is
+ * 0 (and *rev 0) for a stub of several shards, which has no single
+ * revision.  Index errors. */
+zhs_status zhs_db_revision(zhs_db *db, unsigned long long *rev, int *known,
+                           char **errmsg);
+
+/* Bounds the time the matcher may spend on each search of db to ms
+ * milliseconds (0: no bound).  A search that runs out returns the best
+ * hits found so far and an estimated total. */
+void zhs_db_set_time_limit(zhs_db *db, unsigned ms);
+
+/* The stored document as one JSON object with every field and the text
+ * (as `zhsearch show --json` prints it); malloc'd, NULL when out of
+ * memory. */
+char *zhs_doc_json(const zhs_doc *doc);
+
+typedef struct zhs_suggestion {
+    char *text;          /* what the search box would hold */
+    const char *kind;    /* "word" (an indexed word) or "title" */
+    unsigned docs;       /* documents holding the word (words) */
+    char *id;            /* the document (titles), else NULL */
+} zhs_suggestion;
+
+typedef struct zhs_suggestions {
+    char *query;         /* the input as given */
+    zhs_suggestion *items; /* most useful first */
+    size_t n;            /* number of items */
+    double took_ms;      /* wall time */
+} zhs_suggestions;
+
+#define ZHS_MAX_SUGGEST 20u
+
+/* Completions for what a user has typed so far: the last word of input
+ * (after the last space) is completed to indexed words that start with it
+ * after normalization, the most frequent first, each with the rest of the
+ * input in front; then titles of documents whose title contains it.  At
+ * most `limit` (1..ZHS_MAX_SUGGEST) items.  ZHS_EUSAGE for a bad limit,
+ * ZHS_EENCODING for invalid UTF-8, index errors. */
+zhs_status zhs_suggest(zhs_db *db, const char *input, unsigned limit,
+                       zhs_suggestions **out, char **errmsg);
+void zhs_suggestions_free(zhs_suggestions *s);
+/* {"query": ..., "suggestions": [{"text", "kind", "docs"|"id"}], "took_ms"}
+ * malloc'd, NULL when out of memory. */
+char *zhs_suggestions_json(const zhs_suggestions *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,63 @@
+/* api.h: the HTTP API of `zhsearch serve`, apart from the HTTP server.
+ *
+ * api_handle maps one request (method, decoded path, decoded query
+ * parameters) to a status, a content type and a body.  It does all the
+ * checking of what a client sends, so that it can be tested and fuzzed
+ * without a socket; cmd_serve.c only moves bytes.
+ */
+#ifndef ZHS_API_H
+#define ZHS_API_H
+
+#include <stddef.h>
+
+#include "zhsearch.h"
+
+/* Bounds on what a client may ask. */
+#define API_MAX_LIMIT 100u
+#define API_MAX_OFFSET 10000u
+#define API_MAX_Q_BYTES 4096u
+#define API_MAX_ID_BYTES 1024u
+
+/* One query parameter, percent-decoded (may hold NUL bytes). */
+struct api_param {
+    const char *name;
+    size_t name_len;
+    const char *value;    /* NULL for a name without '=' */
+    size_t value_len;
+};
+
+struct api_response {
+    unsigned status;      /* HTTP status */
+    const char *type;     /* Content-Type */
+    char *body;           /* malloc'd, or static when is_static */
+    size_t len;           /* bytes of body */
+    int is_static;        /* body is not to be freed */
+    int cacheable;        /* a static file (else: no-store) */
+};
+
+/* A page of the search front end, compiled in (web-assets.c). */
+struct api_asset {
+    const char *path;     /* "/", "/app.js", ... */
+    const char *type;
+    const unsigned char *data;
+    size_t len;
+};
+extern const struct api_asset api_assets[];
+extern const size_t api_nassets;
+
+/* Answers a request.  db may be NULL for requests that need no index (the
+ * static files).  path is the decoded path (len bytes, may hold NUL);
+ * params the query parameters in order.  Always fills *out, with an error
+ * object for every failure: 400 bad parameters (invalid UTF-8, NUL, out
+ * of range, repeated, a malformed query), 404 unknown paths and ids, 405
+ * methods other than GET and HEAD, 500/503 index trouble. */
+void api_handle(zhs_db *db, const char *method, const char *path, size_t len,
+                const struct api_param *params, size_t nparams,
+                struct api_response *out);
+
+/* Whether the request needs the index (to open a handle lazily). */
+int api_needs_db(const char *path, size_t len);
+
+void api_response_clear(struct api_response *r);
+
+#endif /* ZHS_API_H */

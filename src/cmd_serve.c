@@ -1,0 +1,447 @@
+/* cmd_serve.c: `zhsearch serve`, the HTTP JSON API and the search page.
+ *
+ * libmicrohttpd runs a pool of threads, each polling its share of the
+ * connections and answering requests itself.  Each thread opens its own
+ * zhs_db on its first request (a zhs_db is not shared between threads)
+ * and reopens it at most every REOPEN_MS, so commits by an indexer show
+ * within a second; a search that meets a database changed underneath it
+ * reopens and retries in the library.  api.c decides every answer; this
+ * file moves bytes, and stops cleanly on SIGTERM or SIGINT.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "api.h"
+#include "cli.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define REOPEN_MS 200.0
+#define MAX_PARAMS 64
+#define DEFAULT_TIME_LIMIT_MS 2000u
+
+/* One pool thread's reader. */
+struct tstate {
+    zhs_db *db;
+    double last_reopen;
+    struct tstate *next;
+};
+
+struct server {
+    const char *db_path;
+    const char *dict;
+    zhs_open_opts oo;
+    unsigned time_limit_ms;
+    int access_log;
+    pthread_key_t key;
+    pthread_mutex_t mu;          /* guards all */
+    struct tstate *all;          /* every thread's state, to close */
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: zhsearch serve [--db DIR] [--listen ADDR:PORT] "
+            "[--threads N]\n"
+            "Serve the index over HTTP: a JSON API and a search page at /.\n"
+            "  GET /api/search?q=QUERY&limit=N&offset=N&snippets=N\n"
+            "  GET /api/suggest?q=PREFIX&limit=N\n"
+            "  GET /api/doc/ID\n"
+            "  GET /api/health\n\n"
+            "  --db DIR          index directory or stub file (default "
+            "'%s')\n"
+            "  --listen ADDR:PORT  address to listen on (default %s; "
+            "[::1]:8080\n"
+            "                    for IPv6; port 0 picks a free port)\n"
+            "  --threads N       worker threads, 1..64 (default: the "
+            "number of CPUs)\n"
+            "  --time-limit MS   stop matching after MS milliseconds per "
+            "search,\n"
+            "                    returning the best hits found so far "
+            "(default %u)\n"
+            "  --max-connections N  open connections at most (default "
+            "512)\n"
+            "  --dict FILE       segment queries with this user "
+            "dictionary\n"
+            "  --timeout MS      remote shards: answer within MS "
+            "milliseconds\n"
+            "  --allow-partial   serve the shards that answer\n"
+            "  --access-log      one line per request on standard error\n"
+            "  --help            this text\n"
+            "It prints the address it listens on to standard error and "
+            "runs until\nSIGTERM or SIGINT.\n\n%s",
+            ZHS_DEFAULT_DB, DEFAULT_LISTEN, DEFAULT_TIME_LIMIT_MS,
+            ZHS_EXIT_HELP);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static zhs_status open_db(const struct server *srv, zhs_db **out,
+                          char **msg)
+{
+    char *warning = NULL;
+    zhs_status st = zhs_db_open_ex(srv->db_path, &srv->oo, out, msg);
+
+    if (st == ZHS_OK && srv->dict
+        && (st = zhs_db_set_dict(*out, srv->dict, &warning, msg)) != ZHS_OK) {
+        zhs_db_close(*out);
+        *out = NULL;
+    }
+    free(warning);                      /* said once at start-up */
+    if (st == ZHS_OK)
+        zhs_db_set_time_limit(*out, srv->time_limit_ms);
+    return st;
+}
+
+/* This thread's reader, opened or refreshed as needed; NULL with *st and
+ * *msg set if the index cannot be opened. */
+static zhs_db *thread_db(struct server *srv, zhs_status *st, char **msg)
+{
+    struct tstate *ts = pthread_getspecific(srv->key);
+    double now = now_ms();
+
+    if (ts == NULL) {
+        if ((ts = calloc(1, sizeof *ts)) == NULL) {
+            *st = ZHS_ENOMEM;
+            return NULL;
+        }
+        pthread_setspecific(srv->key, ts);
+        pthread_mutex_lock(&srv->mu);
+        ts->next = srv->all;
+        srv->all = ts;
+        pthread_mutex_unlock(&srv->mu);
+    }
+    if (ts->db == NULL) {
+        if ((*st = open_db(srv, &ts->db, msg)) != ZHS_OK)
+            return NULL;
+        ts->last_reopen = now;
+    } else if (now - ts->last_reopen >= REOPEN_MS) {
+        if ((*st = zhs_db_reopen(ts->db, msg)) != ZHS_OK) {
+            zhs_db_close(ts->db);       /* try afresh next time */
+            ts->db = NULL;
+            return NULL;
+        }
+        ts->last_reopen = now;
+    }
+    return ts->db;
+}
+
+struct plist {
+    struct api_param p[MAX_PARAMS];
+    size_t n;
+    int overflow;
+};
+
+static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind,
+                               const char *key, size_t key_size,
+                               const char *value, size_t value_size)
+{
+    struct plist *pl = cls;
+    (void)kind;
+    if (pl->n == MAX_PARAMS) {
+        pl->overflow = 1;
+        return MHD_NO;
+    }
+    pl->p[pl->n++] = (struct api_param){key, key_size, value, value_size};
+    return MHD_YES;
+}
+
+/* The path with control bytes shown as '?', for the access log. */
+static void log_line(const char *method, const char *url, unsigned status,
+                     double ms)
+{
+    char safe[200];
+    size_t i;
+
+    for (i = 0; url[i] && i + 1 < sizeof safe; i++)
+        safe[i] = (unsigned char)url[i] < 0x20 || url[i] == 0x7f ? '?'
+                                                                 : url[i];
+    safe[i] = '\0';
+    fprintf(stderr, "%s %s %u %.2fms\n", method, safe, status, ms);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
+                              const char *url, const char *method,
+                              const char *version, const char *upload,
+                              size_t *upload_size, void **con_cls)
+{
+    struct server *srv = cls;
+    struct api_response r;
+    struct MHD_Response *resp;
+    struct plist pl;
+    size_t len = strlen(url);
+    zhs_db *db = NULL;
+    zhs_status st = ZHS_OK;
+    char *msg = NULL;
+    double t0 = now_ms();
+    enum MHD_Result ret;
+
+    (void)version;
+    (void)upload;
+    if (*con_cls == NULL) {             /* headers only: answer next call */
+        *con_cls = srv;
+        return MHD_YES;
+    }
+    if (*upload_size != 0) {            /* bodies are read and ignored */
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    pl.n = 0;
+    pl.overflow = 0;
+    MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect, &pl);
+    memset(&r, 0, sizeof r);
+    if (pl.overflow) {
+        r.status = 400;
+        r.body = zhs_error_json(ZHS_EUSAGE, "too many parameters");
+    } else if (api_needs_db(url, len)
+               && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+               && (db = thread_db(srv, &st, &msg)) == NULL) {
+        r.status = st == ZHS_ENOMEM ? 503 : st == ZHS_ECORRUPT ? 500 : 503;
+        r.body = zhs_error_json(st, msg);
+    } else {
+        api_handle(db, method, url, len, pl.p, pl.n, &r);
+    }
+    free(msg);
+    if (r.type == NULL) {               /* an error made here */
+        r.type = "application/json; charset=utf-8";
+        if (r.body == NULL) {
+            r.body = (char *)"{}";
+            r.is_static = 1;
+        }
+        r.len = strlen(r.body);
+    }
+    resp = MHD_create_response_from_buffer(
+        r.len, r.body,
+        r.is_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
+    if (resp == NULL) {
+        api_response_clear(&r);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, "Content-Type", r.type);
+    MHD_add_response_header(resp, "Cache-Control",
+                            r.cacheable ? "no-cache" : "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; "
+                            "style-src 'self'; img-src 'self' data:; "
+                            "object-src 'none'; base-uri 'none'; "
+                            "frame-ancestors 'none'; form-action 'self'");
+    if (r.status == 405)
+        MHD_add_response_header(resp, "Allow", "GET, HEAD");
+    ret = MHD_queue_response(c, r.status, resp);
+    MHD_destroy_response(resp);
+    if (srv->access_log)
+        log_line(method, url, r.status, now_ms() - t0);
+    return ret;
+}
+
+/* Parses "HOST:PORT" or "[V6]:PORT" into an address. */
+static int parse_listen(const char *s, struct addrinfo **out)
+{
+    char host[256];
+    const char *colon, *port;
+    size_t hl;
+    struct addrinfo hints;
+
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (end == NULL || end[1] != ':')
+            return -1;
+        hl = (size_t)(end - s - 1);
+        if (hl >= sizeof host)
+            return -1;
+        memcpy(host, s + 1, hl);
+        port = end + 2;
+    } else {
+        if ((colon = strrchr(s, ':')) == NULL)
+            return -1;
+        hl = (size_t)(colon - s);
+        if (hl == 0 || hl >= sizeof host)
+            return -1;
+        memcpy(host, s, hl);
+        port = colon + 1;
+    }
+    host[hl] = '\0';
+    {
+        unsigned p;
+        if (cli_parse_uint(port, 65535, &p) != 0)
+            return -1;
+    }
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    return getaddrinfo(host, port, &hints, out) == 0 ? 0 : -1;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"listen", required_argument, NULL, 'l'},
+        {"threads", required_argument, NULL, 't'},
+        {"time-limit", required_argument, NULL, 'T'},
+        {"max-connections", required_argument, NULL, 'm'},
+        {"dict", required_argument, NULL, 'D'},
+        {"timeout", required_argument, NULL, 'o'},
+        {"allow-partial", no_argument, NULL, 'p'},
+        {"access-log", no_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct server srv;
+    const char *listen_at = DEFAULT_LISTEN;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = ncpu > 0 && ncpu < 64 ? (unsigned)ncpu : 2;
+    unsigned max_conn = 512, port;
+    struct addrinfo *ai = NULL;
+    struct MHD_Daemon *d;
+    const union MHD_DaemonInfo *info;
+    zhs_db *db = NULL;
+    char *msg = NULL, *warning = NULL, host[128];
+    sigset_t sigs;
+    zhs_status st;
+    int c, sig;
+
+    memset(&srv, 0, sizeof srv);
+    srv.db_path = ZHS_DEFAULT_DB;
+    srv.time_limit_ms = DEFAULT_TIME_LIMIT_MS;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': srv.db_path = optarg; break;
+        case 'l': listen_at = optarg; break;
+        case 't':
+            if (cli_parse_uint(optarg, 64, &threads) != 0 || threads == 0) {
+                cli_error("--threads must be 1..64, not '%s'", optarg);
+                return 2;
+            }
+            break;
+        case 'T':
+            if (cli_parse_uint(optarg, 600000, &srv.time_limit_ms) != 0) {
+                cli_error("--time-limit must be 0..600000 ms, not '%s'",
+                          optarg);
+                return 2;
+            }
+            break;
+        case 'm':
+            if (cli_parse_uint(optarg, 100000, &max_conn) != 0
+                || max_conn == 0) {
+                cli_error("--max-connections must be 1..100000, not '%s'",
+                          optarg);
+                return 2;
+            }
+            break;
+        case 'D': srv.dict = optarg; break;
+        case 'o':
+            if (cli_parse_uint(optarg, 3600000, &srv.oo.timeout_ms) != 0
+                || srv.oo.timeout_ms == 0) {
+                cli_error("--timeout must be 1..3600000 ms, not '%s'",
+                          optarg);
+                return 2;
+            }
+            break;
+        case 'p': srv.oo.allow_partial = 1; break;
+        case 'a': srv.access_log = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (parse_listen(listen_at, &ai) != 0) {
+        cli_error("--listen wants HOST:PORT or [IPV6]:PORT, not '%s'",
+                  listen_at);
+        return 2;
+    }
+    /* Open once now, so that a missing index fails here and not per
+     * request. */
+    st = zhs_db_open_ex(srv.db_path, &srv.oo, &db, &msg);
+    if (st == ZHS_OK && srv.dict)
+        st = zhs_db_set_dict(db, srv.dict, &warning, &msg);
+    if (warning)
+        cli_error("%s", warning);
+    free(warning);
+    if (st != ZHS_OK) {
+        cli_error("%s", msg ? msg : zhs_strerror(st));
+        free(msg);
+        zhs_db_close(db);
+        freeaddrinfo(ai);
+        return zhs_status_exit_code(st);
+    }
+    if (zhs_db_missing_shards(db))
+        cli_error("serving without shards:\n%s", zhs_db_missing_shards(db));
+
+    /* The pool threads inherit this mask: only sigwait below sees them. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    pthread_key_create(&srv.key, NULL);
+    pthread_mutex_init(&srv.mu, NULL);
+
+    d = MHD_start_daemon(
+        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG
+            | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+        0, NULL, NULL, handle, &srv,
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, max_conn,
+        MHD_OPTION_CONNECTION_TIMEOUT, 15u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+        MHD_OPTION_END);
+    if (d == NULL) {
+        cli_error("cannot listen on %s: %s", listen_at,
+                  errno ? strerror(errno) : "address in use or invalid");
+        zhs_db_close(db);
+        freeaddrinfo(ai);
+        return zhs_status_exit_code(ZHS_EIO);
+    }
+    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    port = info ? info->port : 0;
+    if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, NULL, 0,
+                    NI_NUMERICHOST) != 0)
+        strcpy(host, "?");
+    fprintf(stderr, "zhsearch: serving %s (%u documents) on http://%s%s%s:%u/"
+            " with %u threads\n", srv.db_path, zhs_db_doc_count(db),
+            ai->ai_family == AF_INET6 ? "[" : "", host,
+            ai->ai_family == AF_INET6 ? "]" : "", port, threads);
+    fflush(stderr);
+    zhs_db_close(db);
+    freeaddrinfo(ai);
+
+    sig = 0;
+    while (sigwait(&sigs, &sig) != 0)
+        ;
+    fprintf(stderr, "zhsearch: %s: stopping\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    MHD_stop_daemon(d);               /* finishes requests, joins threads */
+    while (srv.all) {
+        struct tstate *ts = srv.all;
+        srv.all = ts->next;
+        zhs_db_close(ts->db);
+        free(ts);
+    }
+    pthread_key_delete(srv.key);
+    pthread_mutex_destroy(&srv.mu);
+    return 0;
+}

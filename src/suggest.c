@@ -1,0 +1,263 @@
+/* suggest.c: completions for a search box.
+ *
+ * The last word of the input is normalized as the index normalizes text
+ * and completed to the indexed words that start with it (Xapian's term
+ * list, in byte order, is a sorted dictionary of every word), the ones in
+ * most documents first; then come titles of documents whose title holds
+ * it, found with the query language's title:"..." so recall is that of a
+ * search.  Everything is bounded: at most MAX_SCAN terms are read, and
+ * titles come from one small search.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "zhs-int.h"
+
+#define MAX_SCAN 20000u         /* terms read per completion */
+#define MAX_INPUT_BYTES 4096u
+#define MAX_PREFIX_BYTES 256u
+#define MAX_TITLES 3u
+
+struct words {
+    zhs_suggestion *best;       /* up to cap, best first */
+    size_t n, cap;
+    int failed;                 /* out of memory */
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Whether a (docs, text) ranks above b: more documents, then shorter,
+ * then byte order. */
+static int better(unsigned docs, const char *t, size_t len,
+                  const zhs_suggestion *b)
+{
+    size_t blen = strlen(b->text);
+    if (docs != b->docs)
+        return docs > b->docs;
+    if (len != blen)
+        return len < blen;
+    return memcmp(t, b->text, len) < 0;
+}
+
+static int keep_word(const char *term, size_t len, unsigned tf, void *arg)
+{
+    struct words *w = arg;
+    size_t at;
+    char *copy;
+
+    if (len == 0 || (term[0] >= 'A' && term[0] <= 'Z'))
+        return 0;                       /* a prefixed (non-word) term */
+    if (w->n == w->cap && !better(tf, term, len, &w->best[w->n - 1]))
+        return 0;
+    for (at = w->n; at > 0 && better(tf, term, len, &w->best[at - 1]); at--)
+        ;
+    if ((copy = malloc(len + 1)) == NULL) {
+        w->failed = 1;
+        return 1;
+    }
+    memcpy(copy, term, len);
+    copy[len] = '\0';
+    if (w->n == w->cap)
+        free(w->best[--w->n].text);
+    memmove(&w->best[at + 1], &w->best[at], (w->n - at) * sizeof *w->best);
+    w->best[at] = (zhs_suggestion){copy, "word", tf, NULL};
+    w->n++;
+    return 0;
+}
+
+/* The normalized form of tok (spaces dropped) as UTF-8 in buf, or "" if it
+ * is empty or too long to complete. */
+static zhs_status normalized(const char *tok, size_t len, char *buf,
+                             char **errmsg)
+{
+    zhsi_text t = {0};
+    size_t i, n = 0;
+    zhs_status st = zhsi_text_build(tok, len, 0, &t, errmsg);
+
+    buf[0] = '\0';
+    if (st != ZHS_OK)
+        return st;
+    for (i = 0; i < t.nnorm; i++) {
+        if (zhsi_is_space(t.norm[i]))
+            continue;
+        if (n + 4 >= MAX_PREFIX_BYTES) {
+            n = 0;
+            break;
+        }
+        n += zhsi_utf8_put(buf + n, t.norm[i]);
+    }
+    buf[n] = '\0';
+    zhsi_text_free(&t);
+    return ZHS_OK;
+}
+
+static unsigned tf_of(const char *term, size_t len, void *arg)
+{
+    return zhsi_xdb_termfreq(arg, term, len);
+}
+
+/* Up to max titles of documents whose title holds tok, best first, added
+ * to s (which has room). */
+static zhs_status add_titles(zhs_db *db, const char *tok, size_t len,
+                             unsigned max, zhs_suggestions *s, char **errmsg)
+{
+    zhsi_query q = {0};
+    zhsi_xq *xq = NULL;
+    zhsi_xhit *xh = NULL;
+    size_t nx = 0, i, j;
+    unsigned total;
+    int exact;
+    char *qs;
+    zhs_status st;
+
+    if (max == 0 || memchr(tok, '"', len) || strstr(tok, "\xef\xbc\x82"))
+        return ZHS_OK;                  /* a quote cannot be quoted */
+    if ((qs = malloc(len + 10)) == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    memcpy(qs, "title:\"", 7);
+    memcpy(qs + 7, tok, len);
+    memcpy(qs + 7 + len, "\"", 2);
+    st = zhsi_query_parse(zhsi_db_segmenter(db), qs, &q, NULL);
+    free(qs);
+    if (st != ZHS_OK) {                 /* not a searchable string */
+        zhsi_query_free(&q);
+        return ZHS_OK;
+    }
+    st = zhsi_query_build(&q, tf_of, zhsi_db_xdb(db), &xq, errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xdb_search(zhsi_db_xdb(db), xq, 0, max * 2, max * 2, &xh,
+                             &nx, &total, &exact, errmsg);
+    for (i = 0; st == ZHS_OK && i < nx && max > 0; i++) {
+        cJSON *o = cJSON_ParseWithLength(xh[i].data, xh[i].len);
+        const cJSON *ti = cJSON_GetObjectItemCaseSensitive(o, "title");
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+        zhs_suggestion *x = &s->items[s->n];
+        int dup = 0;
+
+        if (cJSON_IsString(ti) && cJSON_IsString(id)) {
+            for (j = 0; j < s->n; j++)
+                dup |= strcmp(s->items[j].text, ti->valuestring) == 0;
+            if (!dup) {
+                x->kind = "title";
+                x->text = strdup(ti->valuestring);
+                x->id = strdup(id->valuestring);
+                if (x->text == NULL || x->id == NULL) {
+                    free(x->text);
+                    free(x->id);
+                    st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+                } else {
+                    s->n++;
+                    max--;
+                }
+            }
+        }
+        cJSON_Delete(o);
+    }
+    zhsi_xhits_free(xh, nx);
+    zhsi_xq_free(xq);
+    zhsi_query_free(&q);
+    return st;
+}
+
+/* Where the last word of s (len bytes) starts: after the last ASCII
+ * space or ideographic space U+3000. */
+static size_t last_word(const char *s, size_t len)
+{
+    size_t i = len;
+    while (i > 0) {
+        unsigned char c = (unsigned char)s[i - 1];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            break;
+        if (i >= 3 && memcmp(s + i - 3, "\xe3\x80\x80", 3) == 0)
+            break;
+        i--;
+    }
+    return i;
+}
+
+zhs_status zhs_suggest(zhs_db *db, const char *input, unsigned limit,
+                       zhs_suggestions **out, char **errmsg)
+{
+    double t0 = now_ms();
+    size_t len = strlen(input), start, i, bad;
+    char prefix[MAX_PREFIX_BYTES];
+    struct words w = {0};
+    zhs_suggestions *s;
+    unsigned ntitles;
+    zhs_status st;
+
+    if (limit == 0 || limit > ZHS_MAX_SUGGEST)
+        return zhsi_fail(errmsg, ZHS_EUSAGE, "limit must be 1..%u",
+                         ZHS_MAX_SUGGEST);
+    if (len > MAX_INPUT_BYTES)
+        return zhsi_fail(errmsg, ZHS_EUSAGE, "input over %u bytes",
+                         MAX_INPUT_BYTES);
+    if ((bad = zhsi_utf8_invalid_at(input, len)) < len)
+        return zhsi_fail(errmsg, ZHS_EENCODING, "input is not UTF-8 (byte "
+                         "%zu)", bad);
+    s = calloc(1, sizeof *s);
+    if (s == NULL || (s->query = strdup(input)) == NULL
+        || (s->items = calloc(limit, sizeof *s->items)) == NULL
+        || (w.best = calloc(limit, sizeof *w.best)) == NULL) {
+        zhs_suggestions_free(s);
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    }
+    start = last_word(input, len);
+    st = normalized(input + start, len - start, prefix, errmsg);
+    ntitles = limit >= 6 ? MAX_TITLES : limit / 2;
+    w.cap = limit - ntitles;
+    if (st == ZHS_OK && prefix[0] != '\0')
+        st = zhsi_xdb_allterms(zhsi_db_xdb(db), prefix, MAX_SCAN, keep_word,
+                               &w, errmsg);
+    if (st == ZHS_OK && w.failed)
+        st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    for (i = 0; i < w.n; i++) {         /* the input's head + each word */
+        zhs_suggestion *x = &s->items[s->n];
+        size_t wl = strlen(w.best[i].text);
+        *x = w.best[i];
+        if (st == ZHS_OK && (x->text = malloc(start + wl + 1)) != NULL) {
+            memcpy(x->text, input, start);
+            memcpy(x->text + start, w.best[i].text, wl + 1);
+            s->n++;
+        } else if (st == ZHS_OK) {
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        }
+        free(w.best[i].text);
+    }
+    free(w.best);
+    if (st == ZHS_OK && prefix[0] != '\0')
+        st = add_titles(db, input + start, len - start,
+                        limit - (unsigned)s->n < ntitles
+                            ? limit - (unsigned)s->n : ntitles, s, errmsg);
+    if (st != ZHS_OK) {
+        zhsi_errmsg_prefix(errmsg, zhsi_db_path(db));
+        zhs_suggestions_free(s);
+        return st;
+    }
+    s->took_ms = now_ms() - t0;
+    *out = s;
+    return ZHS_OK;
+}
+
+void zhs_suggestions_free(zhs_suggestions *s)
+{
+    size_t i;
+
+    if (s == NULL)
+        return;
+    for (i = 0; i < s->n; i++) {
+        free(s->items[i].text);
+        free(s->items[i].id);
+    }
+    free(s->items);
+    free(s->query);
+    free(s);
+}

@@ -1,0 +1,273 @@
+"""HTTP checks for `zhsearch serve` (run by serve.test).
+
+Usage: serve_check.py BASE_URL DB ZHSEARCH TMPDIR
+Prints one line per failed check and exits 1 if any failed.
+"""
+import http.client
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+BASE, DB, ZHS, TMP = sys.argv[1:5]
+HOST = urllib.parse.urlsplit(BASE).hostname
+PORT = urllib.parse.urlsplit(BASE).port
+failures = []
+checks = 0
+
+
+def check(cond, what):
+    global checks
+    checks += 1
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def request(path, method="GET", body=None):
+    """(status, headers dict, body bytes) for a raw path."""
+    c = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    c.putrequest(method, path, skip_accept_encoding=True)
+    if body is not None:
+        c.putheader("Content-Length", str(len(body)))
+    c.endheaders()
+    if body is not None:
+        c.send(body)
+    r = c.getresponse()
+    data = r.read()
+    headers = {k.lower(): v for k, v in r.getheaders()}
+    c.close()
+    return r.status, headers, data
+
+
+def q(s):
+    return urllib.parse.quote(s, safe="")
+
+
+def api(path):
+    st, h, b = request(path)
+    try:
+        return st, h, json.loads(b.decode("utf-8"))
+    except ValueError:
+        return st, h, None
+
+
+def cli_json(*args):
+    extra = ["--json"] if args[0] == "show" else []
+    out = subprocess.run([ZHS, args[0], "--db", DB, *extra, *args[1:]],
+                         capture_output=True, check=False)
+    return json.loads(out.stdout.decode("utf-8"))
+
+
+def without_time(d):
+    d = dict(d)
+    d.pop("took_ms", None)
+    return d
+
+
+def expect_error(path, status, code=None, method="GET"):
+    st, h, b = request(path, method)
+    check(st == status, f"{method} {path[:80]}: status {st}, want {status}")
+    check(h.get("content-type", "").startswith("application/json"),
+          f"{path[:60]}: error content type {h.get('content-type')}")
+    try:
+        e = json.loads(b.decode("utf-8"))["error"]
+        check(code is None or e["code"] == code,
+              f"{path[:60]}: error code {e['code']}, want {code}")
+        check(e["message"], f"{path[:60]}: empty error message")
+    except (ValueError, KeyError, TypeError):
+        check(False, f"{path[:60]}: error body is not a JSON error: {b[:200]!r}")
+    return h, b
+
+
+# ---- the endpoints --------------------------------------------------------
+st, h, health = api("/api/health")
+check(st == 200 and health["status"] == "ok", f"health: {st} {health}")
+docs0 = health["documents"]
+check(isinstance(health["revision"], int), f"health revision: {health}")
+check(h["content-type"] == "application/json; charset=utf-8",
+      f"content type {h['content-type']}")
+
+for query, extra in [("援疆", []), ("医疗 队", ["--limit", "2", "--offset", "1"]),
+                     ('"医疗队"', ["--snippets", "1"])]:
+    params = "&".join(f"{k.lstrip('-')}={v}" for k, v in zip(extra[::2], extra[1::2]))
+    st, h, d = api(f"/api/search?q={q(query)}" + (f"&{params}" if params else ""))
+    want = cli_json("search", "--json", *extra, query)
+    check(st == 200, f"search {query}: status {st}")
+    check(d is not None and without_time(d) == without_time(want),
+          f"search {query} {extra}: API and CLI differ:\n{d}\n{want}")
+
+st, _, d = api(f"/api/suggest?q={q('医')}")
+words = [s for s in d["suggestions"] if s["kind"] == "word"]
+titles = [s for s in d["suggestions"] if s["kind"] == "title"]
+check(st == 200 and words, f"suggest 医: {d}")
+check(all(s["text"].startswith("医") for s in words), f"suggest words: {words}")
+check([s["docs"] for s in words] == sorted((s["docs"] for s in words), reverse=True),
+      f"suggest words not most frequent first: {words}")
+check(titles and all("医" in s["text"] and s["id"] for s in titles),
+      f"suggest titles: {titles}")
+for s in words[:3]:
+    r = cli_json("search", "--json", "--limit", "0", s["text"])
+    check(r["total"] >= s["docs"] > 0,
+          f"suggested word {s['text']} in {s['docs']} docs but search finds {r['total']}")
+st, _, d = api(f"/api/suggest?q={q('援疆 医')}")
+check(st == 200 and d["suggestions"]
+      and all(s["text"].startswith("援疆 医") for s in d["suggestions"]
+              if s["kind"] == "word"), f"suggest with a head: {d}")
+st, _, d = api(f"/api/suggest?q={q('醫')}")   # traditional input
+check(st == 200 and any(s["text"].startswith("医") for s in d["suggestions"]),
+      f"suggest 醫 (traditional): {d}")
+st, _, d = api("/api/suggest?q=")
+check(st == 200 and d["suggestions"] == [], f"suggest empty: {d}")
+st, _, d = api(f"/api/suggest?q={q('zzzqqq不存在的词')}")
+check(st == 200 and d["suggestions"] == [], f"suggest nothing: {d}")
+
+first_id = cli_json("search", "--json", "援疆")["hits"][0]["id"]
+st, _, d = api("/api/doc/" + q(first_id))
+check(st == 200 and d == cli_json("show", first_id), f"doc {first_id}: {st}")
+
+# ---- bad requests ----------------------------------------------------------
+expect_error("/api/search?q=x&limit=101", 400, "EUSAGE")
+expect_error("/api/search?q=x&limit=-1", 400, "EUSAGE")
+expect_error("/api/search?q=x&limit=1e3", 400, "EUSAGE")
+expect_error("/api/search?q=x&offset=10001", 400, "EUSAGE")
+expect_error("/api/search?q=x&snippets=0", 400, "EUSAGE")
+expect_error("/api/search", 400, "EUSAGE")
+expect_error("/api/search?q=", 400, "EUSAGE")
+expect_error("/api/search?q=a&q=b", 400, "EUSAGE")
+expect_error("/api/search?q=" + "a" * 5000, 400, "EUSAGE")
+expect_error("/api/search?q=" + q("医" * 1001), 400, "EQUERY")
+expect_error("/api/search?q=%ff%fe", 400, "EENCODING")
+expect_error("/api/search?q=%c0%af", 400, "EENCODING")       # overlong '/'
+expect_error("/api/search?q=%ed%a0%80", 400, "EENCODING")    # surrogate
+expect_error("/api/search?q=a%00b", 400, "EENCODING")
+expect_error("/api/suggest?q=%ff", 400, "EENCODING")
+expect_error("/api/suggest?q=x&limit=21", 400, "EUSAGE")
+expect_error("/api/search?q=%22unbalanced", 400, "EQUERY")
+expect_error("/api/search?q=(a", 400, "EQUERY")
+expect_error("/api/nope", 404, "ENOTFOUND")
+expect_error("/nope.html", 404, "ENOTFOUND")
+expect_error("/api/doc/", 404, "ENOTFOUND")
+expect_error("/api/doc/no-such-id", 404, "ENOTFOUND")
+for path in ["/api/doc/..%2F..%2F..%2Fetc%2Fpasswd", "/api/doc/../../etc/passwd",
+             "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/app.js/../../etc/passwd",
+             "/api/doc/%2Fetc%2Fpasswd"]:
+    st, h, b = request(path)
+    check(st in (400, 404) and b"root:" not in b,
+          f"traversal {path}: status {st}, body {b[:100]!r}")
+for m in ["POST", "PUT", "DELETE", "PATCH"]:
+    h, _ = expect_error("/api/search?q=x", 405, "EUSAGE", method=m)
+    check(h.get("allow") == "GET, HEAD", f"{m}: Allow header {h.get('allow')}")
+st, h, b = request("/api/search?q=x", "POST", b"x" * 100000)
+check(st == 405, f"POST with a 100 kB body: {st}")
+st, h, b = request("/api/health", "HEAD")
+check(st == 200 and b == b"", f"HEAD: {st} {b[:50]!r}")
+st, h, b = request("/")
+check(st == 200 and h["content-type"].startswith("text/html") and b"<form" in b,
+      f"/: {st} {h.get('content-type')}")
+check("default-src 'self'" in h.get("content-security-policy", ""),
+      f"/ lacks a Content-Security-Policy: {h}")
+st, h, b = request("/app.js")
+check(st == 200 and h["content-type"].startswith("text/javascript"), f"/app.js {st}")
+for bad in [b"innerHTML", b"outerHTML", b"insertAdjacentHTML", b"document.write",
+            b"eval("]:
+    check(bad not in b, f"app.js uses {bad!r}: text could become markup")
+
+# A document whose title and text are markup comes back as data.
+st, _, d = api(f"/api/search?q={q('注入测试')}")
+check(st == 200 and d["hits"] and "<script>" in d["hits"][0]["title"],
+      f"hostile document: {d}")
+
+# ---- concurrency ----------------------------------------------------------
+paths = [f"/api/search?q={q(w)}&limit=5" for w in ["援疆", "医疗", "医院 新疆", '"医疗队"']]
+paths += [f"/api/suggest?q={q(w)}" for w in ["医", "新", "援"]] + ["/api/health"]
+bad = []
+
+
+def hammer(n):
+    c = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    for i in range(n):
+        p = paths[i % len(paths)]
+        c.request("GET", p)
+        r = c.getresponse()
+        r.read()
+        if r.status != 200:
+            bad.append((p, r.status))
+    c.close()
+
+
+ts = [threading.Thread(target=hammer, args=(60,)) for _ in range(8)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+check(not bad, f"concurrent requests failed: {bad[:5]}")
+
+# ---- live updates -----------------------------------------------------------
+stop = threading.Event()
+live_bad, live_n = [], [0]
+
+
+def background():
+    c = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    i = 0
+    while not stop.is_set():
+        p = paths[i % len(paths)]
+        i += 1
+        try:
+            c.request("GET", p)
+            r = c.getresponse()
+            r.read()
+            live_n[0] += 1
+            if r.status != 200:
+                live_bad.append((p, r.status))
+        except (OSError, http.client.HTTPException) as e:
+            live_bad.append((p, repr(e)))
+            c.close()
+            c = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    c.close()
+
+
+bg = [threading.Thread(target=background) for _ in range(3)]
+for t in bg:
+    t.start()
+tokens = ["甲乙丙丁", "戊己庚辛", "壬癸子丑"]
+added = 0
+for k, tok in enumerate(tokens):
+    path = f"{TMP}/live{k}.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for j in range(20):
+            f.write(json.dumps({"id": f"live-{k}-{j}", "title": f"实时更新{k}",
+                                "text": f"第{j}篇。新疆{tok}医疗队今天到达。"},
+                               ensure_ascii=False) + "\n")
+    subprocess.run([ZHS, "index", "--quiet", "--db", DB, path], check=True)
+    added += 20
+    t0 = time.monotonic()
+    seen = None
+    while time.monotonic() - t0 < 5:
+        st, _, d = api(f"/api/search?q={q(tok)}&limit=0")
+        if st == 200 and d["total"] == 20:
+            seen = time.monotonic() - t0
+            break
+        time.sleep(0.02)
+    check(seen is not None and seen <= 1.0,
+          f"batch {k}: new documents served after {seen} s (want <= 1 s)")
+    st, _, d = api(f"/api/doc/live-{k}-0")
+    check(st == 200 and tok in d["text"], f"batch {k}: /api/doc: {st}")
+    print(f"batch {k}: searchable {seen and round(seen * 1000)} ms after the commit")
+time.sleep(0.3)
+stop.set()
+for t in bg:
+    t.join()
+check(not live_bad, f"requests failed during indexing: {live_bad[:5]}")
+check(live_n[0] > 30, f"only {live_n[0]} requests during indexing")
+print(f"{live_n[0]} requests during 3 commits, {len(live_bad)} failed")
+st, _, d = api("/api/health")
+check(st == 200 and d["documents"] == docs0 + added
+      and d["revision"] > health["revision"],
+      f"health after indexing: {d} (was {health})")
+
+print(f"{checks} HTTP checks, {len(failures)} failed")
+sys.exit(1 if failures else 0)
