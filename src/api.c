@@ -60,9 +60,17 @@ static void fail(struct api_response *r, unsigned status, zhs_status st,
     set_body(r, status, zhs_error_json(st, msg));
 }
 
-static void fail_status(struct api_response *r, zhs_status st,
+/* An error from the library, without the index's path: clients need not
+ * learn where the server keeps its files. */
+static void fail_status(struct api_response *r, zhs_db *db, zhs_status st,
                         const char *msg)
 {
+    const char *path = db ? zhs_db_path(db) : NULL;
+    size_t n = path ? strlen(path) : 0;
+
+    if (msg && n > 0 && strncmp(msg, path, n) == 0 && msg[n] == ':'
+        && msg[n + 1] == ' ')
+        msg += n + 2;
     set_body(r, http_status(st), zhs_error_json(st, msg));
 }
 
@@ -209,7 +217,7 @@ static void do_search(zhs_db *db, const struct args *a,
     if (st == ZHS_OK)
         set_body(r, 200, zhs_results_json(res));
     else
-        fail_status(r, st, msg);
+        fail_status(r, db, st, msg);
     zhs_results_free(res);
     free(msg);
 }
@@ -239,7 +247,7 @@ static void do_suggest(zhs_db *db, const struct args *a,
     if (st == ZHS_OK)
         set_body(r, 200, zhs_suggestions_json(s));
     else
-        fail_status(r, st, msg);
+        fail_status(r, db, st, msg);
     zhs_suggestions_free(s);
     free(msg);
 }
@@ -279,7 +287,7 @@ static void do_doc(zhs_db *db, const char *id, size_t len,
     if (st == ZHS_OK)
         set_body(r, 200, zhs_doc_json(&fd->doc));
     else
-        fail_status(r, st, msg);
+        fail_status(r, db, st, msg);
     zhs_file_doc_free(fd);
     free(copy);
     free(msg);
@@ -294,7 +302,7 @@ static void do_health(zhs_db *db, struct api_response *r)
     zhs_status st = zhs_db_revision(db, &rev, &known, &msg);
 
     if (st != ZHS_OK) {
-        fail_status(r, st, msg);
+        fail_status(r, db, st, msg);
         free(msg);
         return;
     }

@@ -452,6 +452,7 @@ void zhs_results_free(zhs_results *r)
 zhsi_xdb *zhsi_db_xdb(zhs_db *db) { return db->x; }
 zhsi_segmenter *zhsi_db_segmenter(zhs_db *db) { return db->seg; }
 const char *zhsi_db_path(const zhs_db *db) { return db->path; }
+const char *zhs_db_path(const zhs_db *db) { return db->path; }
 
 zhs_status zhs_db_revision(zhs_db *db, unsigned long long *rev, int *known,
                            char **errmsg)

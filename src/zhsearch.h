@@ -398,6 +398,9 @@ char *zhs_error_json(zhs_status st, const char *message);
 zhs_status zhs_db_revision(zhs_db *db, unsigned long long *rev, int *known,
                            char **errmsg);
 
+/* The path db was opened with (for messages); owned by db. */
+const char *zhs_db_path(const zhs_db *db);
+
 /* Bounds the time the matcher may spend on each search of db to ms
  * milliseconds (0: no bound).  A search that runs out returns the best
  * hits found so far and an estimated total. */

@@ -150,7 +150,9 @@ expect_error("/api/search?q=(a", 400, "EQUERY")
 expect_error("/api/nope", 404, "ENOTFOUND")
 expect_error("/nope.html", 404, "ENOTFOUND")
 expect_error("/api/doc/", 404, "ENOTFOUND")
-expect_error("/api/doc/no-such-id", 404, "ENOTFOUND")
+_, b = expect_error("/api/doc/no-such-id", 404, "ENOTFOUND")
+check(DB.encode() not in b and b"no-such-id" in b,
+      f"error names the id, not the index path: {b!r}")
 for path in ["/api/doc/..%2F..%2F..%2Fetc%2Fpasswd", "/api/doc/../../etc/passwd",
              "/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/app.js/../../etc/passwd",
              "/api/doc/%2Fetc%2Fpasswd"]:
