@@ -115,9 +115,16 @@ static int clean_text(const char *s, size_t len)
  * once, every name and value clean text.  Unknown ones are ignored (cache
  * busters).  Returns 0 after failing r. */
 struct args {
-    const char *v[sizeof known_params / sizeof known_params[0]];
+    char *v[sizeof known_params / sizeof known_params[0]];
     size_t len[sizeof known_params / sizeof known_params[0]];
 };
+
+static void free_args(struct args *a)
+{
+    size_t k;
+    for (k = 0; k < sizeof known_params / sizeof known_params[0]; k++)
+        free(a->v[k]);
+}
 
 static int get_args(const struct api_param *p, size_t np, struct args *a,
                     struct api_response *r)
@@ -141,8 +148,13 @@ static int get_args(const struct api_param *p, size_t np, struct args *a,
                      known_params[k]);
                 return 0;
             }
-            a->v[k] = p[i].value ? p[i].value : "";
+            /* a copy, terminated: values need not be */
             a->len[k] = p[i].value ? p[i].value_len : 0;
+            a->v[k] = strndup(p[i].value ? p[i].value : "", a->len[k]);
+            if (a->v[k] == NULL) {
+                set_body(r, 503, NULL);
+                return 0;
+            }
         }
     }
     return 1;
@@ -359,18 +371,19 @@ void api_handle(zhs_db *db, const char *method, const char *path, size_t len,
         fail(r, 503, ZHS_ENOINDEX, "the index cannot be opened");
         return;
     }
-    if (!get_args(params, nparams, &a, r))
-        return;
-    if (path_is(path, len, "/api/search"))
-        do_search(db, &a, r);
-    else if (path_is(path, len, "/api/suggest"))
-        do_suggest(db, &a, r);
-    else if (path_is(path, len, "/api/health"))
-        do_health(db, r);
-    else if (len >= 9 && memcmp(path, "/api/doc/", 9) == 0)
-        do_doc(db, path + 9, len - 9, r);
-    else
-        fail(r, 404, ZHS_ENOTFOUND, "no such endpoint");
+    if (get_args(params, nparams, &a, r)) {
+        if (path_is(path, len, "/api/search"))
+            do_search(db, &a, r);
+        else if (path_is(path, len, "/api/suggest"))
+            do_suggest(db, &a, r);
+        else if (path_is(path, len, "/api/health"))
+            do_health(db, r);
+        else if (len >= 9 && memcmp(path, "/api/doc/", 9) == 0)
+            do_doc(db, path + 9, len - 9, r);
+        else
+            fail(r, 404, ZHS_ENOTFOUND, "no such endpoint");
+    }
+    free_args(&a);
 }
 
 void api_response_clear(struct api_response *r)
