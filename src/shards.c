@@ -7,6 +7,7 @@
  * indexing it again finds it.  Shards commit one after another: a reader
  * may see one shard's part of a batch before another's.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,4 +162,117 @@ fail:
     free(tmp);
     free(stub);
     return ZHS_EIO;
+}
+
+/* Adds the sizes of the regular files under path (not following symbolic
+ * links) to *bytes. */
+static zhs_status add_tree_size(const char *path, unsigned long long *bytes,
+                                char **errmsg)
+{
+    struct stat sb;
+    struct dirent *de;
+    zhs_status st = ZHS_OK;
+    DIR *d;
+
+    if (lstat(path, &sb) != 0)
+        return zhsi_fail(errmsg, errno == ENOENT ? ZHS_ENOINDEX : ZHS_EIO,
+                         "%s: %s", path, strerror(errno));
+    if (S_ISREG(sb.st_mode))
+        *bytes += (unsigned long long)sb.st_size;
+    if (!S_ISDIR(sb.st_mode))
+        return ZHS_OK;
+    if ((d = opendir(path)) == NULL)
+        return zhsi_fail(errmsg, ZHS_EIO, "%s: %s", path, strerror(errno));
+    while (st == ZHS_OK && (de = readdir(d)) != NULL) {
+        char *sub;
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        sub = malloc(strlen(path) + strlen(de->d_name) + 2);
+        if (sub == NULL) {
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+            break;
+        }
+        sprintf(sub, "%s/%s", path, de->d_name);
+        st = add_tree_size(sub, bytes, errmsg);
+        free(sub);
+    }
+    closedir(d);
+    return st;
+}
+
+/* Sums the local shards of stub file `stub`; counts the remote ones. */
+static zhs_status stub_size(const char *stub, unsigned long long *bytes,
+                            unsigned *remote, char **errmsg)
+{
+    char line[4096], *dir = strdup(stub), *slash;
+    zhs_status st = ZHS_OK;
+    FILE *f;
+
+    if (dir == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        strcpy(dir, ".");
+    if ((f = fopen(stub, "r")) == NULL) {
+        st = zhsi_fail(errmsg, ZHS_EIO, "%s: %s", stub, strerror(errno));
+        free(dir);
+        return st;
+    }
+    while (st == ZHS_OK && fgets(line, sizeof line, f)) {
+        size_t len = strlen(line);
+        const char *path;
+        char *full;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'
+                           || line[len - 1] == ' '))
+            line[--len] = '\0';
+        if (len == 0 || line[0] == '#')
+            continue;
+        if (strncmp(line, "remote ", 7) == 0) {
+            (*remote)++;
+            continue;
+        }
+        path = strchr(line, ' ');
+        if (path == NULL)
+            continue;                   /* opening the index reports it */
+        path++;
+        full = malloc(strlen(dir) + strlen(path) + 2);
+        if (full == NULL) {
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+            break;
+        }
+        if (path[0] == '/')
+            strcpy(full, path);
+        else
+            sprintf(full, "%s/%s", dir, path);
+        st = add_tree_size(full, bytes, errmsg);
+        free(full);
+    }
+    fclose(f);
+    free(dir);
+    return st;
+}
+
+zhs_status zhs_index_disk_size(const char *path, unsigned long long *bytes,
+                               unsigned *remote, char **errmsg)
+{
+    struct stat sb;
+    char *stub;
+    zhs_status st;
+
+    *bytes = 0;
+    *remote = 0;
+    if (stat(path, &sb) != 0)
+        return zhsi_fail(errmsg, errno == ENOENT ? ZHS_ENOINDEX : ZHS_EIO,
+                         "%s: %s", path, strerror(errno));
+    if (S_ISREG(sb.st_mode))
+        return stub_size(path, bytes, remote, errmsg);
+    if (!zhs_is_sharded(path))
+        return add_tree_size(path, bytes, errmsg);
+    if ((stub = stub_path(path)) == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    st = stub_size(stub, bytes, remote, errmsg);
+    free(stub);
+    return st;
 }

@@ -7,6 +7,7 @@
  * other Xapian errors keep Xapian's description, std::bad_alloc is ENOMEM,
  * anything else EINTERNAL.  No exception crosses into C.
  */
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -329,12 +330,24 @@ extern "C" zhs_status zhsi_xdb_metadata(zhsi_xdb *db, const char *key,
     return db_metadata(db->db, key, value, errmsg);
 }
 
-extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
-                                      unsigned offset, unsigned limit,
-                                      unsigned check_at_least,
-                                      zhsi_xhit **hits, size_t *nhits,
-                                      unsigned *total, int *exact,
-                                      char **errmsg)
+/* The first term of doc starting with prefix, without the prefix ("" if
+ * there is none). */
+static std::string first_term_with(const Xapian::Document &doc,
+                                   const std::string &prefix)
+{
+    Xapian::TermIterator t = doc.termlist_begin();
+    t.skip_to(prefix);
+    if (t != doc.termlist_end() && (*t).compare(0, prefix.size(), prefix) == 0)
+        return (*t).substr(prefix.size());
+    return std::string();
+}
+
+/* One page of hits in rank order (relevance, then id); with keys, each
+ * hit also gets its date value and "B" source term. */
+static zhs_status run_mset(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
+                           unsigned limit, unsigned check_at_least,
+                           bool keys, zhsi_xhit **hits, size_t *nhits,
+                           unsigned *total, int *exact, char **errmsg)
 {
     zhsi_xhit *h = NULL;
     size_t n = 0;
@@ -343,20 +356,28 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
         enquire.set_query(q->q);
         /* equal scores by id, not by document number (see the scheme) */
         enquire.set_sort_by_relevance_then_value(ZHSI_SLOT_ID, false);
-        if (db->time_limit > 0)
+        /* a scan must see every match: never cut short by time */
+        if (db->time_limit > 0 && !keys)
             enquire.set_time_limit(db->time_limit);
         Xapian::MSet ms = enquire.get_mset(offset, limit, check_at_least);
         h = static_cast<zhsi_xhit *>(std::calloc(ms.size() + 1, sizeof *h));
         if (h == NULL)
             throw std::bad_alloc();
         for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
-            std::string data = it.get_document().get_data();
+            Xapian::Document doc = it.get_document();
+            std::string data = doc.get_data();
             h[n].weight = it.get_weight();
             h[n].data = dup_string(data);
-            if (h[n].data == NULL)
-                throw std::bad_alloc();
             h[n].len = data.size();
             n++;
+            if (h[n - 1].data == NULL)
+                throw std::bad_alloc();
+            if (keys) {
+                h[n - 1].date = dup_string(doc.get_value(ZHSI_SLOT_DATE));
+                h[n - 1].source = dup_string(first_term_with(doc, "B"));
+                if (h[n - 1].date == NULL || h[n - 1].source == NULL)
+                    throw std::bad_alloc();
+            }
         }
         *total = ms.get_matches_estimated();
         *exact = ms.get_matches_lower_bound() == ms.get_matches_upper_bound();
@@ -369,12 +390,64 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
     }
 }
 
+extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
+                                      unsigned offset, unsigned limit,
+                                      unsigned check_at_least,
+                                      zhsi_xhit **hits, size_t *nhits,
+                                      unsigned *total, int *exact,
+                                      char **errmsg)
+{
+    return run_mset(db, q, offset, limit, check_at_least, false, hits, nhits,
+                    total, exact, errmsg);
+}
+
+extern "C" zhs_status zhsi_xdb_scan(zhsi_xdb *db, const zhsi_xq *q,
+                                    unsigned offset, unsigned limit,
+                                    zhsi_xhit **hits, size_t *nhits,
+                                    char **errmsg)
+{
+    unsigned total;
+    int exact;
+    return run_mset(db, q, offset, limit, 0, true, hits, nhits, &total,
+                    &exact, errmsg);
+}
+
+extern "C" zhs_status zhsi_xdb_info(zhsi_xdb *db, zhsi_xinfo *out,
+                                    char **errmsg)
+{
+    try {
+        unsigned long long all = 0, words = 0;
+        for (Xapian::TermIterator t = db->db.allterms_begin();
+             t != db->db.allterms_end(); ++t) {
+            unsigned char c = static_cast<unsigned char>((*t)[0]);
+            all++;
+            /* prefixes are capital letters; words never start with one
+             * (they are case-folded) */
+            if (c < 'A' || c > 'Z')
+                words++;
+        }
+        out->terms = all;
+        out->words = words;
+        std::string lo = db->db.get_value_lower_bound(ZHSI_SLOT_DATE);
+        std::string hi = db->db.get_value_upper_bound(ZHSI_SLOT_DATE);
+        std::snprintf(out->date_lo, sizeof out->date_lo, "%.8s", lo.c_str());
+        std::snprintf(out->date_hi, sizeof out->date_hi, "%.8s", hi.c_str());
+        out->with_date = db->db.get_value_freq(ZHSI_SLOT_DATE);
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
 extern "C" void zhsi_xhits_free(zhsi_xhit *hits, size_t n)
 {
     if (hits == NULL)
         return;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         std::free(hits[i].data);
+        std::free(hits[i].date);
+        std::free(hits[i].source);
+    }
     std::free(hits);
 }
 

@@ -100,6 +100,36 @@ static int find_matches(const zhsi_text *t, const zhsi_needle *nd, size_t nn,
     return 0;
 }
 
+zhs_status zhsi_find_spans(const zhsi_text *t, const zhsi_needle *needles,
+                           size_t nneedles, zhs_span **spans, size_t *n)
+{
+    struct match *m = NULL;
+    zhs_span *v;
+    size_t nm = 0, i, k = 0;
+
+    if (find_matches(t, needles, nneedles, &m, &nm) < 0
+        || (v = malloc((nm + 1) * sizeof *v)) == NULL) {
+        free(m);
+        return ZHS_ENOMEM;
+    }
+    /* sorted by start, the longest first: a match starting inside the
+     * previous span extends it, as highlights merge */
+    for (i = 0; i < nm; i++) {
+        if (k > 0 && m[i].start < v[k - 1].end) {
+            if (m[i].end > v[k - 1].end)
+                v[k - 1].end = (unsigned)m[i].end;
+            continue;
+        }
+        v[k].start = (unsigned)m[i].start;
+        v[k].end = (unsigned)m[i].end;
+        k++;
+    }
+    free(m);
+    *spans = v;
+    *n = k;
+    return ZHS_OK;
+}
+
 /* Splits the display text into sentences and scores those with matches. */
 static int score_passages(const zhsi_text *t, const struct match *m, size_t nm,
                           size_t nneedles, struct passage **out, size_t *count)

@@ -248,6 +248,8 @@ typedef struct zhsi_xhit {
     double weight;       /* Xapian relevance weight */
     char *data;          /* document data, malloc'd */
     size_t len;          /* bytes of data */
+    char *date;          /* zhsi_xdb_scan: value 0 ("" none), malloc'd */
+    char *source;        /* zhsi_xdb_scan: the "B" term's value ("" none) */
 } zhsi_xhit;
 
 /* Runs q and returns up to `limit` hits from `offset`; *total is Xapian's
@@ -258,6 +260,21 @@ zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
                            zhsi_xhit **hits, size_t *nhits, unsigned *total,
                            int *exact, char **errmsg);
 void zhsi_xhits_free(zhsi_xhit *hits, size_t n);
+/* Like zhsi_xdb_search without counting matches, and with each hit's date
+ * value and source term (for grouping by period).  Pages of one reader
+ * see one revision; ZHS_EMODIFIED if it was overwritten meanwhile. */
+zhs_status zhsi_xdb_scan(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
+                         unsigned limit, zhsi_xhit **hits, size_t *nhits,
+                         char **errmsg);
+/* What zhs_db_info reports, as the shim sees it. */
+typedef struct zhsi_xinfo {
+    unsigned long long terms;  /* distinct terms, every prefix */
+    unsigned long long words;  /* distinct unprefixed terms (words) */
+    char date_lo[9];     /* smallest value 0 (YYYYMMDD), "" if none */
+    char date_hi[9];     /* largest value 0, "" if none */
+    unsigned with_date;  /* documents having value 0 */
+} zhsi_xinfo;
+zhs_status zhsi_xdb_info(zhsi_xdb *db, zhsi_xinfo *out, char **errmsg);
 
 /* Calls fn(term, len, termfreq, arg) for the index's terms starting with
  * prefix, in byte order, until fn returns non-zero or max_scan terms. */
@@ -398,6 +415,12 @@ zhs_status zhsi_snippets(const zhsi_text *t, const zhsi_needle *needles,
                          size_t nneedles, size_t max, zhs_snippet *snippets,
                          size_t *n);
 void zhsi_snippet_clear(zhs_snippet *s);
+
+/* Every occurrence of the needles in t as display spans (cp offsets),
+ * ascending; overlapping occurrences merge into one span, as highlights
+ * do.  *spans is malloc'd (also when *n is 0).  Returns ZHS_ENOMEM. */
+zhs_status zhsi_find_spans(const zhsi_text *t, const zhsi_needle *needles,
+                           size_t nneedles, zhs_span **spans, size_t *n);
 
 #ifdef __cplusplus
 }

@@ -440,6 +440,93 @@ void zhs_suggestions_free(zhs_suggestions *s);
  * malloc'd, NULL when out of memory. */
 char *zhs_suggestions_json(const zhs_suggestions *s);
 
+/* ------------------------------------------------------------------ */
+/* Every match: concordances and counts                                */
+
+/* One matching document as zhs_scan delivers it.  Every pointer is owned
+ * by the scan and valid only during the callback. */
+typedef struct zhs_match_doc {
+    unsigned rank;       /* 1-based rank among all matching documents, in
+                            zhs_search's order */
+    const char *id;      /* document id */
+    const char *title;   /* title, or NULL */
+    const char *text;    /* the displayed text (the text snippets are cut
+                            from), UTF-8 */
+    size_t text_cp;      /* length of text in code points */
+    const zhs_span *matches; /* every occurrence in text of the strings
+                            the query highlights, cp offsets, ascending;
+                            overlapping occurrences are merged into one */
+    const unsigned *lines; /* lines[i]: 1-based source line where
+                            matches[i] starts, 0 if unknown */
+    size_t nmatches;     /* number of matches (0 for a document that
+                            matches through its title or filters only) */
+    const char *year;    /* "2025", or NULL if the date is unknown */
+    const char *month;   /* "2025-12", or NULL if the month is unknown */
+    const char *source;  /* the normalized source (what source: matches),
+                            or NULL */
+} zhs_match_doc;
+
+/* Called for each matching document; return non-zero to stop the scan. */
+typedef int (*zhs_match_fn)(const zhs_match_doc *doc, void *arg);
+
+/* Runs query (the language of zhs_search) and calls fn for every matching
+ * document, not just a page, in rank order.  Errors as for zhs_search;
+ * ZHS_EMODIFIED if the index changed so much during the scan that it
+ * cannot go on (documents already delivered stay delivered: run it
+ * again).  Stopping through fn is a success. */
+zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
+                    void *arg, char **errmsg);
+
+/* Columns a code point takes on a terminal: 2 for East Asian Wide and
+ * Fullwidth characters, 0 for combining marks and format characters, 1
+ * otherwise. */
+int zhs_cp_width(unsigned long cp);
+
+/* What documents are grouped by. */
+typedef enum zhs_group {
+    ZHS_BY_YEAR,         /* "2025" (the date's year) */
+    ZHS_BY_MONTH,        /* "2025-12" (documents dated to the month) */
+    ZHS_BY_SOURCE        /* the normalized source */
+} zhs_group;
+
+/* A group and its number of documents. */
+typedef struct zhs_bucket {
+    char *key;           /* year, month or source as in zhs_match_doc */
+    unsigned docs;       /* documents in it */
+} zhs_bucket;
+
+/* Every year, month or source the index's documents have, in ascending
+ * (byte) order, with document counts (malloc'd array; free with
+ * zhs_buckets_free); *unknown receives the number of documents without
+ * one.  Index errors; ZHS_ENOMEM. */
+zhs_status zhs_db_groups(zhs_db *db, zhs_group by, zhs_bucket **out,
+                         size_t *n, unsigned *unknown, char **errmsg);
+void zhs_buckets_free(zhs_bucket *b, size_t n);
+
+/* Figures on an index. */
+typedef struct zhs_db_info {
+    unsigned docs;       /* documents */
+    unsigned long long terms; /* distinct terms of every kind */
+    unsigned long long words; /* distinct unprefixed terms (words) */
+    unsigned dated;      /* documents with a date */
+    char date_min[11];   /* earliest date, YYYY-MM-DD (or YYYY-MM, YYYY
+                            for dates known to the month or year), "" if
+                            no document has a date */
+    char date_max[11];   /* latest date, likewise */
+} zhs_db_info;
+
+/* Fills *out (the date range is the bounds Xapian records: after
+ * deletions they may be wider than the remaining documents).  Index
+ * errors. */
+zhs_status zhs_db_info_get(zhs_db *db, zhs_db_info *out, char **errmsg);
+
+/* Bytes on disk of the index at path (a directory, a stub file, or a
+ * directory holding a stub): the sum of the files of the index directory
+ * or of each local shard; *remote receives the number of remote shards,
+ * whose size is unknown.  ZHS_ENOINDEX if path does not exist, ZHS_EIO. */
+zhs_status zhs_index_disk_size(const char *path, unsigned long long *bytes,
+                               unsigned *remote, char **errmsg);
+
 #ifdef __cplusplus
 }
 #endif

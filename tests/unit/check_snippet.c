@@ -161,6 +161,58 @@ START_TEST(test_overlapping_merge_and_fallback)
 }
 END_TEST
 
+/* Every occurrence, overlapping ones merged, in display offsets: what
+ * kwic prints one line for. */
+START_TEST(test_find_spans)
+{
+    zhsi_text t;
+    zhsi_needle nd[4];
+    zhs_span *sp = NULL;
+    size_t nn, n = 0;
+    char *disp;
+
+    nn = setup("门诊总量上升。门诊\n 总量；总量门诊 ＥＣＭＯ", "门诊|总量|门诊总量|ecmo",
+               &t, nd);
+    ck_assert_int_eq(zhsi_find_spans(&t, nd, nn, &sp, &n), ZHS_OK);
+    disp = zhsi_utf8_encode(t.disp, t.ndisp);
+    ck_assert_uint_eq(n, 5);
+    {
+        const char *want[] = {"门诊总量", "门诊总量", "总量", "门诊", "ＥＣＭＯ"};
+        char *got = cp_slice(disp, sp[0].start, sp[0].end);
+        ck_assert_str_eq(got, want[0]);       /* three needles, one span */
+        free(got);
+        got = cp_slice(disp, sp[1].start, sp[1].end);
+        ck_assert_str_eq(got, want[1]);       /* across the line break */
+        free(got);
+        got = cp_slice(disp, sp[2].start, sp[2].end);
+        ck_assert_str_eq(got, want[2]);
+        free(got);
+        ck_assert_uint_eq(sp[3].start, sp[2].end);  /* adjacent: two */
+        got = cp_slice(disp, sp[3].start, sp[3].end);
+        ck_assert_str_eq(got, want[3]);
+        free(got);
+        got = cp_slice(disp, sp[4].start, sp[4].end);
+        ck_assert_str_eq(got, want[4]);       /* found folded, shown wide */
+        free(got);
+    }
+    free(disp);
+    free(sp);
+    cleanup(&t, nd, nn, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_cp_width)
+{
+    ck_assert_int_eq(zhs_cp_width(0x63F4), 2);    /* 援 */
+    ck_assert_int_eq(zhs_cp_width(0xFF21), 2);    /* Ａ fullwidth */
+    ck_assert_int_eq(zhs_cp_width(0x3002), 2);    /* 。 */
+    ck_assert_int_eq(zhs_cp_width('a'), 1);
+    ck_assert_int_eq(zhs_cp_width(0xFF61), 1);    /* ｡ halfwidth */
+    ck_assert_int_eq(zhs_cp_width(0x0301), 0);    /* combining acute */
+    ck_assert_int_eq(zhs_cp_width(0x20000), 2);   /* 𠀀 */
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("snippet");
@@ -170,6 +222,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_fullwidth_and_layout);
     tcase_add_test(tc, test_long_passage_window);
     tcase_add_test(tc, test_overlapping_merge_and_fallback);
+    tcase_add_test(tc, test_find_spans);
+    tcase_add_test(tc, test_cp_width);
     suite_add_tcase(s, tc);
     return s;
 }
