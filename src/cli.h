@@ -36,4 +36,43 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses a whole decimal number in [0, max]; -1 if it is not one. */
 int cli_parse_uint(const char *s, unsigned max, unsigned *out);
 
+/* ---- cli_db.c: reading commands ------------------------------- */
+
+/* Where to read and how: --db, --timeout, --allow-partial. */
+struct cli_db {
+    const char *path;    /* --db, default ZHS_DEFAULT_DB */
+    zhs_open_opts opts;  /* --timeout, --allow-partial */
+};
+#define CLI_DB_INIT {ZHS_DEFAULT_DB, {0, 0}}
+enum { CLI_OPT_DB = 'd', CLI_OPT_PARTIAL = 0x100, CLI_OPT_TIMEOUT };
+/* Entries for a getopt_long table. */
+#define CLI_DB_LONGOPTS                                                      \
+    {"db", required_argument, NULL, CLI_OPT_DB},                             \
+    {"allow-partial", no_argument, NULL, CLI_OPT_PARTIAL},                   \
+    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT}
+/* The --help lines of --db and --timeout. */
+#define CLI_DB_HELP                                                          \
+    "  --db DIR       index directory, or a stub file (or a directory\n"     \
+    "                 holding one, XAPIANDB) listing local shards\n"         \
+    "                 and remote ones (remote HOST:PORT) served by\n"        \
+    "                 xapian-tcpsrv (default '" ZHS_DEFAULT_DB "')\n"          \
+    "  --timeout MS   for the remote shards of a stub --db: connect\n"       \
+    "                 and answer within MS milliseconds (default\n"          \
+    "                 5000), else fail naming the shard\n"
+
+/* Takes option c if it is one of CLI_DB_LONGOPTS: 1 if taken, 0 if not
+ * ours, -1 for a bad value (reported, *rc set to the exit status). */
+int cli_db_option(struct cli_db *d, int c, const char *arg, int json,
+                  int *rc);
+/* zhs_db_open_ex, warning on stderr about shards left out. */
+zhs_status cli_db_open(const struct cli_db *d, zhs_db **db, char **msg);
+/* The argc to give getopt: options end before a negated query term such
+ * as -援疆, which getopt would read as options. */
+int cli_options_end(int argc, char **argv);
+/* argv[from..argc) joined by spaces, malloc'd; NULL when out of memory. */
+char *cli_join(int argc, char **argv, int from);
+/* Reports st (msg, or the status's message) on stderr, or as the JSON
+ * error object on stdout; returns the exit status. */
+int cli_fail(int json, zhs_status st, const char *msg);
+
 #endif /* ZHS_CLI_H */

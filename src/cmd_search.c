@@ -47,10 +47,7 @@ static void usage(FILE *f)
             "A malformed query (unbalanced quotes or parentheses, a dangling\n"
             "operator, an empty query, over 1000 characters, invalid UTF-8)\n"
             "is an error with its position (exit status 2).\n\n"
-            "  --db DIR       index directory, or a stub file (or a directory\n"
-            "                 holding one, XAPIANDB) listing local shards\n"
-            "                 and remote ones (remote HOST:PORT) served by\n"
-            "                 xapian-tcpsrv (default '%s')\n"
+            CLI_DB_HELP
             "  --json         print JSON (see zhsearch(1))\n"
             "  --limit N      hits to print, 0..%u (default 10)\n"
             "  --offset N     hits to skip (default 0)\n"
@@ -60,16 +57,13 @@ static void usage(FILE *f)
             "  --dict FILE    segment the query with this user dictionary\n"
             "                 instead of the one the index recorded (warns\n"
             "                 if they differ)\n"
-            "  --timeout MS   for the remote shards of a stub --db: connect\n"
-            "                 and answer within MS milliseconds (default\n"
-            "                 5000), else fail naming the shard\n"
             "  --allow-partial  search the shards that answer; the JSON\n"
             "                 then has \"partial\": true and\n"
             "                 \"missing_shards\"\n"
             "  --help         this text\n"
             "Put -- before a query whose first word starts with '-' and a\n"
             "Latin letter (zhsearch search -- -word other).\n\n%s",
-            ZHS_DEFAULT_DB, ZHS_MAX_LIMIT, ZHS_EXIT_HELP);
+            ZHS_MAX_LIMIT, ZHS_EXIT_HELP);
 }
 
 /* Prints UTF-8 text with the code point spans hl marked by open/close. */
@@ -113,19 +107,6 @@ static void print_text(const zhs_results *r, int color)
             putchar('\n');
         }
     }
-}
-
-static int fail(int json, zhs_status st, const char *msg)
-{
-    if (json) {
-        char *s = zhs_error_json(st, msg);
-        if (s)
-            puts(s);
-        free(s);
-    } else {
-        cli_error("%s", msg ? msg : zhs_strerror(st));
-    }
-    return zhs_status_exit_code(st);
 }
 
 /* One query a line from path; one JSON line each.  Returns the exit
@@ -182,7 +163,7 @@ static int run_batch(zhs_db *db, const char *path, const zhs_search_opts *o)
 int cmd_search(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
+        CLI_DB_LONGOPTS,
         {"json", no_argument, NULL, 'j'},
         {"limit", required_argument, NULL, 'l'},
         {"offset", required_argument, NULL, 'o'},
@@ -190,65 +171,52 @@ int cmd_search(int argc, char **argv)
         {"color", required_argument, NULL, 'c'},
         {"dict", required_argument, NULL, 'D'},
         {"batch", required_argument, NULL, 'b'},
-        {"allow-partial", no_argument, NULL, 'P'},
-        {"timeout", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db_path = ZHS_DEFAULT_DB, *when = "auto", *dict = NULL;
-    const char *batch = NULL;
-    zhs_open_opts oopts = {0, 0};
+    const char *when = "auto", *dict = NULL, *batch = NULL;
+    struct cli_db dbo = CLI_DB_INIT;
     zhs_search_opts opts = {0, 10, 3};
     zhs_results *res = NULL;
     zhs_db *db = NULL;
     char *query = NULL, *msg = NULL, *out, *warning = NULL;
-    size_t qlen = 0;
-    int json = 0, color, c, i, rc, nopts;
+    int json = 0, color, c, rc, nopts, taken;
     zhs_status st;
 
-    /* Options end at the first argument that is no option, at "--", or at a
-     * negated query term such as -援疆 or -"..." or -(...), which getopt
-     * would otherwise read as options. */
-    for (nopts = 1; nopts < argc; nopts++) {
-        const unsigned char *a = (const unsigned char *)argv[nopts];
-        if (a[0] == '-' && (a[1] >= 0x80 || a[1] == '"' || a[1] == '('))
-            break;
-    }
+    nopts = cli_options_end(argc, argv);
     optind = 1;
     while ((c = getopt_long(nopts, argv, "+d:jl:o:s:c:h", longopts, NULL))
            != -1) {
+        if ((taken = cli_db_option(&dbo, c, optarg, json, &rc)) != 0) {
+            if (taken < 0)
+                return rc;
+            continue;
+        }
         switch (c) {
-        case 'd': db_path = optarg; break;
         case 'D': dict = optarg; break;
         case 'b': batch = optarg; break;
-        case 'P': oopts.allow_partial = 1; break;
-        case 'T':
-            if (cli_parse_uint(optarg, 3600000, &oopts.timeout_ms) < 0
-                || oopts.timeout_ms == 0)
-                return fail(json, ZHS_EUSAGE, "--timeout takes milliseconds "
-                            "from 1 to 3600000");
-            break;
         case 'j': json = 1; break;
         case 'l':
             if (cli_parse_uint(optarg, ZHS_MAX_LIMIT, &opts.limit) < 0)
-                return fail(json, ZHS_EUSAGE, "--limit takes a number from "
-                            "0 to 10000");
+                return cli_fail(json, ZHS_EUSAGE, "--limit takes a number "
+                                "from 0 to 10000");
             break;
         case 'o':
             if (cli_parse_uint(optarg, ZHS_MAX_OFFSET, &opts.offset) < 0)
-                return fail(json, ZHS_EUSAGE, "--offset takes a number from "
-                            "0 to 1000000");
+                return cli_fail(json, ZHS_EUSAGE, "--offset takes a number "
+                                "from 0 to 1000000");
             break;
         case 's':
             if (cli_parse_uint(optarg, 3, &opts.max_snippets) < 0
                 || opts.max_snippets == 0)
-                return fail(json, ZHS_EUSAGE, "--snippets takes 1, 2 or 3");
+                return cli_fail(json, ZHS_EUSAGE,
+                                "--snippets takes 1, 2 or 3");
             break;
         case 'c':
             if (strcmp(optarg, "auto") && strcmp(optarg, "always")
                 && strcmp(optarg, "never"))
-                return fail(json, ZHS_EUSAGE, "--color takes auto, always "
-                            "or never");
+                return cli_fail(json, ZHS_EUSAGE, "--color takes auto, "
+                                "always or never");
             when = optarg;
             break;
         case 'h': usage(stdout); return 0;
@@ -256,27 +224,15 @@ int cmd_search(int argc, char **argv)
         }
     }
     if (batch != NULL && optind < argc)
-        return fail(json, ZHS_EUSAGE, "give queries either on the command "
-                    "line or with --batch, not both");
+        return cli_fail(json, ZHS_EUSAGE, "give queries either on the "
+                        "command line or with --batch, not both");
     if (batch == NULL && optind >= argc)
-        return fail(json, ZHS_EUSAGE, "no query given (try 'zhsearch search "
-                    "--help')");
-    for (i = optind; i < argc; i++)
-        qlen += strlen(argv[i]) + 1;
-    query = malloc(qlen + 1);
-    if (query == NULL)
-        return fail(json, ZHS_ENOMEM, NULL);
-    query[0] = '\0';
-    for (i = optind; i < argc; i++) {
-        if (i > optind)
-            strcat(query, " ");
-        strcat(query, argv[i]);
-    }
+        return cli_fail(json, ZHS_EUSAGE, "no query given (try 'zhsearch "
+                        "search --help')");
+    if ((query = cli_join(argc, argv, optind)) == NULL)
+        return cli_fail(json, ZHS_ENOMEM, NULL);
 
-    st = zhs_db_open_ex(db_path, &oopts, &db, &msg);
-    if (st == ZHS_OK && zhs_db_missing_shards(db) != NULL)
-        cli_error("warning: partial results: shards left out:\n%s",
-                  zhs_db_missing_shards(db));
+    st = cli_db_open(&dbo, &db, &msg);
     if (st == ZHS_OK && dict != NULL)
         st = zhs_db_set_dict(db, dict, &warning, &msg);
     if (warning != NULL) {
@@ -290,13 +246,13 @@ int cmd_search(int argc, char **argv)
     if (st == ZHS_OK)
         st = zhs_search(db, query, &opts, &res, &msg);
     if (st != ZHS_OK) {
-        rc = fail(json, st, msg);
+        rc = cli_fail(json, st, msg);
         goto out;
     }
     if (json) {
         out = zhs_results_json(res);
         if (out == NULL) {
-            rc = fail(json, ZHS_ENOMEM, NULL);
+            rc = cli_fail(json, ZHS_ENOMEM, NULL);
             goto out;
         }
         puts(out);
@@ -309,7 +265,7 @@ int cmd_search(int argc, char **argv)
     }
     rc = 0;
     if (fflush(stdout) != 0)
-        rc = fail(0, ZHS_EIO, "cannot write the results");
+        rc = cli_fail(0, ZHS_EIO, "cannot write the results");
 out:
     zhs_results_free(res);
     zhs_db_close(db);
