@@ -24,6 +24,8 @@ static const struct command commands[] = {
     {"show", cmd_show, "print one stored document and its metadata"},
     {"serve", cmd_serve, "serve the index over HTTP: JSON API and search "
                          "page"},
+    {"kwic", cmd_kwic, "every occurrence of a query in context "
+                       "(concordance)"},
 };
 
 void cli_error(const char *fmt, ...)
