@@ -26,6 +26,8 @@ static const struct command commands[] = {
                          "page"},
     {"kwic", cmd_kwic, "every occurrence of a query in context "
                        "(concordance)"},
+    {"stats", cmd_stats, "counts per year, month or source; index "
+                         "figures"},
 };
 
 void cli_error(const char *fmt, ...)
