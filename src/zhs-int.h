@@ -214,6 +214,45 @@ int zhsi_is_alnum(uint32_t c);
  * s[0..n) is not such a date (including impossible days). */
 int zhsi_date_range(const char *s, size_t n, char lo[9], char hi[9]);
 
+/* ---- dup.c ------------------------------------------------------- */
+
+/* SimHash over shingles of ZHSI_SHINGLE Han characters or ASCII letters
+ * and digits; texts with fewer than ZHSI_DUP_MIN_SHINGLES shingles get
+ * none (too short to tell an edit from another text).  Near-duplicates
+ * differ in at most ZHSI_DUP_MAX_BITS of 64 bits (the measurements are
+ * in README.md, the tests in tests/unit/check_dup.c).  Candidates are
+ * found by ZHSI_DUP_NPROBES band terms (see dup.c), which find every
+ * hash within 2 * ZHSI_DUP_BANDS - 1 bits. */
+#define ZHSI_SHINGLE 4
+#define ZHSI_DUP_MIN_SHINGLES 50
+#define ZHSI_DUP_MAX_BITS 7
+#define ZHSI_DUP_BANDS 4
+#define ZHSI_DUP_NPROBES (ZHSI_DUP_BANDS * (1 + 64 / ZHSI_DUP_BANDS))
+#define ZHSI_BAND_TERM_SIZE 8
+#define ZHSI_CLUSTER_KEY_LEN 16
+/* Candidates examined per document, exact-band matches first: a bound
+ * on the cost for huge or degenerate corpora. */
+#define ZHSI_DUP_MAX_CANDIDATES 500u
+
+/* The SimHash of normalized text cps[0..n) in *out; -1 if too short. */
+int zhsi_simhash(const uint32_t *cps, size_t n, uint64_t *out);
+/* Bits in which a and b differ. */
+int zhsi_hamming(uint64_t a, uint64_t b);
+/* The term for band `band` of h in buf (ZHSI_BAND_TERM_SIZE bytes);
+ * returns its length.  A document is indexed with its bands' terms. */
+size_t zhsi_band_term(char *buf, uint64_t h, unsigned band);
+/* The ZHSI_DUP_NPROBES terms whose documents may be within
+ * ZHSI_DUP_MAX_BITS of h: its bands, then their one-bit variants. */
+void zhsi_dup_probes(uint64_t h, char terms[][ZHSI_BAND_TERM_SIZE]);
+/* The cluster key founded by the document founder_id with SimHash
+ * founder: 16 hex digits.  The hash is part of it, so a founder that is
+ * later edited beyond the threshold founds a new cluster instead of
+ * rejoining its old one. */
+void zhsi_cluster_key(uint64_t founder, const char *founder_id,
+                      char out[ZHSI_CLUSTER_KEY_LEN + 1]);
+/* Parses exactly 16 lower-case hex digits; -1 otherwise. */
+int zhsi_parse_hex64(const char *s, uint64_t *out);
+
 /* ---- shim.cc: the only C++; every body is one try ---------------- */
 
 typedef struct zhsi_xdb zhsi_xdb;     /* read handle */
