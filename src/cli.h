@@ -6,6 +6,8 @@
 #ifndef ZHS_CLI_H
 #define ZHS_CLI_H
 
+#include <stdio.h>
+
 #include "zhsearch.h"
 
 #define ZHS_DEFAULT_DB "index"
@@ -31,6 +33,13 @@ int cmd_show(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_kwic(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+
+/* export.c: search results as rows (zhsearch search --format). */
+enum export_format { EXPORT_JSONL, EXPORT_CSV, EXPORT_TSV };
+/* Writes the byte order mark if bom, then the header row (CSV, TSV). */
+void export_header(FILE *out, enum export_format fmt, int bom);
+/* Writes one row per hit of r; -1 when out of memory. */
+int export_rows(FILE *out, enum export_format fmt, const zhs_results *r);
 
 /* Prints "zhsearch: message" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

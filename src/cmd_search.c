@@ -19,7 +19,11 @@ static void usage(FILE *f)
             "Usage: zhsearch search [--db DIR] [--json] [--limit N] "
             "[--offset N]\n"
             "                       [--snippets N] [--color WHEN] "
-            "[--dict FILE] QUERY...\n"
+            "[--dict FILE]\n"
+            "                       [--sort ORDER] [--facets LIST] "
+            "[--no-collapse]\n"
+            "                       [--format FMT [--all] [--bom]] "
+            "QUERY...\n"
             "       zhsearch search [OPTIONS] --batch FILE\n"
             "Search the index; the words of QUERY... form one query.  With\n"
             "--batch, FILE ('-': standard input) holds one query a line and\n"
@@ -48,7 +52,26 @@ static void usage(FILE *f)
             "operator, an empty query, over 1000 characters, invalid UTF-8)\n"
             "is an error with its position (exit status 2).\n\n"
             CLI_DB_HELP
-            "  --json         print JSON (see zhsearch(1))\n"
+            "  --json         print JSON (see zhsearch(1)); --format json\n"
+            "  --format FMT   text (default), json, or one row per hit with\n"
+            "                 every field, the best snippet and the text:\n"
+            "                 jsonl (JSON Lines), csv (RFC 4180) or tsv\n"
+            "                 (\\t \\n \\r \\\\ escaped); UTF-8\n"
+            "  --all          with jsonl, csv or tsv: every match from\n"
+            "                 --offset on, fetched --limit (default 1000)\n"
+            "                 at a time\n"
+            "  --bom          with csv or tsv: start with a UTF-8 byte\n"
+            "                 order mark (for Excel)\n"
+            "  --sort ORDER   relevance (default), newest or oldest (by\n"
+            "                 date; undated documents last; equal dates by\n"
+            "                 relevance)\n"
+            "  --facets LIST  count the matching documents per source, year\n"
+            "                 and/or month (comma-separated), printed after\n"
+            "                 the hits or as \"facets\" in JSON\n"
+            "  --no-collapse  show near-duplicates (the same article\n"
+            "                 republished with small changes) as separate\n"
+            "                 hits; by default the best-ranked one is shown\n"
+            "                 with the number and ids of the others\n"
             "  --limit N      hits to print, 0..%u (default 10)\n"
             "  --offset N     hits to skip (default 0)\n"
             "  --snippets N   passages per hit, 1..3 (default 3)\n"
@@ -86,6 +109,92 @@ static void print_marked(const char *text, const zhs_span *hl, size_t nhl,
     }
 }
 
+/* The output formats; JSON is the object of DESIGN.md, the others are
+ * rows (export.c). */
+enum out_format { OUT_TEXT, OUT_JSON, OUT_JSONL, OUT_CSV, OUT_TSV };
+
+static int parse_format(const char *s, enum out_format *f)
+{
+    static const char *const names[] = {"text", "json", "jsonl", "csv",
+                                        "tsv"};
+    size_t i;
+
+    for (i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *f = (enum out_format)i;
+            return 0;
+        }
+    return -1;
+}
+
+static int parse_sort(const char *s, zhs_sort *out)
+{
+    if (strcmp(s, "relevance") == 0)
+        *out = ZHS_SORT_RELEVANCE;
+    else if (strcmp(s, "newest") == 0)
+        *out = ZHS_SORT_NEWEST;
+    else if (strcmp(s, "oldest") == 0)
+        *out = ZHS_SORT_OLDEST;
+    else
+        return -1;
+    return 0;
+}
+
+/* A comma-separated list of source, year, month into ZHS_FACET_* bits. */
+static int parse_facets(const char *s, unsigned *out)
+{
+    unsigned bits = 0;
+    size_t n;
+
+    for (;;) {
+        n = strcspn(s, ",");
+        if (n == 6 && strncmp(s, "source", 6) == 0)
+            bits |= ZHS_FACET_SOURCE;
+        else if (n == 4 && strncmp(s, "year", 4) == 0)
+            bits |= ZHS_FACET_YEAR;
+        else if (n == 5 && strncmp(s, "month", 5) == 0)
+            bits |= ZHS_FACET_MONTH;
+        else
+            return -1;
+        if (s[n] == '\0')
+            break;
+        s += n + 1;
+    }
+    *out = bits;
+    return 0;
+}
+
+/* After the hits: "source: 新华社 12, 人民日报 5" per facet. */
+static void print_facets(const zhs_results *r)
+{
+    size_t i, j;
+
+    if (r->nfacets > 0)
+        printf("\nFacets (matching documents):\n");
+    for (i = 0; i < r->nfacets; i++) {
+        const zhs_facet *f = &r->facets[i];
+        printf("  %s:%s", f->name, f->nvalues ? "" : " (none)");
+        for (j = 0; j < f->nvalues; j++)
+            printf("%s %s %u", j ? "," : "", f->values[j].value,
+                   f->values[j].count);
+        putchar('\n');
+    }
+}
+
+/* "+ 2 near-duplicates: a, b" under a hit that has them. */
+static void print_duplicates(const zhs_hit *h)
+{
+    size_t i, shown = h->nduplicate_ids < 5 ? h->nduplicate_ids : 5;
+
+    if (h->duplicates == 0)
+        return;
+    printf("   + %u near-duplicate%s:", h->duplicates,
+           h->duplicates == 1 ? "" : "s");
+    for (i = 0; i < shown; i++)
+        printf("%s %s", i ? "," : "", h->duplicate_ids[i]);
+    printf("%s\n", h->duplicates > shown ? ", ..." : "");
+}
+
 static void print_text(const zhs_results *r, int color)
 {
     const char *open = color ? "\033[1;31m" : "【";
@@ -97,16 +206,65 @@ static void print_text(const zhs_results *r, int color)
            r->missing_shards ? " - partial: some shards did not answer" : "");
     for (i = 0; i < r->nhits; i++) {
         const zhs_hit *h = &r->hits[i];
-        printf("\n%u. %s%s%s\n   %s  score %.2f\n", h->rank,
+        printf("\n%u. %s%s%s\n   %s%s%s%s%s  score %.2f\n", h->rank,
                color ? "\033[1m" : "", h->title ? h->title : h->id,
-               color ? "\033[0m" : "", h->id, h->score);
+               color ? "\033[0m" : "", h->id, h->date ? "  " : "",
+               h->date ? h->date : "", h->source ? "  " : "",
+               h->source ? h->source : "", h->score);
         for (j = 0; j < h->nsnippets; j++) {
             const zhs_snippet *s = &h->snippets[j];
             printf("   L%-4u ", s->line);
             print_marked(s->text, s->highlights, s->nhighlights, open, close);
             putchar('\n');
         }
+        print_duplicates(h);
     }
+    print_facets(r);
+}
+
+/* Rows for --format jsonl, csv or tsv: the page asked for, or with all
+ * every match, `page` hits (0: EXPORT_PAGE) at a time.  Returns the exit
+ * status. */
+#define EXPORT_PAGE 1000u
+static int run_export(zhs_db *db, const char *query, zhs_search_opts o,
+                      enum out_format f, int all, unsigned page, int bom)
+{
+    enum export_format ef = f == OUT_JSONL ? EXPORT_JSONL
+                          : f == OUT_CSV ? EXPORT_CSV : EXPORT_TSV;
+    zhs_results *res = NULL;
+    char *msg = NULL;
+    zhs_status st;
+    int rc = 0;
+
+    o.with_text = 1;
+    if (all)
+        o.limit = page ? page : EXPORT_PAGE;
+    export_header(stdout, ef, bom);
+    for (;;) {
+        st = zhs_search(db, query, &o, &res, &msg);
+        if (st != ZHS_OK) {
+            rc = cli_fail(f == OUT_JSONL, st, msg);
+            break;
+        }
+        if (export_rows(stdout, ef, res) < 0) {
+            rc = cli_fail(f == OUT_JSONL, ZHS_ENOMEM, NULL);
+            break;
+        }
+        if (!all || res->nhits < o.limit)
+            break;
+        zhs_results_free(res);
+        res = NULL;
+        if (o.offset + o.limit > ZHS_MAX_OFFSET) {
+            cli_error("--all stops at offset %u", ZHS_MAX_OFFSET);
+            break;
+        }
+        o.offset += o.limit;
+    }
+    zhs_results_free(res);
+    free(msg);
+    if (fflush(stdout) != 0 && rc == 0)
+        rc = cli_fail(0, ZHS_EIO, "cannot write the results");
+    return rc;
 }
 
 /* One query a line from path; one JSON line each.  Returns the exit
@@ -171,16 +329,24 @@ int cmd_search(int argc, char **argv)
         {"color", required_argument, NULL, 'c'},
         {"dict", required_argument, NULL, 'D'},
         {"batch", required_argument, NULL, 'b'},
+        {"sort", required_argument, NULL, 'S'},
+        {"facets", required_argument, NULL, 'F'},
+        {"format", required_argument, NULL, 'f'},
+        {"no-collapse", no_argument, NULL, 'N'},
+        {"all", no_argument, NULL, 'A'},
+        {"bom", no_argument, NULL, 'B'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *when = "auto", *dict = NULL, *batch = NULL;
     struct cli_db dbo = CLI_DB_INIT;
-    zhs_search_opts opts = {0, 10, 3};
+    zhs_search_opts opts = {.limit = 10, .max_snippets = 3};
     zhs_results *res = NULL;
     zhs_db *db = NULL;
     char *query = NULL, *msg = NULL, *out, *warning = NULL;
-    int json = 0, color, c, rc, nopts, taken;
+    enum out_format format = OUT_TEXT;
+    int json = 0, color, c, rc, nopts, taken, all = 0, bom = 0;
+    int limit_given = 0;
     zhs_status st;
 
     nopts = cli_options_end(argc, argv);
@@ -195,11 +361,31 @@ int cmd_search(int argc, char **argv)
         switch (c) {
         case 'D': dict = optarg; break;
         case 'b': batch = optarg; break;
-        case 'j': json = 1; break;
+        case 'j': json = 1; format = OUT_JSON; break;
+        case 'f':
+            if (parse_format(optarg, &format) < 0)
+                return cli_fail(json, ZHS_EUSAGE, "--format takes text, "
+                                "json, jsonl, csv or tsv");
+            json = format == OUT_JSON || format == OUT_JSONL;
+            break;
+        case 'S':
+            if (parse_sort(optarg, &opts.sort) < 0)
+                return cli_fail(json, ZHS_EUSAGE, "--sort takes relevance, "
+                                "newest or oldest");
+            break;
+        case 'F':
+            if (parse_facets(optarg, &opts.facets) < 0)
+                return cli_fail(json, ZHS_EUSAGE, "--facets takes a comma-"
+                                "separated list of source, year and month");
+            break;
+        case 'N': opts.no_collapse = 1; break;
+        case 'A': all = 1; break;
+        case 'B': bom = 1; break;
         case 'l':
             if (cli_parse_uint(optarg, ZHS_MAX_LIMIT, &opts.limit) < 0)
                 return cli_fail(json, ZHS_EUSAGE, "--limit takes a number "
                                 "from 0 to 10000");
+            limit_given = 1;
             break;
         case 'o':
             if (cli_parse_uint(optarg, ZHS_MAX_OFFSET, &opts.offset) < 0)
@@ -229,6 +415,17 @@ int cmd_search(int argc, char **argv)
     if (batch == NULL && optind >= argc)
         return cli_fail(json, ZHS_EUSAGE, "no query given (try 'zhsearch "
                         "search --help')");
+    if (batch != NULL && format != OUT_JSON && format != OUT_TEXT)
+        return cli_fail(json, ZHS_EUSAGE, "--batch prints JSON, one line a "
+                        "query: --format must be json");
+    if (all && format != OUT_JSONL && format != OUT_CSV && format != OUT_TSV)
+        return cli_fail(json, ZHS_EUSAGE, "--all needs --format jsonl, csv "
+                        "or tsv");
+    if (bom && format != OUT_CSV && format != OUT_TSV)
+        return cli_fail(json, ZHS_EUSAGE, "--bom needs --format csv or tsv");
+    if (opts.facets && format != OUT_JSON && format != OUT_TEXT)
+        return cli_fail(json, ZHS_EUSAGE, "--facets needs text or JSON "
+                        "output, not rows");
     if ((query = cli_join(argc, argv, optind)) == NULL)
         return cli_fail(json, ZHS_ENOMEM, NULL);
 
@@ -241,6 +438,11 @@ int cmd_search(int argc, char **argv)
     }
     if (st == ZHS_OK && batch != NULL) {
         rc = run_batch(db, batch, &opts);
+        goto out;
+    }
+    if (st == ZHS_OK && format != OUT_TEXT && format != OUT_JSON) {
+        rc = run_export(db, query, opts, format, all,
+                        limit_given ? opts.limit : 0, bom);
         goto out;
     }
     if (st == ZHS_OK)

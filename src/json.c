@@ -42,7 +42,7 @@ static cJSON *snippet_json(const zhs_snippet *s)
 
 static cJSON *hit_json(const zhs_hit *h)
 {
-    cJSON *o = cJSON_CreateObject(), *sn;
+    cJSON *o = cJSON_CreateObject(), *sn, *ids;
     size_t i;
 
     if (o == NULL)
@@ -57,7 +57,28 @@ static cJSON *hit_json(const zhs_hit *h)
     sn = cJSON_AddArrayToObject(o, "snippets");
     for (i = 0; sn && i < h->nsnippets; i++)
         cJSON_AddItemToArray(sn, snippet_json(&h->snippets[i]));
+    cJSON_AddNumberToObject(o, "duplicates", h->duplicates);
+    ids = cJSON_AddArrayToObject(o, "duplicate_ids");
+    for (i = 0; ids && i < h->nduplicate_ids; i++)
+        cJSON_AddItemToArray(ids, cJSON_CreateString(h->duplicate_ids[i]));
     return o;
+}
+
+/* "facets": {"source": [{"value": ..., "count": ...}, ...], ...} */
+static void add_facets(cJSON *o, const zhs_results *r)
+{
+    cJSON *f = cJSON_AddObjectToObject(o, "facets");
+    size_t i, j;
+
+    for (i = 0; f && i < r->nfacets; i++) {
+        cJSON *a = cJSON_AddArrayToObject(f, r->facets[i].name);
+        for (j = 0; a && j < r->facets[i].nvalues; j++) {
+            cJSON *v = cJSON_CreateObject();
+            cJSON_AddStringToObject(v, "value", r->facets[i].values[j].value);
+            cJSON_AddNumberToObject(v, "count", r->facets[i].values[j].count);
+            cJSON_AddItemToArray(a, v);
+        }
+    }
 }
 
 char *zhs_results_json(const zhs_results *r)
@@ -94,6 +115,8 @@ char *zhs_results_json(const zhs_results *r)
     hits = cJSON_AddArrayToObject(o, "hits");
     for (i = 0; hits && i < r->nhits; i++)
         cJSON_AddItemToArray(hits, hit_json(&r->hits[i]));
+    if (r->facets)
+        add_facets(o, r);
     s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;

@@ -7,6 +7,7 @@
  * other Xapian errors keep Xapian's description, std::bad_alloc is ENOMEM,
  * anything else EINTERNAL.  No exception crosses into C.
  */
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -390,15 +391,210 @@ static zhs_status run_mset(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
     }
 }
 
+/* The order of hits: relevance with equal scores by id (not by document
+ * number, see the scheme), or the date with undated documents last in
+ * both directions, equal dates by relevance.  km must outlive enquire. */
+static void set_order(Xapian::Enquire &enquire, Xapian::MultiValueKeyMaker &km,
+                      zhs_sort sort)
+{
+    if (sort == ZHS_SORT_RELEVANCE) {
+        enquire.set_sort_by_relevance_then_value(ZHSI_SLOT_ID, false);
+        return;
+    }
+    /* A reversed empty value sorts after every reversed date; ascending,
+     * a default past every date puts the undated last. */
+    if (sort == ZHS_SORT_NEWEST)
+        km.add_value(ZHSI_SLOT_DATE, true);
+    else
+        km.add_value(ZHSI_SLOT_DATE, false, "99999999");
+    enquire.set_sort_by_key_then_relevance(&km, false);
+}
+
+/* Within a date-sorted page, hits with the same date and score (a pure
+ * filter query scores 0) go by id, as relevance order does, so that a
+ * sharded index orders its page as one index would. */
+struct page_item {
+    std::string key;
+    double weight;
+    std::string id;
+    Xapian::MSetIterator it;
+};
+
+static bool page_before(const page_item &a, const page_item &b)
+{
+    if (a.key != b.key)
+        return a.key < b.key;
+    if (a.weight != b.weight)
+        return a.weight > b.weight;
+    return a.id < b.id;
+}
+
+/* The facet counts of one spy, most frequent first, equal counts by
+ * value, at most ZHS_MAX_FACET_VALUES. */
+static void spy_facet(const Xapian::ValueCountMatchSpy &spy, const char *name,
+                      zhs_facet *f)
+{
+    std::vector<std::pair<std::string, Xapian::doccount> > v;
+    for (Xapian::TermIterator t = spy.values_begin(); t != spy.values_end();
+         ++t)
+        v.push_back(std::make_pair(*t, t.get_termfreq()));
+    std::sort(v.begin(), v.end(),
+              [](const std::pair<std::string, Xapian::doccount> &a,
+                 const std::pair<std::string, Xapian::doccount> &b) {
+                  return a.second != b.second ? a.second > b.second
+                                              : a.first < b.first;
+              });
+    if (v.size() > ZHS_MAX_FACET_VALUES)
+        v.resize(ZHS_MAX_FACET_VALUES);
+    f->name = name;
+    f->values = static_cast<zhs_facet_count *>(
+        std::calloc(v.size() + 1, sizeof *f->values));
+    if (f->values == NULL)
+        throw std::bad_alloc();
+    for (size_t i = 0; i < v.size(); i++) {
+        if ((f->values[i].value = dup_string(v[i].first)) == NULL)
+            throw std::bad_alloc();
+        f->values[i].count = v[i].second;
+        f->nvalues = i + 1;
+    }
+}
+
+/* The ids of the documents matching q in the cluster `key`, other than
+ * `self`, in the order o asks for, and how many there are. */
+static void cluster_members(const Xapian::Database &db, const Xapian::Query &q,
+                            const zhsi_xsearch *o, const std::string &key,
+                            const std::string &self, zhsi_xhit *h)
+{
+    std::string term = "K" + key;
+    if (db.get_termfreq(term) < 2)
+        return;
+    Xapian::Enquire enquire(db);
+    Xapian::MultiValueKeyMaker km;
+    enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, q,
+                                    Xapian::Query(term)));
+    set_order(enquire, km, o->sort);
+    Xapian::MSet ms = enquire.get_mset(0, ZHS_MAX_DUPLICATE_IDS + 1,
+                                       db.get_doccount());
+    h->ndups = ms.get_matches_estimated() > 0
+        ? ms.get_matches_estimated() - 1 : 0;
+    h->dup_ids = static_cast<char **>(std::calloc(ms.size() + 1,
+                                                  sizeof *h->dup_ids));
+    if (h->dup_ids == NULL)
+        throw std::bad_alloc();
+    for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
+        std::string id = it.get_document().get_value(ZHSI_SLOT_ID);
+        if (id == self || h->ndup_ids == ZHS_MAX_DUPLICATE_IDS)
+            continue;
+        if ((h->dup_ids[h->ndup_ids] = dup_string(id)) == NULL)
+            throw std::bad_alloc();
+        h->ndup_ids++;
+    }
+}
+
 extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
-                                      unsigned offset, unsigned limit,
-                                      unsigned check_at_least,
-                                      zhsi_xhit **hits, size_t *nhits,
-                                      unsigned *total, int *exact,
+                                      const zhsi_xsearch *o, zhsi_xresult *r,
                                       char **errmsg)
 {
-    return run_mset(db, q, offset, limit, check_at_least, false, hits, nhits,
-                    total, exact, errmsg);
+    static const struct {
+        unsigned bit;
+        Xapian::valueno slot;
+        const char *name;
+    } facets[] = {
+        {ZHS_FACET_SOURCE, ZHSI_SLOT_SOURCE, "source"},
+        {ZHS_FACET_YEAR, ZHSI_SLOT_YEAR, "year"},
+        {ZHS_FACET_MONTH, ZHSI_SLOT_MONTH, "month"},
+    };
+    const size_t nkinds = sizeof facets / sizeof facets[0];
+    std::memset(r, 0, sizeof *r);
+    try {
+        Xapian::Enquire enquire(db->db);
+        Xapian::MultiValueKeyMaker km;
+        std::vector<const Xapian::ValueCountMatchSpy *> spies;
+        unsigned check = o->check_at_least;
+        enquire.set_query(q->q);
+        set_order(enquire, km, o->sort);
+        if (o->collapse)
+            enquire.set_collapse_key(ZHSI_SLOT_CLUSTER);
+        if (db->time_limit > 0)
+            enquire.set_time_limit(db->time_limit);
+        spies.reserve(nkinds);
+        /* The enquire owns the spies (release()) and frees them. */
+        for (size_t k = 0; k < nkinds; k++) {
+            if (!(o->facets & facets[k].bit))
+                continue;
+            Xapian::ValueCountMatchSpy *spy
+                = new Xapian::ValueCountMatchSpy(facets[k].slot);
+            enquire.add_matchspy(spy->release());
+            spies.push_back(spy);
+        }
+        /* Facets count every match, so every match is examined. */
+        if (!spies.empty())
+            check = std::max(check, db->db.get_doccount());
+        Xapian::MSet ms = enquire.get_mset(o->offset, o->limit, check);
+
+        std::vector<page_item> page;
+        for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it)
+            page.push_back(page_item{it.get_sort_key(), it.get_weight(),
+                                     it.get_document().get_value(
+                                         ZHSI_SLOT_ID), it});
+        if (o->sort != ZHS_SORT_RELEVANCE)
+            std::stable_sort(page.begin(), page.end(), page_before);
+
+        r->hits = static_cast<zhsi_xhit *>(std::calloc(page.size() + 1,
+                                                       sizeof *r->hits));
+        if (r->hits == NULL)
+            throw std::bad_alloc();
+        for (size_t i = 0; i < page.size(); i++) {
+            Xapian::Document doc = page[i].it.get_document();
+            std::string data = doc.get_data();
+            zhsi_xhit *h = &r->hits[i];
+            r->nhits = i + 1;
+            h->weight = page[i].weight;
+            if ((h->data = dup_string(data)) == NULL)
+                throw std::bad_alloc();
+            h->len = data.size();
+            std::string key = doc.get_value(ZHSI_SLOT_CLUSTER);
+            if (o->collapse && !key.empty())
+                cluster_members(db->db, q->q, o, key, page[i].id, h);
+        }
+        r->total = ms.get_matches_estimated();
+        r->exact = ms.get_matches_lower_bound() == ms.get_matches_upper_bound();
+        if (!spies.empty()) {
+            r->facets = static_cast<zhs_facet *>(
+                std::calloc(spies.size(), sizeof *r->facets));
+            if (r->facets == NULL)
+                throw std::bad_alloc();
+            for (size_t k = 0, j = 0; k < nkinds; k++) {
+                if (!(o->facets & facets[k].bit))
+                    continue;
+                r->nfacets = j + 1;
+                spy_facet(*spies[j], facets[k].name, &r->facets[j]);
+                j++;
+            }
+        }
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" void zhsi_xresult_clear(zhsi_xresult *r)
+{
+    zhsi_xhits_free(r->hits, r->nhits);
+    zhsi_facets_free(r->facets, r->nfacets);
+    std::memset(r, 0, sizeof *r);
+}
+
+extern "C" void zhsi_facets_free(zhs_facet *facets, size_t n)
+{
+    if (facets == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < facets[i].nvalues; j++)
+            std::free(facets[i].values[j].value);
+        std::free(facets[i].values);
+    }
+    std::free(facets);
 }
 
 extern "C" zhs_status zhsi_xdb_scan(zhsi_xdb *db, const zhsi_xq *q,
@@ -447,6 +643,9 @@ extern "C" void zhsi_xhits_free(zhsi_xhit *hits, size_t n)
         std::free(hits[i].data);
         std::free(hits[i].date);
         std::free(hits[i].source);
+        for (size_t j = 0; j < hits[i].ndup_ids; j++)
+            std::free(hits[i].dup_ids[j]);
+        std::free(hits[i].dup_ids);
     }
     std::free(hits);
 }
@@ -503,6 +702,54 @@ extern "C" zhs_status zhsi_xwdb_value_of(zhsi_xwdb *db, const char *idterm,
                                          int *found, char **errmsg)
 {
     return db_value_of(db->db, idterm, slot, value, found, errmsg);
+}
+
+extern "C" zhs_status zhsi_xwdb_candidates(zhsi_xwdb *db,
+                                           char *const *terms, size_t n,
+                                           unsigned max, zhsi_xcand **out,
+                                           size_t *nout, char **errmsg)
+{
+    zhsi_xcand *c = NULL;
+    size_t k = 0;
+    try {
+        std::vector<Xapian::docid> ids;
+        for (size_t i = 0; i < n && ids.size() < max; i++)
+            for (Xapian::PostingIterator it = db->db.postlist_begin(terms[i]);
+                 it != db->db.postlist_end(terms[i]) && ids.size() < max; ++it)
+                if (std::find(ids.begin(), ids.end(), *it) == ids.end())
+                    ids.push_back(*it);
+        c = static_cast<zhsi_xcand *>(std::calloc(ids.size() + 1, sizeof *c));
+        if (c == NULL)
+            throw std::bad_alloc();
+        for (; k < ids.size(); k++) {
+            Xapian::Document doc = db->db.get_document(ids[k]);
+            c[k].id = dup_string(doc.get_value(ZHSI_SLOT_ID));
+            c[k].simhash = dup_string(doc.get_value(ZHSI_SLOT_SIMHASH));
+            c[k].cluster = dup_string(doc.get_value(ZHSI_SLOT_CLUSTER));
+            if (!c[k].id || !c[k].simhash || !c[k].cluster) {
+                k++;
+                throw std::bad_alloc();
+            }
+        }
+        *out = c;
+        *nout = k;
+        return ZHS_OK;
+    } catch (...) {
+        zhsi_xcands_free(c, k);
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" void zhsi_xcands_free(zhsi_xcand *c, size_t n)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        std::free(c[i].id);
+        std::free(c[i].simhash);
+        std::free(c[i].cluster);
+    }
+    std::free(c);
 }
 
 extern "C" zhs_status zhsi_xwdb_prune(zhsi_xwdb *db, const char *term,

@@ -111,10 +111,10 @@ static zhs_status add_titles(zhs_db *db, const char *tok, size_t len,
 {
     zhsi_query q = {0};
     zhsi_xq *xq = NULL;
-    zhsi_xhit *xh = NULL;
-    size_t nx = 0, i, j;
-    unsigned total;
-    int exact;
+    zhsi_xsearch xs = {0};
+    zhsi_xresult xr = {0};
+    zhsi_xhit *xh;
+    size_t nx, i, j;
     char *qs;
     zhs_status st;
 
@@ -132,9 +132,14 @@ static zhs_status add_titles(zhs_db *db, const char *tok, size_t len,
         return ZHS_OK;
     }
     st = zhsi_query_build(&q, tf_of, zhsi_db_xdb(db), &xq, errmsg);
+    /* equal titles are merged below, so near-duplicates need not be
+     * collapsed */
+    xs.limit = max * 2;
+    xs.check_at_least = max * 2;
     if (st == ZHS_OK)
-        st = zhsi_xdb_search(zhsi_db_xdb(db), xq, 0, max * 2, max * 2, &xh,
-                             &nx, &total, &exact, errmsg);
+        st = zhsi_xdb_search(zhsi_db_xdb(db), xq, &xs, &xr, errmsg);
+    xh = xr.hits;
+    nx = xr.nhits;
     for (i = 0; st == ZHS_OK && i < nx && max > 0; i++) {
         cJSON *o = cJSON_ParseWithLength(xh[i].data, xh[i].len);
         const cJSON *ti = cJSON_GetObjectItemCaseSensitive(o, "title");
@@ -161,7 +166,7 @@ static zhs_status add_titles(zhs_db *db, const char *tok, size_t len,
         }
         cJSON_Delete(o);
     }
-    zhsi_xhits_free(xh, nx);
+    zhsi_xresult_clear(&xr);
     zhsi_xq_free(xq);
     zhsi_query_free(&q);
     return st;

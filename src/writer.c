@@ -30,6 +30,8 @@ struct zhs_preparer {
 struct zhs_prepared {
     zhsi_xdoc *doc;      /* terms, values and data */
     char *idterm;        /* "Q" + id */
+    uint64_t simhash;    /* the text's SimHash (dup.c) */
+    int has_simhash;     /* 0: too short to have one */
 };
 
 struct zhs_writer {
@@ -313,6 +315,9 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
         snprintf(term, sizeof term, "B%.200s", s);
         free(s);
         st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
+        if (st == ZHS_OK)
+            st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_SOURCE, d->source,
+                                     errmsg);
     }
     if (st == ZHS_OK && d->date) {
         if (zhsi_date_range(d->date, strlen(d->date), lo, hi) < 0)
@@ -322,9 +327,14 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
         snprintf(term, sizeof term, "Y%.4s", lo);
         if (st == ZHS_OK)
             st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
+        if (st == ZHS_OK)
+            st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_YEAR, term + 1, errmsg);
         snprintf(term, sizeof term, "M%.6s", lo);
         if (st == ZHS_OK && strncmp(lo + 4, "00", 2) != 0)
             st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
+        snprintf(term, sizeof term, "%.4s-%.2s", lo, lo + 4);
+        if (st == ZHS_OK && strncmp(lo + 4, "00", 2) != 0)
+            st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_MONTH, term, errmsg);
     }
     return st;
 }
@@ -349,6 +359,7 @@ static char *stored_data(const zhs_doc *d)
         || !STR_OR_NULL("path", d->path) || !STR_OR_NULL("date", d->date)
         || !STR_OR_NULL("source", d->source) || !STR_OR_NULL("url", d->url)
         || !STR_OR_NULL("author", d->author)
+        || !STR_OR_NULL("origin", d->origin)
         || !cJSON_AddStringToObject(o, "text", text))
         goto out;
 #undef STR_OR_NULL
@@ -438,6 +449,27 @@ void zhs_prepared_free(zhs_prepared *p)
     free(p);
 }
 
+/* The SimHash of the body (value and band terms), if it is long enough
+ * to have one. */
+static zhs_status add_simhash(zhsi_xdoc *doc, const zhsi_text *body,
+                              uint64_t *sim, int *has, char **errmsg)
+{
+    char buf[24];
+    unsigned b;
+    zhs_status st;
+
+    *has = zhsi_simhash(body->norm, body->nnorm, sim) == 0;
+    if (!*has)
+        return ZHS_OK;
+    snprintf(buf, sizeof buf, "%016llx", (unsigned long long)*sim);
+    st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_SIMHASH, buf, errmsg);
+    for (b = 0; st == ZHS_OK && b < ZHSI_DUP_BANDS; b++) {
+        size_t k = zhsi_band_term(buf, *sim, b);
+        st = zhsi_xdoc_add_boolean(doc, buf, k, errmsg);
+    }
+    return st;
+}
+
 zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
                        char **errmsg)
 {
@@ -450,6 +482,8 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     struct termgen g = {0};
     zhs_prepared *pr = NULL;
     char *data = NULL, hash[17], oterm[18];
+    uint64_t sim = 0;
+    int has_sim = 0;
     size_t idlen;
     zhs_status st;
 
@@ -482,6 +516,8 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     if ((st = g.st) != ZHS_OK || (st = add_meta_terms(g.doc, d, errmsg))
         != ZHS_OK)
         goto out;
+    if ((st = add_simhash(g.doc, &body, &sim, &has_sim, errmsg)) != ZHS_OK)
+        goto out;
     if (d->origin) {
         origin_term(d->origin, oterm);
         if ((st = zhsi_xdoc_add_boolean(g.doc, oterm, strlen(oterm), errmsg))
@@ -502,6 +538,8 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     }
     pr->idterm[0] = 'Q';
     memcpy(pr->idterm + 1, d->id, idlen + 1);
+    pr->simhash = sim;
+    pr->has_simhash = has_sim;
     if ((st = zhsi_xdoc_set_data(g.doc, data, strlen(data), errmsg))
         != ZHS_OK)
         goto out;
@@ -518,12 +556,71 @@ out:
     return st;
 }
 
+/* The cluster key of a document: that of the nearest near-duplicate
+ * already indexed (this batch included; equal distances: the smaller
+ * id), else a new key the document founds.  Its own earlier version is
+ * not a candidate, so an edited document follows its text.  Candidates
+ * come from this index only: with shards, near-duplicates whose ids hash
+ * to different shards are not found. */
+static zhs_status cluster_key(zhs_writer *w, const zhs_prepared *p,
+                              char key[ZHSI_CLUSTER_KEY_LEN + 1],
+                              char **errmsg)
+{
+    char terms[ZHSI_DUP_NPROBES][ZHSI_BAND_TERM_SIZE];
+    char *tp[ZHSI_DUP_NPROBES];
+    const char *self = p->idterm + 1;
+    const zhsi_xcand *best = NULL;
+    zhsi_xcand *c = NULL;
+    size_t n = 0, i;
+    int bestd = 65;
+    unsigned b;
+    zhs_status st;
+
+    zhsi_dup_probes(p->simhash, terms);
+    for (b = 0; b < ZHSI_DUP_NPROBES; b++)
+        tp[b] = terms[b];
+    st = zhsi_xwdb_candidates(w->x, tp, ZHSI_DUP_NPROBES,
+                              ZHSI_DUP_MAX_CANDIDATES, &c, &n, errmsg);
+    if (st != ZHS_OK)
+        return st;
+    for (i = 0; i < n; i++) {
+        uint64_t h;
+        int d;
+        if (strcmp(c[i].id, self) == 0
+            || strlen(c[i].cluster) != ZHSI_CLUSTER_KEY_LEN
+            || zhsi_parse_hex64(c[i].simhash, &h) < 0)
+            continue;
+        d = zhsi_hamming(h, p->simhash);
+        if (d <= ZHSI_DUP_MAX_BITS
+            && (d < bestd || (d == bestd && strcmp(c[i].id, best->id) < 0))) {
+            best = &c[i];
+            bestd = d;
+        }
+    }
+    if (best)
+        memcpy(key, best->cluster, ZHSI_CLUSTER_KEY_LEN + 1);
+    else
+        zhsi_cluster_key(p->simhash, self, key);
+    zhsi_xcands_free(c, n);
+    return ZHS_OK;
+}
+
 zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
                                    zhs_outcome *outcome, char **errmsg)
 {
+    char key[ZHSI_CLUSTER_KEY_LEN + 2];
     int exists = 0;
     zhs_status st = zhsi_xwdb_term_exists(w->x, p->idterm, &exists, errmsg);
 
+    if (st == ZHS_OK && p->has_simhash) {
+        st = cluster_key(w, p, key + 1, errmsg);
+        if (st == ZHS_OK)
+            st = zhsi_xdoc_set_value(p->doc, ZHSI_SLOT_CLUSTER, key + 1,
+                                     errmsg);
+        key[0] = 'K';
+        if (st == ZHS_OK)
+            st = zhsi_xdoc_add_boolean(p->doc, key, strlen(key), errmsg);
+    }
     if (st == ZHS_OK)
         st = zhsi_xwdb_replace(w->x, p->idterm, p->doc, errmsg);
     if (st == ZHS_OK && outcome)

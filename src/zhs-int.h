@@ -186,8 +186,14 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              (date: ranges; so a date with only a year or month sorts
  *              before every day of it: date:2024 and date:2023..2024-06
  *              match it, date:2024-01-01 does not).
+ *   value 3    the source as given (the source facet).
+ *   value 4, 5 the date's year "YYYY" and month "YYYY-MM" (facets).
+ *   value 6    the text's SimHash, 16 hex digits (dup.c), when the text is
+ *              long enough; "H" band hex: its ZHSI_DUP_BANDS bands.
+ *   value 7    the near-duplicate cluster key, 16 hex digits, and "K" key:
+ *              documents with the same key are collapsed in results.
  * Bump ZHSI_SCHEME when this changes: old indexes are then refused. */
-#define ZHSI_SCHEME "zhs-4"
+#define ZHSI_SCHEME "zhs-5"
 #define ZHSI_META_SCHEME "zhsearch.scheme"
 #define ZHSI_META_DICT "zhsearch.dict"
 #define ZHSI_META_DICT_ID "zhsearch.dict_id"
@@ -198,6 +204,11 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
 #define ZHSI_SLOT_DATE 0
 #define ZHSI_SLOT_HASH 1
 #define ZHSI_SLOT_ID 2
+#define ZHSI_SLOT_SOURCE 3
+#define ZHSI_SLOT_YEAR 4
+#define ZHSI_SLOT_MONTH 5
+#define ZHSI_SLOT_SIMHASH 6
+#define ZHSI_SLOT_CLUSTER 7
 #define ZHSI_POS(i) ((unsigned)(i) + 2)
 
 /* Writes prefix ("" or "S") + the bigram term for a, b into buf (>= 12
@@ -289,15 +300,40 @@ typedef struct zhsi_xhit {
     size_t len;          /* bytes of data */
     char *date;          /* zhsi_xdb_scan: value 0 ("" none), malloc'd */
     char *source;        /* zhsi_xdb_scan: the "B" term's value ("" none) */
+    unsigned ndups;      /* matching documents collapsed into this one */
+    char **dup_ids;      /* their ids in rank order (at most
+                            ZHS_MAX_DUPLICATE_IDS), malloc'd; or NULL */
+    size_t ndup_ids;     /* number of dup_ids */
 } zhsi_xhit;
 
-/* Runs q and returns up to `limit` hits from `offset`; *total is Xapian's
- * estimate of all matches, exact when *exact is set.  Returns ZHS_EMODIFIED
- * when the database changed underneath (reopen and retry). */
-zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
-                           unsigned limit, unsigned check_at_least,
-                           zhsi_xhit **hits, size_t *nhits, unsigned *total,
-                           int *exact, char **errmsg);
+/* How to run a search. */
+typedef struct zhsi_xsearch {
+    unsigned offset;     /* hits to skip */
+    unsigned limit;      /* hits to return */
+    unsigned check_at_least; /* matches to examine at least */
+    zhs_sort sort;       /* relevance (ties by id) or date */
+    unsigned facets;     /* ZHS_FACET_* to count */
+    int collapse;        /* collapse on the cluster key (value 7) */
+} zhsi_xsearch;
+
+/* The results of a search. */
+typedef struct zhsi_xresult {
+    zhsi_xhit *hits;     /* the page, malloc'd */
+    size_t nhits;        /* number of hits */
+    unsigned total;      /* Xapian's estimate of all matches (clusters
+                            counted once when collapsing) */
+    int exact;           /* total is exact */
+    zhs_facet *facets;   /* the facets asked for, source/year/month order */
+    size_t nfacets;      /* number of facets */
+} zhsi_xresult;
+
+/* Runs q as o says into *r (cleared first; free with
+ * zhsi_xresult_clear, also after a failure).  Returns ZHS_EMODIFIED when
+ * the database changed underneath (reopen and retry). */
+zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
+                           const zhsi_xsearch *o, zhsi_xresult *r,
+                           char **errmsg);
+void zhsi_xresult_clear(zhsi_xresult *r);
 void zhsi_xhits_free(zhsi_xhit *hits, size_t n);
 /* Like zhsi_xdb_search without counting matches, and with each hit's date
  * value and source term (for grouping by period).  Pages of one reader
@@ -314,6 +350,8 @@ typedef struct zhsi_xinfo {
     unsigned with_date;  /* documents having value 0 */
 } zhsi_xinfo;
 zhs_status zhsi_xdb_info(zhsi_xdb *db, zhsi_xinfo *out, char **errmsg);
+/* Frees facets[0..n) and the array. */
+void zhsi_facets_free(zhs_facet *facets, size_t n);
 
 /* Calls fn(term, len, termfreq, arg) for the index's terms starting with
  * prefix, in byte order, until fn returns non-zero or max_scan terms. */
@@ -343,6 +381,21 @@ zhs_status zhsi_xwdb_term_exists(zhsi_xwdb *db, const char *term, int *exists,
 zhs_status zhsi_xwdb_value_of(zhsi_xwdb *db, const char *idterm,
                               unsigned slot, char **value, int *found,
                               char **errmsg);
+/* A possible near-duplicate found by its SimHash bands. */
+typedef struct zhsi_xcand {
+    char *id;            /* its id (value 2), malloc'd */
+    char *simhash;       /* value 6, malloc'd */
+    char *cluster;       /* value 7, malloc'd */
+} zhsi_xcand;
+
+/* The documents (the uncommitted batch included) having any of the n
+ * terms, at most max of them, in *out (malloc'd; free with
+ * zhsi_xcands_free). */
+zhs_status zhsi_xwdb_candidates(zhsi_xwdb *db, char *const *terms, size_t n,
+                                unsigned max, zhsi_xcand **out,
+                                size_t *nout, char **errmsg);
+void zhsi_xcands_free(zhsi_xcand *c, size_t n);
+
 /* Deletes the documents having term `term` whose "Q" id term keep()
  * rejects (returns 0); *deleted counts them. */
 zhs_status zhsi_xwdb_prune(zhsi_xwdb *db, const char *term,

@@ -341,7 +341,32 @@ typedef struct zhs_hit {
     char *path;          /* source path, or NULL */
     zhs_snippet *snippets; /* 1..max_snippets passages, best first */
     size_t nsnippets;    /* number of snippets */
+    char *url;           /* original address, or NULL */
+    char *author;        /* author(s), or NULL */
+    char *origin;        /* the root it was indexed from, or NULL */
+    char *text;          /* the stored text, only with
+                            zhs_search_opts.with_text; else NULL */
+    unsigned duplicates; /* near-duplicates of this hit that also match
+                            and were collapsed into it (0 with
+                            no_collapse) */
+    char **duplicate_ids;/* their ids, in rank order (at most
+                            ZHS_MAX_DUPLICATE_IDS) */
+    size_t nduplicate_ids; /* number of duplicate_ids */
 } zhs_hit;
+
+/* One value of a facet and the number of matching documents having it. */
+typedef struct zhs_facet_count {
+    char *value;         /* a source, a year "2025", a month "2025-12" */
+    unsigned count;      /* matching documents with that value */
+} zhs_facet_count;
+
+/* The counts of one facet kind over all matching documents. */
+typedef struct zhs_facet {
+    const char *name;    /* "source", "year" or "month" (static) */
+    zhs_facet_count *values; /* most frequent first, equal counts by value
+                            (byte order); at most ZHS_MAX_FACET_VALUES */
+    size_t nvalues;      /* number of values */
+} zhs_facet;
 
 typedef struct zhs_results {
     char *query;         /* the query as given */
@@ -356,20 +381,51 @@ typedef struct zhs_results {
     size_t nhits;        /* number of hits */
     char *missing_shards;/* shards left out (allow_partial), one a line,
                             or NULL: the results are then partial */
+    zhs_facet *facets;   /* the facets asked for (zhs_search_opts.facets),
+                            in the order source, year, month; or NULL */
+    size_t nfacets;      /* number of facets */
 } zhs_results;
 
+/* The order of hits.  Date orders use the document's date (YYYY-MM-DD;
+ * a date with only a year or month sorts before the days of it); hits
+ * without a date come last in both; equal dates rank by relevance, then
+ * (within the page) by id. */
+typedef enum zhs_sort {
+    ZHS_SORT_RELEVANCE = 0,
+    ZHS_SORT_NEWEST,
+    ZHS_SORT_OLDEST
+} zhs_sort;
+
+#define ZHS_FACET_SOURCE 1u
+#define ZHS_FACET_YEAR   2u
+#define ZHS_FACET_MONTH  4u
+
+/* Zero-initialised options are the defaults (but give a limit). */
 typedef struct zhs_search_opts {
     unsigned offset;     /* hits to skip; at most ZHS_MAX_OFFSET */
     unsigned limit;      /* hits to return; 0..ZHS_MAX_LIMIT */
     unsigned max_snippets; /* snippets per hit, 1..3; 0 means 3 */
+    zhs_sort sort;       /* order of hits */
+    unsigned facets;     /* ZHS_FACET_* bits: counts over all matches
+                            (the search then examines every match, so
+                            the total is exact) */
+    int no_collapse;     /* 1: show near-duplicates as separate hits */
+    int with_text;       /* 1: fill zhs_hit.text with the stored text */
 } zhs_search_opts;
+
+#define ZHS_MAX_DUPLICATE_IDS 1000u
+#define ZHS_MAX_FACET_VALUES 1000u
 
 #define ZHS_MAX_LIMIT 10000u
 #define ZHS_MAX_OFFSET 1000000u
 #define ZHS_MAX_QUERY_CP 1000u
 
 /* Runs a query (see zhsearch(1) for the syntax: words are ANDed and ranked,
- * "quoted text" matches exactly, on normalized text).  Returns ZHS_EQUERY
+ * "quoted text" matches exactly, on normalized text).  Unless
+ * opts->no_collapse, the matching documents of one near-duplicate cluster
+ * (zhsearch(1), NEAR-DUPLICATES) are one hit, the first in the order
+ * asked for, with the others in zhs_hit.duplicates and duplicate_ids;
+ * total then counts a cluster once, facets count every document.  Returns ZHS_EQUERY
  * with the position (in code points, 1-based) for malformed queries,
  * ZHS_EUSAGE for bad options, ZHS_ECORRUPT / ZHS_EIO / ZHS_ENOMEM on index
  * errors.  A stale handle is reopened and the search retried.  On success
@@ -382,7 +438,9 @@ zhs_status zhs_search(zhs_db *db, const char *query,
 void zhs_results_free(zhs_results *r);
 
 /* The search JSON object (see DESIGN.md), compact, NUL-terminated and
- * malloc'd; NULL when out of memory. */
+ * malloc'd; NULL when out of memory.  Each hit also has "duplicates" and
+ * "duplicate_ids"; "facets" is present when facets were asked for (see
+ * zhsearch(1), JSON OUTPUT). */
 char *zhs_results_json(const zhs_results *r);
 
 /* The JSON error object {"error": {"code": ..., "message": ...}};

@@ -182,7 +182,7 @@ int main(int argc, char **argv)
         return 1;
     lat = malloc((size_t)nq * sizeof *lat);
     for (i = 0; i < nq; i++) {
-        zhs_search_opts o = {0, 10, 3};
+        zhs_search_opts o = {.limit = 10, .max_snippets = 3};
         zhs_results *r;
         double a = now();
         if (zhs_search(db, queries[i % (sizeof queries / sizeof *queries)],

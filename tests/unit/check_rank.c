@@ -26,7 +26,7 @@ static void hits(const struct fixture *docs, size_t n, const char *query,
     zhs_writer *w;
     zhs_db *db;
     zhs_results *r;
-    zhs_search_opts o = {0, 10, 1};
+    zhs_search_opts o = {.limit = 10, .max_snippets = 1};
     size_t i;
 
     ck_assert_int_eq(zhs_writer_open(dir, &w, NULL), ZHS_OK);
@@ -225,7 +225,7 @@ START_TEST(test_recorded_dictionary_segments_queries)
     zhs_writer *w;
     zhs_db *db;
     zhs_results *r;
-    zhs_search_opts o = {0, 10, 1};
+    zhs_search_opts o = {.limit = 10, .max_snippets = 1};
     zhs_doc d = {0};
     FILE *f;
 

@@ -55,7 +55,8 @@ static int contains(const zhsi_text *t, const uint32_t *s, size_t n)
 static unsigned search_mask(zhs_db *db, const struct corpus *c,
                             const char *query)
 {
-    zhs_search_opts opts = {0, NDOCS_MAX, 1};
+    zhs_search_opts opts = {.limit = NDOCS_MAX, .max_snippets = 1,
+                            .no_collapse = 1};
     zhs_results *r;
     char *msg = NULL;
     unsigned mask = 0;

@@ -25,10 +25,9 @@ START_TEST(test_roundtrip)
     zhsi_xdb *r;
     zhsi_xdoc *d;
     zhsi_xq *q;
-    zhsi_xhit *hits;
-    size_t n;
-    unsigned count, total;
-    int exact;
+    zhsi_xsearch xs = {.limit = 10, .check_at_least = 10, .collapse = 1};
+    zhsi_xresult xr;
+    unsigned count;
 
     ck_assert_int_eq(zhsi_xwdb_open(dir, &w, NULL), ZHS_OK);
     ck_assert_int_eq(zhsi_xdoc_new(&d, NULL), ZHS_OK);
@@ -49,12 +48,13 @@ START_TEST(test_roundtrip)
     ck_assert_str_eq(data, "v");
     free(data);
     ck_assert_int_eq(zhsi_xq_term("G医院", strlen("G医院"), &q, NULL), ZHS_OK);
-    ck_assert_int_eq(zhsi_xdb_search(r, q, 0, 10, 10, &hits, &n, &total,
-                                     &exact, NULL), ZHS_OK);
-    ck_assert_uint_eq(n, 1);
-    ck_assert_uint_eq(total, 1);
-    ck_assert_str_eq(hits[0].data, "{\"x\":1}");
-    zhsi_xhits_free(hits, n);
+    ck_assert_int_eq(zhsi_xdb_search(r, q, &xs, &xr, NULL), ZHS_OK);
+    ck_assert_uint_eq(xr.nhits, 1);
+    ck_assert_uint_eq(xr.total, 1);
+    ck_assert_int_eq(xr.exact, 1);
+    ck_assert_str_eq(xr.hits[0].data, "{\"x\":1}");
+    ck_assert_uint_eq(xr.hits[0].ndups, 0);    /* no cluster key */
+    zhsi_xresult_clear(&xr);
     zhsi_xq_free(q);
     zhsi_xdb_close(r);
     tu_rmrf(dir);
@@ -182,7 +182,7 @@ START_TEST(test_reader_survives_commits)
     zhs_writer *w;
     zhs_db *db;
     zhs_results *res;
-    zhs_search_opts opts = {0, 10, 1};
+    zhs_search_opts opts = {.limit = 10, .max_snippets = 1};
     char id[32], text[64];
     zhs_doc doc = {0};
     int i;
