@@ -10,7 +10,8 @@
 #define MAX_RETRIES 3
 
 static const char *const known_params[] = {"q", "limit", "offset",
-                                           "snippets"};
+                                           "snippets", "sort", "facets",
+                                           "collapse"};
 
 static void set_body(struct api_response *r, unsigned status, char *body)
 {
@@ -216,6 +217,7 @@ static void do_search(zhs_db *db, const struct args *a,
 {
     zhs_search_opts o = {0};
     zhs_results *res = NULL;
+    unsigned collapse;
     const char *q;
     char *msg = NULL;
     zhs_status st;
@@ -223,8 +225,20 @@ static void do_search(zhs_db *db, const struct args *a,
     if ((q = q_arg(a, 0, r)) == NULL
         || !num_arg(a, "limit", 0, API_MAX_LIMIT, 10, &o.limit, r)
         || !num_arg(a, "offset", 0, API_MAX_OFFSET, 0, &o.offset, r)
-        || !num_arg(a, "snippets", 1, 3, 3, &o.max_snippets, r))
+        || !num_arg(a, "snippets", 1, 3, 3, &o.max_snippets, r)
+        || !num_arg(a, "collapse", 0, 1, 1, &collapse, r))
         return;
+    o.no_collapse = !collapse;
+    if (arg(a, "sort") && zhs_parse_sort(arg(a, "sort"), &o.sort) != 0) {
+        fail(r, 400, ZHS_EUSAGE, "parameter 'sort' must be relevance, "
+             "newest or oldest");
+        return;
+    }
+    if (arg(a, "facets") && zhs_parse_facets(arg(a, "facets"), &o.facets)) {
+        fail(r, 400, ZHS_EUSAGE, "parameter 'facets' must list source, "
+             "year, month (comma-separated)");
+        return;
+    }
     st = zhs_search(db, q, &o, &res, &msg);  /* reopens and retries */
     if (st == ZHS_OK)
         set_body(r, 200, zhs_results_json(res));

@@ -127,43 +127,6 @@ static int parse_format(const char *s, enum out_format *f)
     return -1;
 }
 
-static int parse_sort(const char *s, zhs_sort *out)
-{
-    if (strcmp(s, "relevance") == 0)
-        *out = ZHS_SORT_RELEVANCE;
-    else if (strcmp(s, "newest") == 0)
-        *out = ZHS_SORT_NEWEST;
-    else if (strcmp(s, "oldest") == 0)
-        *out = ZHS_SORT_OLDEST;
-    else
-        return -1;
-    return 0;
-}
-
-/* A comma-separated list of source, year, month into ZHS_FACET_* bits. */
-static int parse_facets(const char *s, unsigned *out)
-{
-    unsigned bits = 0;
-    size_t n;
-
-    for (;;) {
-        n = strcspn(s, ",");
-        if (n == 6 && strncmp(s, "source", 6) == 0)
-            bits |= ZHS_FACET_SOURCE;
-        else if (n == 4 && strncmp(s, "year", 4) == 0)
-            bits |= ZHS_FACET_YEAR;
-        else if (n == 5 && strncmp(s, "month", 5) == 0)
-            bits |= ZHS_FACET_MONTH;
-        else
-            return -1;
-        if (s[n] == '\0')
-            break;
-        s += n + 1;
-    }
-    *out = bits;
-    return 0;
-}
-
 /* After the hits: "source: 新华社 12, 人民日报 5" per facet. */
 static void print_facets(const zhs_results *r)
 {
@@ -369,12 +332,12 @@ int cmd_search(int argc, char **argv)
             json = format == OUT_JSON || format == OUT_JSONL;
             break;
         case 'S':
-            if (parse_sort(optarg, &opts.sort) < 0)
+            if (zhs_parse_sort(optarg, &opts.sort) < 0)
                 return cli_fail(json, ZHS_EUSAGE, "--sort takes relevance, "
                                 "newest or oldest");
             break;
         case 'F':
-            if (parse_facets(optarg, &opts.facets) < 0)
+            if (zhs_parse_facets(optarg, &opts.facets) < 0)
                 return cli_fail(json, ZHS_EUSAGE, "--facets takes a comma-"
                                 "separated list of source, year and month");
             break;

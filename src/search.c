@@ -504,3 +504,40 @@ void zhs_db_set_time_limit(zhs_db *db, unsigned ms)
 {
     zhsi_xdb_set_time_limit(db->x, ms / 1000.0);
 }
+
+int zhs_parse_sort(const char *s, zhs_sort *out)
+{
+    if (strcmp(s, "relevance") == 0)
+        *out = ZHS_SORT_RELEVANCE;
+    else if (strcmp(s, "newest") == 0)
+        *out = ZHS_SORT_NEWEST;
+    else if (strcmp(s, "oldest") == 0)
+        *out = ZHS_SORT_OLDEST;
+    else
+        return -1;
+    return 0;
+}
+
+int zhs_parse_facets(const char *s, unsigned *out)
+{
+    static const struct { const char *name; unsigned bit; } names[] = {
+        {"source", ZHS_FACET_SOURCE}, {"year", ZHS_FACET_YEAR},
+        {"month", ZHS_FACET_MONTH}};
+    unsigned bits = 0;
+    size_t n, i;
+
+    for (;;) {
+        n = strcspn(s, ",");
+        for (i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (n == strlen(names[i].name) && strncmp(s, names[i].name, n) == 0)
+                break;
+        if (i == sizeof names / sizeof names[0])
+            return -1;
+        bits |= names[i].bit;
+        if (s[n] == '\0')
+            break;
+        s += n + 1;
+    }
+    *out = bits;
+    return 0;
+}

@@ -400,6 +400,12 @@ typedef enum zhs_sort {
 #define ZHS_FACET_YEAR   2u
 #define ZHS_FACET_MONTH  4u
 
+/* "relevance", "newest" or "oldest" into *out; -1 for anything else. */
+int zhs_parse_sort(const char *s, zhs_sort *out);
+/* A comma-separated list of "source", "year", "month" into ZHS_FACET_*
+ * bits; -1 for an empty list or another word. */
+int zhs_parse_facets(const char *s, unsigned *out);
+
 /* Zero-initialised options are the defaults (but give a limit). */
 typedef struct zhs_search_opts {
     unsigned offset;     /* hits to skip; at most ZHS_MAX_OFFSET */

@@ -90,14 +90,29 @@ check(isinstance(health["revision"], int), f"health revision: {health}")
 check(h["content-type"] == "application/json; charset=utf-8",
       f"content type {h['content-type']}")
 
-for query, extra in [("援疆", []), ("医疗 队", ["--limit", "2", "--offset", "1"]),
-                     ('"医疗队"', ["--snippets", "1"])]:
-    params = "&".join(f"{k.lstrip('-')}={v}" for k, v in zip(extra[::2], extra[1::2]))
+for query, extra, params in [
+        ("援疆", [], ""),
+        ("医疗 队", ["--limit", "2", "--offset", "1"], "limit=2&offset=1"),
+        ('"医疗队"', ["--snippets", "1"], "snippets=1"),
+        ("医院", ["--sort", "newest", "--facets", "source,year", "--limit", "20"],
+         "sort=newest&facets=source,year&limit=20"),
+        ("医院 date:2020..2023", ["--sort", "oldest", "--facets", "month"],
+         "sort=oldest&facets=month"),
+        ("医院", ["--no-collapse", "--limit", "30"], "collapse=0&limit=30")]:
     st, h, d = api(f"/api/search?q={q(query)}" + (f"&{params}" if params else ""))
     want = cli_json("search", "--json", *extra, query)
     check(st == 200, f"search {query}: status {st}")
     check(d is not None and without_time(d) == without_time(want),
           f"search {query} {extra}: API and CLI differ:\n{d}\n{want}")
+
+st, _, d = api(f"/api/search?q={q('医院')}&facets=source&limit=0")
+check(st == 200 and d["facets"]["source"]
+      and sum(f["count"] for f in d["facets"]["source"]) <= d["total"] + 1000,
+      f"facets: {d}")
+newest = api(f"/api/search?q={q('医院')}&sort=newest&limit=20")[2]["hits"]
+dates = [h["date"] for h in newest if h["date"]]
+check(len(dates) >= 10 and dates == sorted(dates, reverse=True),
+      f"sort=newest: {dates}")
 
 st, _, d = api(f"/api/suggest?q={q('医')}")
 words = [s for s in d["suggestions"] if s["kind"] == "word"]
@@ -134,6 +149,10 @@ expect_error("/api/search?q=x&limit=-1", 400, "EUSAGE")
 expect_error("/api/search?q=x&limit=1e3", 400, "EUSAGE")
 expect_error("/api/search?q=x&offset=10001", 400, "EUSAGE")
 expect_error("/api/search?q=x&snippets=0", 400, "EUSAGE")
+expect_error("/api/search?q=x&sort=random", 400, "EUSAGE")
+expect_error("/api/search?q=x&facets=source,color", 400, "EUSAGE")
+expect_error("/api/search?q=x&facets=", 400, "EUSAGE")
+expect_error("/api/search?q=x&collapse=2", 400, "EUSAGE")
 expect_error("/api/search", 400, "EUSAGE")
 expect_error("/api/search?q=", 400, "EUSAGE")
 expect_error("/api/search?q=a&q=b", 400, "EUSAGE")
