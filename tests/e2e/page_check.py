@@ -184,8 +184,10 @@ try:
     type_text("人民日报")
     press("Enter")
     wait_for("location.search.includes('source=')", "the source filter")
-    wait_for("document.querySelectorAll('#results > li').length > 0",
-             "filtered results")
+    # the earlier page stays until the new answer arrives
+    wait_for("(() => { const m = [...document.querySelectorAll('#results .meta')];"
+             " return m.length > 0 && m.every(x => x.textContent.includes('人民日报')); })()",
+             "results from that source only")
     metas = js("[...document.querySelectorAll('#results .meta')].map(m => m.textContent)")
     check(metas and all("人民日报" in m for m in metas), f"source filter: {metas}")
 
