@@ -23,17 +23,21 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "cache.h"
 #include "cli.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8080"
 #define REOPEN_MS 200.0
 #define MAX_PARAMS 64
 #define DEFAULT_TIME_LIMIT_MS 2000u
+#define DEFAULT_CACHE_MB 64u
 
 /* One pool thread's reader. */
 struct tstate {
     zhs_db *db;
     double last_reopen;
+    unsigned long long rev;      /* the handle's index revision */
+    int rev_known;               /* 0 for a stub of shards: no caching */
     struct tstate *next;
 };
 
@@ -43,6 +47,7 @@ struct server {
     zhs_open_opts oo;
     unsigned time_limit_ms;
     int access_log;
+    cache *cache;                /* answers by request, or NULL */
     pthread_key_t key;
     pthread_mutex_t mu;          /* guards all */
     struct tstate *all;          /* every thread's state, to close */
@@ -76,12 +81,16 @@ static void usage(FILE *f)
             "  --timeout MS      remote shards: answer within MS "
             "milliseconds\n"
             "  --allow-partial   serve the shards that answer\n"
+            "  --cache-mb N      keep up to N MB of answers to repeated "
+            "requests,\n"
+            "                    dropped when the index changes (default "
+            "%u; 0: off)\n"
             "  --access-log      one line per request on standard error\n"
             "  --help            this text\n"
             "It prints the address it listens on to standard error and "
             "runs until\nSIGTERM or SIGINT.\n\n%s",
             ZHS_DEFAULT_DB, DEFAULT_LISTEN, DEFAULT_TIME_LIMIT_MS,
-            ZHS_EXIT_HELP);
+            DEFAULT_CACHE_MB, ZHS_EXIT_HELP);
 }
 
 static double now_ms(void)
@@ -129,15 +138,18 @@ static zhs_db *thread_db(struct server *srv, zhs_status *st, char **msg)
     if (ts->db == NULL) {
         if ((*st = open_db(srv, &ts->db, msg)) != ZHS_OK)
             return NULL;
-        ts->last_reopen = now;
     } else if (now - ts->last_reopen >= REOPEN_MS) {
         if ((*st = zhs_db_reopen(ts->db, msg)) != ZHS_OK) {
             zhs_db_close(ts->db);       /* try afresh next time */
             ts->db = NULL;
             return NULL;
         }
-        ts->last_reopen = now;
+    } else {
+        return ts->db;
     }
+    ts->last_reopen = now;
+    if (zhs_db_revision(ts->db, &ts->rev, &ts->rev_known, NULL) != ZHS_OK)
+        ts->rev_known = 0;
     return ts->db;
 }
 
@@ -159,6 +171,41 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind,
     }
     pl->p[pl->n++] = (struct api_param){key, key_size, value, value_size};
     return MHD_YES;
+}
+
+/* The cache key of a request: its path and its parameters, in order,
+ * each length-prefixed (values may hold any byte).  0 if it is too long
+ * to bother. */
+static size_t cache_key(const char *url, const struct plist *pl, char *buf,
+                        size_t size)
+{
+    size_t n = strlen(url) + 1, i;
+
+    if (n > size)
+        return 0;
+    memcpy(buf, url, n);
+    for (i = 0; i < pl->n; i++) {
+        const struct api_param *p = &pl->p[i];
+        size_t need = 2 * sizeof(size_t) + p->name_len + p->value_len;
+        size_t vl = p->value ? p->value_len : (size_t)-1;
+        if (n + need > size)
+            return 0;
+        memcpy(buf + n, &p->name_len, sizeof p->name_len);
+        memcpy(buf + n + sizeof(size_t), &vl, sizeof vl);
+        n += 2 * sizeof(size_t);
+        memcpy(buf + n, p->name, p->name_len);
+        n += p->name_len;
+        if (p->value)
+            memcpy(buf + n, p->value, p->value_len);
+        n += p->value ? p->value_len : 0;
+    }
+    return n;
+}
+
+static int cacheable_path(const char *url)
+{
+    return strcmp(url, "/api/search") == 0 || strcmp(url, "/api/suggest") == 0
+           || strncmp(url, "/api/doc/", 9) == 0;
 }
 
 /* The path with control bytes shown as '?', for the access log. */
@@ -190,6 +237,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     char *msg = NULL;
     double t0 = now_ms();
     enum MHD_Result ret;
+    int hit = 0;
 
     (void)version;
     (void)upload;
@@ -214,7 +262,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         r.status = st == ZHS_ENOMEM ? 503 : st == ZHS_ECORRUPT ? 500 : 503;
         r.body = zhs_error_json(st, msg);
     } else {
-        api_handle(db, method, url, len, pl.p, pl.n, &r);
+        struct tstate *ts = pthread_getspecific(srv->key);
+        int use_cache = srv->cache && db && ts && ts->rev_known
+                        && cacheable_path(url);
+        char key[4096];
+        size_t klen = use_cache ? cache_key(url, &pl, key, sizeof key) : 0;
+
+        if (klen > 0 && cache_get(srv->cache, key, klen, ts->rev, &r.body,
+                                  &r.len)) {
+            r.status = 200;
+            r.type = "application/json; charset=utf-8";
+            hit = 1;
+        } else {
+            api_handle(db, method, url, len, pl.p, pl.n, &r);
+            if (klen > 0 && r.status == 200)
+                cache_put(srv->cache, key, klen, ts->rev, r.body, r.len);
+        }
     }
     free(msg);
     if (r.type == NULL) {               /* an error made here */
@@ -244,6 +307,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                             "frame-ancestors 'none'; form-action 'self'");
     if (r.status == 405)
         MHD_add_response_header(resp, "Allow", "GET, HEAD");
+    if (srv->cache && cacheable_path(url))
+        MHD_add_response_header(resp, "X-Cache", hit ? "hit" : "miss");
     ret = MHD_queue_response(c, r.status, resp);
     MHD_destroy_response(resp);
     if (srv->access_log)
@@ -302,6 +367,7 @@ int cmd_serve(int argc, char **argv)
         {"timeout", required_argument, NULL, 'o'},
         {"allow-partial", no_argument, NULL, 'p'},
         {"access-log", no_argument, NULL, 'a'},
+        {"cache-mb", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -309,7 +375,7 @@ int cmd_serve(int argc, char **argv)
     const char *listen_at = DEFAULT_LISTEN;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = ncpu > 0 && ncpu < 64 ? (unsigned)ncpu : 2;
-    unsigned max_conn = 512, port;
+    unsigned max_conn = 512, port, cache_mb = DEFAULT_CACHE_MB;
     struct addrinfo *ai = NULL;
     struct MHD_Daemon *d;
     const union MHD_DaemonInfo *info;
@@ -359,6 +425,12 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'p': srv.oo.allow_partial = 1; break;
         case 'a': srv.access_log = 1; break;
+        case 'c':
+            if (cli_parse_uint(optarg, 65536, &cache_mb) != 0) {
+                cli_error("--cache-mb must be 0..65536, not '%s'", optarg);
+                return 2;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -396,6 +468,12 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (cache_mb > 0 && (srv.cache = cache_new((size_t)cache_mb << 20)) == NULL) {
+        cli_error("out of memory");
+        zhs_db_close(db);
+        freeaddrinfo(ai);
+        return zhs_status_exit_code(ZHS_ENOMEM);
+    }
     pthread_key_create(&srv.key, NULL);
     pthread_mutex_init(&srv.mu, NULL);
 
@@ -440,6 +518,14 @@ int cmd_serve(int argc, char **argv)
         srv.all = ts->next;
         zhs_db_close(ts->db);
         free(ts);
+    }
+    if (srv.cache) {
+        unsigned long long hits, misses;
+        size_t bytes;
+        cache_stats(srv.cache, &hits, &misses, &bytes);
+        fprintf(stderr, "zhsearch: answer cache: %llu hits, %llu misses, "
+                "%zu bytes\n", hits, misses, bytes);
+        cache_free(srv.cache);
     }
     pthread_key_delete(srv.key);
     pthread_mutex_destroy(&srv.mu);

@@ -227,6 +227,12 @@ for t in ts:
 check(not bad, f"concurrent requests failed: {bad[:5]}")
 
 # ---- live updates -----------------------------------------------------------
+cached_path = f"/api/search?q={q('医疗队')}&limit=50"
+request(cached_path)
+st, h, b = request(cached_path)
+check(h.get("x-cache") == "hit", f"repeated request: X-Cache {h.get('x-cache')}")
+cached_before = json.loads(b)
+
 stop = threading.Event()
 live_bad, live_n = [], [0]
 
@@ -290,5 +296,15 @@ check(st == 200 and d["documents"] == docs0 + added
       and d["revision"] > health["revision"],
       f"health after indexing: {d} (was {health})")
 
+# The answer cache: a repeated request is a hit, and a commit makes the
+# answers cached before it unreachable (the query below now also matches
+# the documents added above).
+st, h, b = request(cached_path)
+d = json.loads(b)
+check(d["total"] > cached_before["total"], "a cached answer outlived a commit")
+want = cli_json("search", "--json", "--limit", "50", "医疗队")
+check(without_time(d) == without_time(want) and d["total"] >= added,
+      f"cached answer differs from the index after commits: {d['total']} "
+      f"vs {want['total']}")
 print(f"{checks} HTTP checks, {len(failures)} failed")
 sys.exit(1 if failures else 0)
