@@ -2,9 +2,11 @@
  * UTF-8.
  *
  * Order of decisions: an encoding the user forced; a byte order mark
- * (UTF-8, UTF-16LE, UTF-16BE); valid UTF-8; else ICU's charset detector,
- * of whose guesses only GB18030 (which covers GBK and GB2312) and Big5 are
- * trusted for Chinese text.  Conversion is strict: the first byte sequence
+ * (UTF-8, UTF-16LE, UTF-16BE); UTF-16 without a BOM, by where its NUL
+ * bytes fall; valid UTF-8; else ICU's charset detector, of whose guesses
+ * only GB18030 (which covers GBK and GB2312) and Big5 are trusted for
+ * Chinese text.  Text holding U+0000 (a NUL byte in UTF-8) is refused: it
+ * is binary data or a wrong guess, and would be cut short by C strings.  Conversion is strict: the first byte sequence
  * that is not valid in the chosen encoding rejects the input with its byte
  * offset, rather than letting replacement characters into the index.
  */
@@ -78,12 +80,60 @@ static zhs_status convert(const char *name, const char *in, size_t len,
                        u_errorName(err));
         goto out;
     }
+    /* U+0000 is no text: binary data, or a wrong guess of the encoding */
+    if (memchr(utf8, '\0', (size_t)n8) != NULL) {
+        size_t at = (size_t)((char *)memchr(utf8, '\0', (size_t)n8) - utf8);
+        free(utf8);
+        utf8 = NULL;
+        st = zhsi_fail(errmsg, ZHS_EENCODING, "NUL character (U+0000) in the "
+                       "text decoded from %s, at byte offset %zu of the "
+                       "UTF-8 text: binary data?", ucnv_getName(cnv, &err),
+                       at);
+        goto out;
+    }
     *out = utf8;
     *outlen = (size_t)n8;
 out:
     free(u);
     ucnv_close(cnv);
     return st;
+}
+
+/* UTF-16 without a byte order mark, recognized by its NUL bytes: text in
+ * the byte encodings we read (UTF-8, GB18030, Big5) never holds one, while
+ * UTF-16 has one in every ASCII character (newlines, spaces, digits), at
+ * odd offsets for little-endian and even ones for big-endian.  Binary data
+ * has them at both alike.  Returns the encoding or NULL.  Callers
+ * first rule out UTF-8 Chinese (cjk_sequences). */
+const char *zhsi_detect_utf16(const char *in, size_t len)
+{
+    size_t i, zeros[2] = {0, 0};
+
+    if (len < 2 || len % 2 != 0)
+        return NULL;
+    for (i = 0; i < len; i++)
+        if (in[i] == '\0')
+            zeros[i % 2]++;
+    /* Two at least: one stray NUL in a text is no evidence.  A few on the
+     * other side are characters such as U+4E00 (一), whose low byte is 0. */
+    if (zeros[1] >= 2 && zeros[0] * 3 < zeros[1])
+        return "UTF-16LE";
+    if (zeros[0] >= 2 && zeros[1] * 3 < zeros[0])
+        return "UTF-16BE";
+    return NULL;
+}
+
+/* How many three- or four-byte UTF-8 lead bytes in[0..len) has, up to 2:
+ * two make UTF-8 Chinese (see zhsi_looks_utf8), never UTF-16. */
+static int cjk_sequences(const char *in, size_t len)
+{
+    size_t i;
+    int count = 0;
+
+    for (i = 0; i < len && count < 2; i++)
+        if ((unsigned char)in[i] >= 0xE0)
+            count++;
+    return count;
 }
 
 /* ICU's best guess among the encodings we trust, or NULL. */
@@ -134,8 +184,9 @@ zhs_status zhs_decode(const char *in, size_t len, const char *encoding,
                       char **errmsg)
 {
     const unsigned char *b = (const unsigned char *)in;
-    const char *guess;
+    const char *guess, *nul;
     size_t bad;
+    int looks;
 
     if (used)
         *used = "UTF-8";
@@ -157,6 +208,18 @@ zhs_status zhs_decode(const char *in, size_t len, const char *encoding,
         len -= 3;
     }
     bad = zhsi_utf8_invalid_at(in, len);
+    if (encoding == NULL
+        && cjk_sequences(in, bad == (size_t)-1 ? len : bad) < 2
+        && (guess = zhsi_detect_utf16(in, len)) != NULL) {
+        /* (UTF-16 of ASCII is valid UTF-8 with NUL bytes) */
+        if (used)
+            *used = guess;
+        return convert(guess, in, len, out, outlen, errmsg);
+    }
+    if (bad == (size_t)-1 && (nul = memchr(in, '\0', len)) != NULL)
+        return zhsi_fail(errmsg, ZHS_EENCODING, "NUL byte at byte offset %zu "
+                         "(binary data, or UTF-16 without a byte order mark? "
+                         "try --encoding)", (size_t)(nul - (const char *)b));
     if (bad == (size_t)-1) {
         *out = malloc(len + 1);
         if (*out == NULL)
@@ -167,8 +230,8 @@ zhs_status zhs_decode(const char *in, size_t len, const char *encoding,
         return ZHS_OK;
     }
     /* UTF-8 with a corrupt byte is not another encoding. */
-    if (encoding == NULL && !zhsi_looks_utf8(in, len)
-        && (guess = detect(in, len)) != NULL) {
+    looks = zhsi_looks_utf8(in, len);
+    if (encoding == NULL && !looks && (guess = detect(in, len)) != NULL) {
         if (used)
             *used = guess;
         return convert(guess, in, len, out, outlen, errmsg);
@@ -176,6 +239,6 @@ zhs_status zhs_decode(const char *in, size_t len, const char *encoding,
     if (b != (const unsigned char *)in)
         bad += 3;
     return zhsi_fail(errmsg, ZHS_EENCODING, "invalid UTF-8 at byte offset "
-                     "%zu%s", bad, encoding ? "" : " (and not recognizably "
-                     "GB18030, Big5 or UTF-16 with a BOM; try --encoding)");
+                     "%zu%s", bad, encoding || looks ? "" : " (and not "
+                     "recognizably GB18030, Big5 or UTF-16; try --encoding)");
 }

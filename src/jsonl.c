@@ -108,6 +108,10 @@ zhs_status zhs_jsonl_open(const char *path, const char *encoding,
     if (avail >= 2 && ((b[0] == 0xFF && b[1] == 0xFE)
                        || (b[0] == 0xFE && b[1] == 0xFF)))
         utf8 = 0;
+    /* UTF-16 without a BOM: JSON's ASCII punctuation gives it NUL bytes */
+    if (encoding == NULL
+        && zhsi_detect_utf16(j->buf + j->start, (avail - j->start) & ~(size_t)1))
+        utf8 = 0;
     if (!utf8) {
         /* Convert the whole input now. */
         char *conv = NULL;
@@ -232,6 +236,7 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
     static const char *const url_names[] = {"url", NULL};
     static const char *const author_names[] = {"author", NULL};
     const char *line, *text, *title, *date, *source, *url, *author, *bad;
+    const char *nul;
     const char *name = "";
     zhs_status st = ZHS_OK;
     zhs_file_doc *fd = NULL;
@@ -262,6 +267,11 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
     if (badat != (size_t)-1)
         return zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: invalid UTF-8 at "
                          "byte %zu of the line", j->path, j->line, badat);
+    /* JSON has no raw control characters; cJSON would cut the string */
+    if ((nul = memchr(line, '\0', len)) != NULL)
+        return zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: NUL byte at byte %zu "
+                         "of the line", j->path, j->line,
+                         (size_t)(nul - line));
     o = cJSON_ParseWithLength(line, len);
     if (o == NULL) {
         const char *e = cJSON_GetErrorPtr();

@@ -212,6 +212,12 @@ zhs_status zhs_doc_read_file(const char *path, const char *id,
     st = read_all(path, &raw, &rawlen, errmsg);
     if (st != ZHS_OK)
         return st;
+    if (rawlen == 0) {
+        /* most likely a failed download or copy: say so */
+        free(raw);
+        return zhsi_fail(errmsg, ZHS_EENCODING, "%s: empty file, nothing to "
+                         "index", path);
+    }
     st = zhs_decode(raw, rawlen, encoding, &text, &len, NULL, errmsg);
     free(raw);
     if (st != ZHS_OK) {

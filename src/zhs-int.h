@@ -47,6 +47,12 @@ char *zhsi_utf8_encode(const uint32_t *cps, size_t n);
  * or four bytes before the first invalid byte. */
 int zhsi_looks_utf8(const char *in, size_t len);
 
+/* "UTF-16LE" or "UTF-16BE" when in[0..len) (even len) looks like UTF-16
+ * without a byte order mark: NUL bytes (ASCII characters) at two or more
+ * odd offsets and under a third as many at even ones, or the reverse;
+ * else NULL. */
+const char *zhsi_detect_utf16(const char *in, size_t len);
+
 /* ---- reader.c ---------------------------------------------------- */
 
 /* Sets doc field *f of fd to an owned copy of v (v NULL: *f = NULL);

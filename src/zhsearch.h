@@ -92,10 +92,12 @@ typedef struct zhs_file_doc {
 /* Converts input bytes to UTF-8 (NUL-terminated, malloc'd in *out, length
  * in *outlen).  encoding: an ICU converter name to force ("GB18030",
  * "Big5", "UTF-16LE", ...), or NULL to detect: a byte order mark, else
- * valid UTF-8, else GB18030 or Big5 as ICU's detector judges.  *used (if
- * non-NULL) receives the encoding's name.  Returns ZHS_EENCODING naming
- * the byte offset of the first invalid sequence, ZHS_EUSAGE for an
- * unknown encoding name, ZHS_ENOMEM. */
+ * UTF-16 without a BOM (by where its NUL bytes fall), else valid UTF-8,
+ * else GB18030 or Big5 as ICU's detector judges.  *used (if non-NULL)
+ * receives the encoding's name.  Returns ZHS_EENCODING naming the byte
+ * offset of the first invalid sequence or of a NUL character (U+0000 is
+ * refused in any encoding: binary data or a wrong guess), ZHS_EUSAGE for
+ * an unknown encoding name, ZHS_ENOMEM. */
 zhs_status zhs_decode(const char *in, size_t len, const char *encoding,
                       char **out, size_t *outlen, const char **used,
                       char **errmsg);
@@ -104,7 +106,8 @@ zhs_status zhs_decode(const char *in, size_t len, const char *encoding,
  * title: the first Markdown heading, or else the first non-empty line.
  * `id` is stored as the document id.  Returns ZHS_ENOTFOUND if the file
  * does not exist, ZHS_EIO if it cannot be read, ZHS_EENCODING with the
- * byte offset if it cannot be decoded, ZHS_ENOMEM.  Messages name the
+ * byte offset if it cannot be decoded (or holds a NUL character) and for
+ * an empty file, ZHS_ENOMEM.  Messages name the
  * path.  On success *out is a new document the caller frees. */
 zhs_status zhs_doc_read_file(const char *path, const char *id,
                              const char *encoding, zhs_file_doc **out,
