@@ -625,6 +625,8 @@ zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
         st = zhsi_xwdb_replace(w->x, p->idterm, p->doc, errmsg);
     if (st == ZHS_OK && outcome)
         *outcome = exists ? ZHS_UPDATED : ZHS_ADDED;
+    else if (st != ZHS_OK && st != ZHS_ENOMEM)
+        zhsi_errmsg_prefix(errmsg, w->dir);   /* a write to the index failed */
     zhs_prepared_free(p);
     return st;
 }
