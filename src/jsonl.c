@@ -227,6 +227,15 @@ static int get_string(const cJSON *o, const char *const *names,
     return 0;
 }
 
+/* Whether a JSON number is an integer that a long long holds exactly.
+ * The range test comes first: converting inf (1e400 parses as inf) or
+ * anything past 2^63 to an integer is undefined behaviour. */
+static int is_integer(double v)
+{
+    return v >= -9223372036854775808.0 && v < 9223372036854775808.0
+        && v == (double)(long long)v;
+}
+
 zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
 {
     static const char *const text_names[] = {"text", "content", "body", NULL};
@@ -308,7 +317,7 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
     if (id != NULL && cJSON_IsString(id) && id->valuestring[0] != '\0') {
         bad = NULL;
     } else if (id != NULL && cJSON_IsNumber(id)
-               && id->valuedouble == (double)(long long)id->valuedouble) {
+               && is_integer(id->valuedouble)) {
         snprintf(idbuf, sizeof idbuf, "%lld", (long long)id->valuedouble);
         bad = NULL;
     } else if (id == NULL || cJSON_IsNull(id)) {
