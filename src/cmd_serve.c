@@ -490,6 +490,9 @@ int cmd_serve(int argc, char **argv)
     if (d == NULL) {
         cli_error("cannot listen on %s: %s", listen_at,
                   errno ? strerror(errno) : "address in use or invalid");
+        cache_free(srv.cache);
+        pthread_key_delete(srv.key);
+        pthread_mutex_destroy(&srv.mu);
         zhs_db_close(db);
         freeaddrinfo(ai);
         return zhs_status_exit_code(ZHS_EIO);

@@ -1,6 +1,9 @@
 """Hostile clients against `zhsearch serve` (run by abuse.test).
 
-Usage: abuse_check.py HOST PORT PID
+Usage: abuse_check.py HOST PORT PID [no-rss]
+(no-rss: under valgrind, whose quarantine of freed blocks grows the
+process however flat the program's own memory is; its leak check
+stands in.)
 Sends thousands of malformed requests (random bytes in parameters, huge
 values, invalid UTF-8, garbage request lines), holds hundreds of idle
 connections, and checks that every answer has a proper status, that the
@@ -13,6 +16,7 @@ import time
 import urllib.parse
 
 HOST, PORT, PID = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+CHECK_RSS = sys.argv[4:5] != ["no-rss"]
 rng = random.Random(7)
 failures = []
 statuses = {}
@@ -140,7 +144,7 @@ check(healthy(), "server does not answer at the end")
 print(f"statuses: {dict(sorted(statuses.items(), key=lambda kv: str(kv[0])))}")
 print(f"RSS after warm-up {rss0} kB, after 3,000 more {rss1} kB, "
       f"after idle connections and 600 more {rss2} kB")
-check(rss1 - rss0 < 8192 and rss2 - rss0 < 8192,
+check(not CHECK_RSS or (rss1 - rss0 < 8192 and rss2 - rss0 < 8192),
       f"memory grew: {rss0} -> {rss1} -> {rss2} kB")
 print(f"abuse checks: {len(failures)} failed")
 sys.exit(1 if failures else 0)
