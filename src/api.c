@@ -248,43 +248,79 @@ static void do_search(zhs_db *db, const struct args *a,
     free(msg);
 }
 
-static void do_suggest(zhs_db *db, const struct args *a,
-                       struct api_response *r)
+/* Runs op, reopening db and running it again while the index changed
+ * underneath (EMODIFIED), at most MAX_RETRIES times; with
+ * retry_notfound, also once after ENOTFOUND: what another thread's newer
+ * handle just returned may not be in this one yet. */
+typedef zhs_status (*db_op)(zhs_db *db, void *arg, char **msg);
+
+static zhs_status with_retries(zhs_db *db, db_op op, void *arg,
+                               int retry_notfound, char **msg)
 {
-    zhs_suggestions *s = NULL;
-    unsigned limit;
-    const char *q;
-    char *msg = NULL;
     zhs_status st;
     int tries;
 
-    if ((q = q_arg(a, 1, r)) == NULL
-        || !num_arg(a, "limit", 1, ZHS_MAX_SUGGEST, 8, &limit, r))
-        return;
     for (tries = 0;; tries++) {
-        st = zhs_suggest(db, q, limit, &s, &msg);
-        if (st != ZHS_EMODIFIED || tries == MAX_RETRIES)
-            break;
-        free(msg);
-        msg = NULL;
-        if ((st = zhs_db_reopen(db, &msg)) != ZHS_OK)
-            break;
+        st = op(db, arg, msg);
+        if ((st != ZHS_EMODIFIED
+             && (st != ZHS_ENOTFOUND || !retry_notfound || tries > 0))
+            || tries == MAX_RETRIES)
+            return st;
+        free(*msg);
+        *msg = NULL;
+        if ((st = zhs_db_reopen(db, msg)) != ZHS_OK)
+            return st;
     }
+}
+
+struct suggest_call {
+    const char *q;
+    unsigned limit;
+    zhs_suggestions *out;
+};
+
+static zhs_status suggest_op(zhs_db *db, void *arg, char **msg)
+{
+    struct suggest_call *c = arg;
+    return zhs_suggest(db, c->q, c->limit, &c->out, msg);
+}
+
+struct get_call {
+    const char *id;
+    zhs_file_doc *out;
+};
+
+static zhs_status get_op(zhs_db *db, void *arg, char **msg)
+{
+    struct get_call *c = arg;
+    return zhs_db_get(db, c->id, &c->out, msg);
+}
+
+static void do_suggest(zhs_db *db, const struct args *a,
+                       struct api_response *r)
+{
+    struct suggest_call c = {NULL, 0, NULL};
+    char *msg = NULL;
+    zhs_status st;
+
+    if ((c.q = q_arg(a, 1, r)) == NULL
+        || !num_arg(a, "limit", 1, ZHS_MAX_SUGGEST, 8, &c.limit, r))
+        return;
+    st = with_retries(db, suggest_op, &c, 0, &msg);
     if (st == ZHS_OK)
-        set_body(r, 200, zhs_suggestions_json(s));
+        set_body(r, 200, zhs_suggestions_json(c.out));
     else
         fail_status(r, db, st, msg);
-    zhs_suggestions_free(s);
+    zhs_suggestions_free(c.out);
     free(msg);
 }
 
 static void do_doc(zhs_db *db, const char *id, size_t len,
                    struct api_response *r)
 {
-    zhs_file_doc *fd = NULL;
+    struct get_call c = {NULL, NULL};
     char *msg = NULL, *copy;
     zhs_status st;
-    int tries;
 
     if (len == 0 || len > API_MAX_ID_BYTES || !clean_text(id, len)) {
         fail(r, len == 0 ? 404 : 400, len == 0 ? ZHS_ENOTFOUND : ZHS_EUSAGE,
@@ -297,24 +333,13 @@ static void do_doc(zhs_db *db, const char *id, size_t len,
         set_body(r, 503, NULL);
         return;
     }
-    /* A document another thread's search just returned may be newer than
-     * this thread's handle: an unknown id is looked up again after a
-     * reopen. */
-    for (tries = 0;; tries++) {
-        st = zhs_db_get(db, copy, &fd, &msg);
-        if ((st != ZHS_EMODIFIED && (st != ZHS_ENOTFOUND || tries > 0))
-            || tries == MAX_RETRIES)
-            break;
-        free(msg);
-        msg = NULL;
-        if ((st = zhs_db_reopen(db, &msg)) != ZHS_OK)
-            break;
-    }
+    c.id = copy;
+    st = with_retries(db, get_op, &c, 1, &msg);
     if (st == ZHS_OK)
-        set_body(r, 200, zhs_doc_json(&fd->doc));
+        set_body(r, 200, zhs_doc_json(&c.out->doc));
     else
         fail_status(r, db, st, msg);
-    zhs_file_doc_free(fd);
+    zhs_file_doc_free(c.out);
     free(copy);
     free(msg);
 }
