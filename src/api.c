@@ -30,8 +30,7 @@ static void set_body(struct api_response *r, unsigned status, char *body)
     }
 }
 
-/* The HTTP status for a library status. */
-static unsigned http_status(zhs_status st)
+unsigned api_http_status(zhs_status st)
 {
     switch (st) {
     case ZHS_OK: return 200;
@@ -72,44 +71,15 @@ static void fail_status(struct api_response *r, zhs_db *db, zhs_status st,
     if (msg && n > 0 && strncmp(msg, path, n) == 0 && msg[n] == ':'
         && msg[n + 1] == ' ')
         msg += n + 2;
-    set_body(r, http_status(st), zhs_error_json(st, msg));
+    set_body(r, api_http_status(st), zhs_error_json(st, msg));
 }
 
 /* Valid UTF-8 without NUL bytes. */
 static int clean_text(const char *s, size_t len)
 {
-    size_t i = 0;
-
-    if (s == NULL)
-        return 1;
-    while (i < len) {
-        unsigned char c = (unsigned char)s[i];
-        size_t n, k;
-        unsigned cp;
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
-        else return 0;
-        if (i + n >= len)
-            return 0;                   /* truncated */
-        for (k = 1; k <= n; k++) {
-            unsigned char d = (unsigned char)s[i + k];
-            if ((d & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (d & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
-            || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += n + 1;
-    }
-    return 1;
+    return s == NULL
+           || (memchr(s, '\0', len) == NULL
+               && zhs_utf8_invalid_at(s, len) == (size_t)-1);
 }
 
 /* The parameters this endpoint reads, checked: each known one at most

@@ -55,6 +55,10 @@ void api_handle(zhs_db *db, const char *method, const char *path, size_t len,
                 const struct api_param *params, size_t nparams,
                 struct api_response *out);
 
+/* The HTTP status for a library status: 400 for what the client sent,
+ * 404 for what is not there, 503 for what may pass, else 500. */
+unsigned api_http_status(zhs_status st);
+
 /* Whether the request needs the index (to open a handle lazily). */
 int api_needs_db(const char *path, size_t len);
 

@@ -42,9 +42,8 @@ struct tstate {
 };
 
 struct server {
-    const char *db_path;
+    struct cli_db db;            /* --db, --timeout, --allow-partial */
     const char *dict;
-    zhs_open_opts oo;
     unsigned time_limit_ms;
     int access_log;
     cache *cache;                /* answers by request, or NULL */
@@ -100,18 +99,18 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* A reader as the options say; *warning (if non-NULL) receives what
+ * the dictionary check has to say, which start-up prints once. */
 static zhs_status open_db(const struct server *srv, zhs_db **out,
-                          char **msg)
+                          char **msg, char **warning)
 {
-    char *warning = NULL;
-    zhs_status st = zhs_db_open_ex(srv->db_path, &srv->oo, out, msg);
+    zhs_status st = zhs_db_open_ex(srv->db.path, &srv->db.opts, out, msg);
 
     if (st == ZHS_OK && srv->dict
-        && (st = zhs_db_set_dict(*out, srv->dict, &warning, msg)) != ZHS_OK) {
+        && (st = zhs_db_set_dict(*out, srv->dict, warning, msg)) != ZHS_OK) {
         zhs_db_close(*out);
         *out = NULL;
     }
-    free(warning);                      /* said once at start-up */
     if (st == ZHS_OK)
         zhs_db_set_time_limit(*out, srv->time_limit_ms);
     return st;
@@ -136,7 +135,7 @@ static zhs_db *thread_db(struct server *srv, zhs_status *st, char **msg)
         pthread_mutex_unlock(&srv->mu);
     }
     if (ts->db == NULL) {
-        if ((*st = open_db(srv, &ts->db, msg)) != ZHS_OK)
+        if ((*st = open_db(srv, &ts->db, msg, NULL)) != ZHS_OK)
             return NULL;
     } else if (now - ts->last_reopen >= REOPEN_MS) {
         if ((*st = zhs_db_reopen(ts->db, msg)) != ZHS_OK) {
@@ -259,7 +258,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     } else if (api_needs_db(url, len)
                && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
                && (db = thread_db(srv, &st, &msg)) == NULL) {
-        r.status = st == ZHS_ENOMEM ? 503 : st == ZHS_ECORRUPT ? 500 : 503;
+        r.status = api_http_status(st);
         r.body = zhs_error_json(st, msg);
     } else {
         struct tstate *ts = pthread_getspecific(srv->key);
@@ -358,14 +357,12 @@ static int parse_listen(const char *s, struct addrinfo **out)
 int cmd_serve(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, 'd'},
+        CLI_DB_LONGOPTS,
         {"listen", required_argument, NULL, 'l'},
         {"threads", required_argument, NULL, 't'},
         {"time-limit", required_argument, NULL, 'T'},
         {"max-connections", required_argument, NULL, 'm'},
         {"dict", required_argument, NULL, 'D'},
-        {"timeout", required_argument, NULL, 'o'},
-        {"allow-partial", no_argument, NULL, 'p'},
         {"access-log", no_argument, NULL, 'a'},
         {"cache-mb", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
@@ -383,15 +380,19 @@ int cmd_serve(int argc, char **argv)
     char *msg = NULL, *warning = NULL, host[128];
     sigset_t sigs;
     zhs_status st;
-    int c, sig;
+    int c, sig, rc, taken;
 
     memset(&srv, 0, sizeof srv);
-    srv.db_path = ZHS_DEFAULT_DB;
+    srv.db = (struct cli_db)CLI_DB_INIT;
     srv.time_limit_ms = DEFAULT_TIME_LIMIT_MS;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+        if ((taken = cli_db_option(&srv.db, c, optarg, 0, &rc)) != 0) {
+            if (taken < 0)
+                return rc;
+            continue;
+        }
         switch (c) {
-        case 'd': srv.db_path = optarg; break;
         case 'l': listen_at = optarg; break;
         case 't':
             if (cli_parse_uint(optarg, 64, &threads) != 0 || threads == 0) {
@@ -415,15 +416,6 @@ int cmd_serve(int argc, char **argv)
             }
             break;
         case 'D': srv.dict = optarg; break;
-        case 'o':
-            if (cli_parse_uint(optarg, 3600000, &srv.oo.timeout_ms) != 0
-                || srv.oo.timeout_ms == 0) {
-                cli_error("--timeout must be 1..3600000 ms, not '%s'",
-                          optarg);
-                return 2;
-            }
-            break;
-        case 'p': srv.oo.allow_partial = 1; break;
         case 'a': srv.access_log = 1; break;
         case 'c':
             if (cli_parse_uint(optarg, 65536, &cache_mb) != 0) {
@@ -446,16 +438,13 @@ int cmd_serve(int argc, char **argv)
     }
     /* Open once now, so that a missing index fails here and not per
      * request. */
-    st = zhs_db_open_ex(srv.db_path, &srv.oo, &db, &msg);
-    if (st == ZHS_OK && srv.dict)
-        st = zhs_db_set_dict(db, srv.dict, &warning, &msg);
+    st = open_db(&srv, &db, &msg, &warning);
     if (warning)
         cli_error("%s", warning);
     free(warning);
     if (st != ZHS_OK) {
         cli_error("%s", msg ? msg : zhs_strerror(st));
         free(msg);
-        zhs_db_close(db);
         freeaddrinfo(ai);
         return zhs_status_exit_code(st);
     }
@@ -503,7 +492,7 @@ int cmd_serve(int argc, char **argv)
                     NI_NUMERICHOST) != 0)
         strcpy(host, "?");
     fprintf(stderr, "zhsearch: serving %s (%u documents) on http://%s%s%s:%u/"
-            " with %u threads\n", srv.db_path, zhs_db_doc_count(db),
+            " with %u threads\n", srv.db.path, zhs_db_doc_count(db),
             ai->ai_family == AF_INET6 ? "[" : "", host,
             ai->ai_family == AF_INET6 ? "]" : "", port, threads);
     fflush(stderr);

@@ -136,7 +136,7 @@ zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
         offset += SCAN_PAGE;
     }
     if (st != ZHS_OK && st != ZHS_EQUERY && st != ZHS_EUSAGE)
-        zhsi_errmsg_prefix(errmsg, zhsi_db_path(db));
+        zhsi_errmsg_prefix(errmsg, zhs_db_path(db));
 out:
     zhsi_xq_free(xq);
     zhsi_query_free(&q);
@@ -216,7 +216,7 @@ zhs_status zhs_db_groups(zhs_db *db, zhs_group by, zhs_bucket **out,
     if (st != ZHS_OK) {
         zhs_buckets_free(b.v, b.n);
         if (st != ZHS_ENOMEM)
-            zhsi_errmsg_prefix(errmsg, zhsi_db_path(db));
+            zhsi_errmsg_prefix(errmsg, zhs_db_path(db));
         return st;
     }
     *out = b.v;
@@ -259,7 +259,7 @@ zhs_status zhs_db_info_get(zhs_db *db, zhs_db_info *out, char **errmsg)
     if (st == ZHS_OK)
         st = zhsi_xdb_info(zhsi_db_xdb(db), &x, errmsg);
     if (st != ZHS_OK) {
-        zhsi_errmsg_prefix(errmsg, zhsi_db_path(db));
+        zhsi_errmsg_prefix(errmsg, zhs_db_path(db));
         return st;
     }
     out->terms = x.terms;

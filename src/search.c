@@ -355,7 +355,7 @@ static unsigned db_termfreq(const char *term, size_t len, void *arg)
     return zhsi_xdb_termfreq(arg, term, len);
 }
 
-static double now_ms(void)
+double zhsi_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -366,7 +366,7 @@ zhs_status zhs_search(zhs_db *db, const char *query,
                       const zhs_search_opts *opts, zhs_results **out,
                       char **errmsg)
 {
-    double t0 = now_ms();
+    double t0 = zhsi_now_ms();
     zhsi_query q = {0};
     zhsi_xq *xq = NULL;
     zhsi_xresult xr = {0};
@@ -442,7 +442,7 @@ zhs_status zhs_search(zhs_db *db, const char *query,
             goto out;
         }
     }
-    r->took_ms = now_ms() - t0;
+    r->took_ms = zhsi_now_ms() - t0;
     *out = r;
     r = NULL;
 out:
@@ -488,7 +488,6 @@ void zhs_results_free(zhs_results *r)
 
 zhsi_xdb *zhsi_db_xdb(zhs_db *db) { return db->x; }
 zhsi_segmenter *zhsi_db_segmenter(zhs_db *db) { return db->seg; }
-const char *zhsi_db_path(const zhs_db *db) { return db->path; }
 const char *zhs_db_path(const zhs_db *db) { return db->path; }
 
 zhs_status zhs_db_revision(zhs_db *db, unsigned long long *rev, int *known,

@@ -10,7 +10,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -26,13 +25,6 @@ struct words {
     size_t n, cap;
     int failed;                 /* out of memory */
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Whether a (docs, text) ranks above b: more documents, then shorter,
  * then byte order. */
@@ -191,7 +183,7 @@ static size_t last_word(const char *s, size_t len)
 zhs_status zhs_suggest(zhs_db *db, const char *input, unsigned limit,
                        zhs_suggestions **out, char **errmsg)
 {
-    double t0 = now_ms();
+    double t0 = zhsi_now_ms();
     size_t len = strlen(input), start, i, bad;
     char prefix[MAX_PREFIX_BYTES];
     struct words w = {0};
@@ -243,11 +235,11 @@ zhs_status zhs_suggest(zhs_db *db, const char *input, unsigned limit,
                         limit - (unsigned)s->n < ntitles
                             ? limit - (unsigned)s->n : ntitles, s, errmsg);
     if (st != ZHS_OK) {
-        zhsi_errmsg_prefix(errmsg, zhsi_db_path(db));
+        zhsi_errmsg_prefix(errmsg, zhs_db_path(db));
         zhs_suggestions_free(s);
         return st;
     }
-    s->took_ms = now_ms() - t0;
+    s->took_ms = zhsi_now_ms() - t0;
     *out = s;
     return ZHS_OK;
 }

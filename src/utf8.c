@@ -129,3 +129,8 @@ char *zhsi_utf8_encode(const uint32_t *cps, size_t n)
     s[k] = '\0';
     return s;
 }
+
+size_t zhs_utf8_invalid_at(const char *s, size_t len)
+{
+    return zhsi_utf8_invalid_at(s, len);
+}

@@ -373,10 +373,12 @@ zhs_status zhsi_xdb_revision(zhsi_xdb *db, unsigned long long *rev,
  * becomes an estimate); 0 for no bound. */
 void zhsi_xdb_set_time_limit(zhsi_xdb *db, double seconds);
 
+/* Milliseconds on the monotonic clock, for took_ms. */
+double zhsi_now_ms(void);
+
 /* A reader's parts, for library files other than search.c. */
 zhsi_xdb *zhsi_db_xdb(zhs_db *db);
 zhsi_segmenter *zhsi_db_segmenter(zhs_db *db);
-const char *zhsi_db_path(const zhs_db *db);
 
 zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out, char **errmsg);
 zhs_status zhsi_xwdb_doccount(zhsi_xwdb *db, unsigned *out, char **errmsg);

@@ -62,6 +62,11 @@ int zhs_status_exit_code(zhs_status st);
  * "code"; never NULL. */
 const char *zhs_status_name(zhs_status st);
 
+/* The byte offset of the first invalid UTF-8 sequence in s[0..len) (strict:
+ * no overlongs, surrogates or values past U+10FFFF), or (size_t)-1 if it
+ * is all valid.  NUL bytes are valid UTF-8. */
+size_t zhs_utf8_invalid_at(const char *s, size_t len);
+
 /* ------------------------------------------------------------------ */
 /* Documents                                                           */
 
