@@ -12,14 +12,21 @@
  * document.  ICU splits a chunk into words; characters it leaves single
  * (援|疆) are joined to their neighbours, separate words (阿克苏|医院) must
  * each occur.  The user dictionary is not used for this split (recall
- * never depends on it), only for the words that rank.  The positional
- * boosts are left out where only common words are asked for (see
- * ZHSI_BOOST_MAX_DOCS).  Words rank where the document has them as words, the whole
- * chunk and the whole query rank where they occur whole, and query words
- * near one another rank higher.  Runs of ASCII letters and digits in a
- * word are anchored at token boundaries (120 does not match 1200, ai does
- * not match main); "quoted text" matches exactly, with grep semantics.
+ * never depends on it), only for the words that rank.
+ *
+ * No term has positions (see the scheme in zhs-int.h).  A string's Xapian
+ * query is its character term or all its bigrams: exact for one or two
+ * characters, a superset for longer (or anchored) strings, whose
+ * candidates zhsi_query_check confirms against the stored normalized
+ * text; a NOT of such a string is left to the check entirely.  Bigrams
+ * rank as Chinese n-gram engines rank, words of three or more characters
+ * add weight where the document has them as words, and the bigrams that
+ * join a chunk's words (or words given side by side) stand in for phrase
+ * boosts.  Runs of ASCII letters and digits in a word are anchored at
+ * token boundaries (120 does not match 1200, ai does not match main);
+ * "quoted text" matches exactly, with grep semantics.
  */
+#define _GNU_SOURCE 1
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,8 +185,11 @@ static zhs_status tokenize(struct parser *p)
 static void free_needles(zhsi_needle *a, size_t n)
 {
     size_t i;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         free(a[i].cps);
+        free(a[i].utf8);
+        free(a[i].utf16);
+    }
     free(a);
 }
 
@@ -237,6 +247,21 @@ static int push_needle(zhsi_needle **arr, size_t *count, const uint32_t *cps,
     if (na[*count].cps == NULL)
         return -1;
     memcpy(na[*count].cps, cps, n * sizeof *cps);
+    na[*count].utf8 = zhsi_utf8_encode(cps, n);
+    if (na[*count].utf8 == NULL) {
+        free(na[*count].cps);
+        return -1;
+    }
+    na[*count].nbytes = strlen(na[*count].utf8);
+    if ((na[*count].utf16 = malloc(4 * n + 1)) == NULL) {
+        free(na[*count].cps);
+        free(na[*count].utf8);
+        return -1;
+    }
+    na[*count].nbytes16 = 0;
+    for (i = 0; i < n; i++)
+        na[*count].nbytes16 += zhsi_utf16_put(na[*count].utf16
+                                              + na[*count].nbytes16, cps[i]);
     na[*count].n = n;
     na[*count].anchor_start = anchor_start;
     na[*count].anchor_end = anchor_end;
@@ -835,14 +860,39 @@ static zhs_status pair(enum zhsi_xop op, zhsi_xq *a, zhsi_xq *b,
     return st;
 }
 
-/* The exact-substring query for a needle: its character term, or the
- * phrase of its bigrams (and boundary markers) at consecutive positions. */
+/* Whether the terms of a needle decide exactly which documents contain
+ * it: a character or a bigram without anchors.  Longer strings (and
+ * anchored ones) are matched by their terms as candidates and checked
+ * against the stored normalized text (zhsi_query_check). */
+static int needle_exact(const zhsi_needle *nd)
+{
+    return nd->n <= 2 && !nd->anchor_start && !nd->anchor_end;
+}
+
+/* Whether a node's documents are exactly what its Xapian query matches:
+ * it holds no needle that needs checking. */
+static int node_exact(const zhsi_qnode *nd)
+{
+    size_t i;
+
+    for (i = 0; i < nd->nneedles; i++)
+        if (!needle_exact(&nd->needles[i]))
+            return 0;
+    for (i = 0; i < nd->nkids; i++)
+        if (!node_exact(nd->kids[i]))
+            return 0;
+    return 1;
+}
+
+/* The query for a needle's candidates: its character term, or every
+ * distinct bigram of it (and its boundary markers) in one document.  Exact
+ * for a character or a bigram; a superset otherwise. */
 static zhs_status substring_query(const zhsi_needle *nd, const char *prefix,
                                   zhsi_xq **out, char **errmsg)
 {
     struct xlist l = {0};
-    char term[24];
-    size_t i, k;
+    char term[24], seen[ZHS_MAX_QUERY_CP + 2][24];
+    size_t i, j, k, nseen = 0;
     zhsi_xq *t;
     zhs_status st = ZHS_OK;
 
@@ -856,6 +906,12 @@ static zhs_status substring_query(const zhsi_needle *nd, const char *prefix,
         if ((i == 0 && !nd->anchor_start) || (i == nd->n && !nd->anchor_end))
             continue;
         k = zhsi_bigram_term(term, prefix, a, b);
+        term[k] = '\0';
+        for (j = 0; j < nseen && strcmp(seen[j], term) != 0; j++)
+            ;
+        if (j < nseen || nseen == sizeof seen / sizeof seen[0])
+            continue;                   /* 哈哈哈: 哈哈 once */
+        memcpy(seen[nseen++], term, k + 1);
         if ((st = zhsi_xq_term(term, k, &t, errmsg)) == ZHS_OK)
             st = xl_push(&l, t, errmsg);
     }
@@ -863,17 +919,21 @@ static zhs_status substring_query(const zhsi_needle *nd, const char *prefix,
         xl_free(&l);
         return st;
     }
-    return xl_combine(&l, ZHSI_XQ_PHRASE, (unsigned)l.n, out, errmsg);
+    return xl_combine(&l, ZHSI_XQ_AND, 0, out, errmsg);
 }
 
+/* The term of a word that ranks: words of three or more code points have
+ * terms of their own; shorter ones are the needle's own terms. */
 static zhs_status word_query(const zhsi_needle *nd, const char *prefix,
                              zhsi_xq **out, char **errmsg)
 {
-    char *s = zhsi_utf8_encode(nd->cps, nd->n), buf[ZHSI_MAX_WORD_BYTES + 8];
+    char *s, buf[ZHSI_MAX_WORD_BYTES + 8];
     zhs_status st = ZHS_OK;
 
     *out = NULL;
-    if (s == NULL)
+    if (nd->n < 3)
+        return ZHS_OK;
+    if ((s = zhsi_utf8_encode(nd->cps, nd->n)) == NULL)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     if (strlen(s) <= ZHSI_MAX_WORD_BYTES) {
         snprintf(buf, sizeof buf, "%s%s", prefix, s);
@@ -883,7 +943,26 @@ static zhs_status word_query(const zhsi_needle *nd, const char *prefix,
     return st;
 }
 
-#define NEAR_WINDOW 40
+/* Whether the bigram at c[0..2) lies inside one of a node's needles. */
+static int in_needles(const zhsi_qnode *nd, const uint32_t *c)
+{
+    size_t i, j;
+
+    for (i = 0; i < nd->nneedles; i++)
+        for (j = 0; j + 1 < nd->needles[i].n; j++)
+            if (nd->needles[i].cps[j] == c[0]
+                && nd->needles[i].cps[j + 1] == c[1])
+                return 1;
+    return 0;
+}
+
+static zhs_status bigram_query(uint32_t a, uint32_t b, const char *prefix,
+                               zhsi_xq **out, char **errmsg)
+{
+    char term[24];
+    size_t k = zhsi_bigram_term(term, prefix, a, b);
+    return zhsi_xq_term(term, k, out, errmsg);
+}
 
 /* What building needs besides the tree. */
 struct bctx {
@@ -891,44 +970,6 @@ struct bctx {
     void *tf_arg;
     char **errmsg;
 };
-
-/* An upper bound on the documents a needle can match: the frequency of
- * its rarest term; UINT32_MAX when unknown. */
-static unsigned needle_bound(const struct bctx *c, const zhsi_needle *nd,
-                             const char *prefix)
-{
-    char term[24];
-    unsigned best = 0xFFFFFFFFu, f;
-    size_t i, k;
-
-    if (c->tf == NULL)
-        return best;
-    if (nd->n == 1) {
-        k = zhsi_unigram_term(term, prefix, nd->cps[0]);
-        return c->tf(term, k, c->tf_arg);
-    }
-    for (i = 0; i + 1 < nd->n; i++) {
-        k = zhsi_bigram_term(term, prefix, nd->cps[i], nd->cps[i + 1]);
-        if ((f = c->tf(term, k, c->tf_arg)) < best)
-            best = f;
-    }
-    return best;
-}
-
-/* Whether positional boosts are affordable for a node's text (see
- * ZHSI_BOOST_MAX_DOCS): some needle of it is rare enough. */
-static int boosts_affordable(const struct bctx *c, const zhsi_qnode *nd,
-                             const char *prefix)
-{
-    size_t i;
-
-    if (c->tf == NULL)
-        return 1;
-    for (i = 0; i < nd->nneedles; i++)
-        if (needle_bound(c, &nd->needles[i], prefix) <= ZHSI_BOOST_MAX_DOCS)
-            return 1;
-    return 0;
-}
 
 /* rank: 0 under NOT, where only what matches matters. */
 static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
@@ -951,13 +992,15 @@ static zhs_status build_text(const zhsi_qnode *nd, const char *prefix,
         if ((st = word_query(&nd->words[i], prefix, &t, errmsg)) == ZHS_OK
             && t != NULL)
             st = xl_push(&ranks, t, errmsg);
-    if (rank && st == ZHS_OK && nd->nneedles > 1
-        && boosts_affordable(c, nd, prefix)) {
-        zhsi_needle whole = nd->whole;  /* the chunk whole ranks higher */
-        whole.anchor_start = whole.anchor_end = 0;
-        if ((st = substring_query(&whole, prefix, &t, errmsg)) == ZHS_OK)
+    /* The chunk whole ranks higher than its words apart (门诊总量 over
+     * 门诊…总量): the bigrams that join its words, which only the whole
+     * has, stand in for a phrase. */
+    for (i = 0; rank && st == ZHS_OK && nd->nneedles > 1
+                && i + 1 < nd->whole.n; i++)
+        if (!in_needles(nd, nd->whole.cps + i)
+            && (st = bigram_query(nd->whole.cps[i], nd->whole.cps[i + 1],
+                                  prefix, &t, errmsg)) == ZHS_OK)
             st = xl_push(&ranks, t, errmsg);
-    }
     if (st != ZHS_OK) {
         xl_free(&req);
         xl_free(&ranks);
@@ -978,66 +1021,15 @@ static zhs_status build_text(const zhsi_qnode *nd, const char *prefix,
     return pair(ZHSI_XQ_AND_MAYBE, a, b, out, errmsg);
 }
 
-/* Boosts for an AND of several texts: the texts adjacent in the order
- * given (援疆 医疗队 -> 援疆医疗队), and their first bigrams near one
- * another. */
-static zhs_status and_boosts(const zhsi_qnode *nd, const char *prefix,
-                             const struct bctx *c, struct xlist *boosts)
-{
-    char **errmsg = c->errmsg;
-    zhsi_needle joined = {NULL, 0, 0, 0};
-    struct xlist near = {0};
-    size_t i, ntext = 0, total = 0;
-    char term[24];
-    zhsi_xq *t;
-    zhs_status st = ZHS_OK;
-
-    int affordable = c->tf == NULL;
-
-    for (i = 0; i < nd->nkids; i++)
-        if (nd->kids[i]->kind == Q_TEXT || nd->kids[i]->kind == Q_PHRASE) {
-            ntext++;
-            total += nd->kids[i]->whole.n;
-            if (!affordable)
-                affordable = boosts_affordable(c, nd->kids[i], prefix);
-        }
-    if (ntext < 2 || !affordable)
-        return ZHS_OK;
-    joined.cps = malloc(total * sizeof *joined.cps);
-    if (joined.cps == NULL)
-        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    for (i = 0; i < nd->nkids && st == ZHS_OK; i++) {
-        const zhsi_qnode *k = nd->kids[i];
-        if (k->kind != Q_TEXT && k->kind != Q_PHRASE)
-            continue;
-        memcpy(joined.cps + joined.n, k->whole.cps,
-               k->whole.n * sizeof *joined.cps);
-        joined.n += k->whole.n;
-        if (k->needles[0].n >= 2) {
-            size_t l = zhsi_bigram_term(term, prefix, k->needles[0].cps[0],
-                                        k->needles[0].cps[1]);
-            if ((st = zhsi_xq_term(term, l, &t, errmsg)) == ZHS_OK)
-                st = xl_push(&near, t, errmsg);
-        }
-    }
-    if (st == ZHS_OK && (st = substring_query(&joined, prefix, &t, errmsg))
-        == ZHS_OK)
-        st = xl_push(boosts, t, errmsg);
-    if (st == ZHS_OK && near.n >= 2) {
-        if ((st = xl_combine(&near, ZHSI_XQ_NEAR, NEAR_WINDOW, &t, errmsg))
-            == ZHS_OK)
-            st = xl_push(boosts, t, errmsg);
-    }
-    xl_free(&near);
-    free(joined.cps);
-    return st;
-}
-
+/* An AND of its operands; a NOT operand is left to Xapian only when its
+ * query is exact (otherwise leaving out its candidates would lose
+ * documents: the check drops what it matches instead). */
 static zhs_status build_and(const zhsi_qnode *nd, const char *prefix,
                             int rank, const struct bctx *c, zhsi_xq **out)
 {
     char **errmsg = c->errmsg;
     struct xlist pos = {0}, neg = {0}, boosts = {0};
+    const zhsi_qnode *prev;
     zhsi_xq *t, *base = NULL, *x;
     size_t i;
     zhs_status st = ZHS_OK;
@@ -1045,14 +1037,28 @@ static zhs_status build_and(const zhsi_qnode *nd, const char *prefix,
     for (i = 0; st == ZHS_OK && i < nd->nkids; i++) {
         const zhsi_qnode *k = nd->kids[i];
         if (k->kind == Q_NOT) {
-            if ((st = build(k->kids[0], prefix, 0, c, &t)) == ZHS_OK)
+            if (node_exact(k->kids[0])
+                && (st = build(k->kids[0], prefix, 0, c, &t)) == ZHS_OK)
                 st = xl_push(&neg, t, errmsg);
         } else if ((st = build(k, prefix, rank, c, &t)) == ZHS_OK) {
             st = xl_push(&pos, t, errmsg);
         }
     }
-    if (rank && st == ZHS_OK)
-        st = and_boosts(nd, prefix, c, &boosts);
+    /* Texts given side by side rank higher where they stand side by side
+     * (援疆 医疗队 -> 援疆医疗队): the bigram across each join. */
+    for (i = 0, prev = NULL; rank && st == ZHS_OK && i < nd->nkids; i++) {
+        const zhsi_qnode *k = nd->kids[i];
+        if (k->kind != Q_TEXT && k->kind != Q_PHRASE) {
+            prev = NULL;
+            continue;
+        }
+        if (prev != NULL
+            && (st = bigram_query(prev->whole.cps[prev->whole.n - 1],
+                                  k->whole.cps[0], prefix, &t, errmsg))
+                   == ZHS_OK)
+            st = xl_push(&boosts, t, errmsg);
+        prev = k;
+    }
     if (st == ZHS_OK)
         st = pos.n ? xl_combine(&pos, ZHSI_XQ_AND, 0, &base, errmsg)
                    : zhsi_xq_all(&base, errmsg);
@@ -1099,6 +1105,8 @@ static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
     case Q_AND:
         return build_and(nd, prefix, rank, c, out);
     case Q_NOT:
+        if (!node_exact(nd->kids[0]))
+            return zhsi_xq_all(out, errmsg);    /* the check decides */
         if ((st = build(nd->kids[0], prefix, 0, c, &t)) != ZHS_OK)
             return st;
         if ((st = zhsi_xq_all(&all, errmsg)) != ZHS_OK) {
@@ -1136,4 +1144,115 @@ zhs_status zhsi_query_build(const zhsi_query *q, zhsi_termfreq_fn tf,
 {
     struct bctx c = {tf, tf_arg, errmsg};
     return build(q->root, "", 1, &c, out);
+}
+
+/* ---- checking ---------------------------------------------------- */
+
+int zhsi_query_exact(const zhsi_query *q)
+{
+    return node_exact(q->root);
+}
+
+/* Whether needle nd occurs in UTF-8 text s[0..n), its anchored ends on
+ * token boundaries.  Bytes compare as code points do (UTF-8 is
+ * self-synchronizing), and a byte of a multi-byte character is never an
+ * ASCII letter or digit. */
+static int occurs8(const zhsi_needle *nd, const char *s, size_t n)
+{
+    const char *p = s, *end = s + n, *hit;
+
+    while ((size_t)(end - p) >= nd->nbytes
+           && (hit = memmem(p, (size_t)(end - p), nd->utf8, nd->nbytes))
+                  != NULL) {
+        const char *after = hit + nd->nbytes;
+        if ((!nd->anchor_start || hit == s
+             || !zhsi_is_alnum((unsigned char)hit[-1]))
+            && (!nd->anchor_end || after == end
+                || !zhsi_is_alnum((unsigned char)*after)))
+            return 1;
+        p = hit + 1;
+    }
+    return 0;
+}
+
+/* Whether the UTF-16LE unit at p is an ASCII letter or digit. */
+static int alnum16(const char *p)
+{
+    return p[1] == 0 && zhsi_is_alnum((unsigned char)p[0]);
+}
+
+/* The same in UTF-16LE text: a match must start on a unit (UTF-16 is
+ * self-synchronizing too: surrogates never equal other units). */
+static int occurs16(const zhsi_needle *nd, const char *s, size_t n)
+{
+    const char *p = s, *end = s + n, *hit;
+
+    while ((size_t)(end - p) >= nd->nbytes16
+           && (hit = memmem(p, (size_t)(end - p), nd->utf16, nd->nbytes16))
+                  != NULL) {
+        const char *after = hit + nd->nbytes16;
+        if ((hit - s) % 2 == 0
+            && (!nd->anchor_start || hit == s || !alnum16(hit - 2))
+            && (!nd->anchor_end || after == end || !alnum16(after)))
+            return 1;
+        p = hit + 1;
+    }
+    return 0;
+}
+
+static int occurs(const zhsi_needle *nd, const char *s, size_t n, int wide)
+{
+    return wide ? occurs16(nd, s, n) : occurs8(nd, s, n);
+}
+
+static int in_doc(const zhsi_needle *nd, const zhsi_doccheck *d, int title)
+{
+    return occurs(nd, d->title, d->ntitle, d->wide)
+        || (!title && occurs(nd, d->body, d->nbody, d->wide));
+}
+
+/* Exact truth of a node for one document: in the title alone (title:) or
+ * in the title or the body, as the terms put them. */
+static int check(const zhsi_qnode *nd, const zhsi_doccheck *d, int title)
+{
+    size_t i;
+    int v;
+
+    switch (nd->kind) {
+    case Q_TEXT:
+    case Q_PHRASE:
+        for (i = 0; i < nd->nneedles; i++)
+            if (!in_doc(&nd->needles[i], d, title))
+                return 0;
+        return 1;
+    case Q_TITLE:
+        return check(nd->kids[0], d, 1);
+    case Q_AND:
+        for (i = 0; i < nd->nkids; i++)
+            if (!check(nd->kids[i], d, title))
+                return 0;
+        return 1;
+    case Q_OR:
+        for (i = 0; i < nd->nkids; i++)
+            if (check(nd->kids[i], d, title))
+                return 1;
+        return 0;
+    case Q_NOT:
+        return !check(nd->kids[0], d, title);
+    case Q_SOURCE:
+    case Q_ID:
+    case Q_DATE:
+        /* Filters are exact in Xapian; where one sits under OR or NOT
+         * with a checked string, the document's own field decides. */
+        v = d->field(d->arg, nd->kind == Q_SOURCE ? 's'
+                             : nd->kind == Q_ID ? 'i' : 'd',
+                     nd->value, nd->lo, nd->hi);
+        return v;
+    }
+    return 1;
+}
+
+int zhsi_query_check(const zhsi_query *q, const zhsi_doccheck *d)
+{
+    return check(q->root, d, 0);
 }

@@ -112,8 +112,11 @@ zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
         st = zhsi_query_build(&q, scan_termfreq, zhsi_db_xdb(db), &xq,
                               errmsg);
     while (st == ZHS_OK && !stop) {
-        st = zhsi_xdb_scan(zhsi_db_xdb(db), xq, offset, SCAN_PAGE, &xh, &nx,
-                           errmsg);
+        zhsi_xsearch xs = {0};
+        xs.offset = offset;
+        xs.limit = SCAN_PAGE;
+        zhsi_use_check(&q, &xs);
+        st = zhsi_xdb_scan(zhsi_db_xdb(db), xq, &xs, &xh, &nx, errmsg);
         /* Before anything was delivered a stale reader may start over. */
         if (st == ZHS_EMODIFIED && offset == 0 && tries++ < MAX_RETRIES) {
             if (errmsg) {

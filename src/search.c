@@ -350,6 +350,82 @@ static zhs_status fill_hit(zhs_hit *h, zhsi_xhit *x,
     return st;
 }
 
+/* The check's view of a document's filter fields: parsed from the stored
+ * JSON only when a filter sits where Xapian cannot apply it. */
+static int field_passes(void *arg, int kind, const char *value,
+                        const char *lo, const char *hi)
+{
+    char *data = zhsi_xdoc_data_of(arg);
+    cJSON *o = data ? cJSON_Parse(data) : NULL;
+    const cJSON *v;
+    int ok = 0;
+
+    free(data);
+    if (o == NULL)
+        return 0;
+    v = cJSON_GetObjectItemCaseSensitive(o, kind == 's' ? "source"
+                                            : kind == 'i' ? "id" : "date");
+    if (cJSON_IsString(v) && kind == 'i') {
+        ok = strcmp(v->valuestring, value) == 0;
+    } else if (cJSON_IsString(v) && kind == 'd') {
+        char dlo[9], dhi[9];
+        ok = zhsi_date_range(v->valuestring, strlen(v->valuestring), dlo, dhi)
+                 == 0
+            && strcmp(dlo, lo) >= 0 && strcmp(dlo, hi) <= 0;
+    } else if (cJSON_IsString(v) && v->valuestring[0]) {
+        zhsi_text t;
+        if (zhsi_text_build(v->valuestring, strlen(v->valuestring), 0, &t,
+                            NULL) == ZHS_OK) {
+            char *n = zhsi_utf8_encode(t.norm, t.nnorm);
+            /* the writer's "B" term keeps the first 200 bytes */
+            ok = n != NULL && strncmp(n, value, 200) == 0
+                && strlen(value) == (strlen(n) > 200 ? 200 : strlen(n));
+            free(n);
+            zhsi_text_free(&t);
+        }
+    }
+    cJSON_Delete(o);
+    return ok;
+}
+
+int zhsi_accept(void *arg, const char *norm, size_t len, const void *doc)
+{
+    const zhsi_query *q = arg;
+    zhsi_doccheck d;
+    size_t t;
+
+    if (len == 0)
+        return 0;                       /* not an index of this scheme */
+    d.wide = norm[0] == ZHSI_NORM_UTF16;
+    norm++;
+    len--;
+    if (!d.wide) {
+        t = strnlen(norm, len);
+        d.body = norm + t + (t < len);
+    } else {
+        for (t = 0; t + 1 < len && (norm[t] || norm[t + 1]); t += 2)
+            ;
+        d.body = norm + t + (t + 1 < len ? 2 : 0);
+    }
+    d.title = norm;
+    d.ntitle = t;
+    d.nbody = (size_t)(norm + len - d.body);
+    d.field = field_passes;
+    d.arg = (void *)doc;
+    return zhsi_query_check(q, &d);
+}
+
+void zhsi_use_check(const zhsi_query *q, zhsi_xsearch *xs)
+{
+    if (zhsi_query_exact(q)) {
+        xs->accept = NULL;
+        xs->accept_arg = NULL;
+    } else {
+        xs->accept = zhsi_accept;
+        xs->accept_arg = (void *)q;
+    }
+}
+
 static unsigned db_termfreq(const char *term, size_t len, void *arg)
 {
     return zhsi_xdb_termfreq(arg, term, len);
@@ -401,6 +477,8 @@ zhs_status zhs_search(zhs_db *db, const char *query,
     xs.sort = opts->sort;
     xs.facets = opts->facets;
     xs.collapse = !opts->no_collapse;
+    if (st == ZHS_OK)
+        zhsi_use_check(&q, &xs);
     for (tries = 0; st == ZHS_OK; tries++) {
         st = zhsi_xdb_search(db->x, xq, &xs, &xr, errmsg);
         if (st != ZHS_EMODIFIED || tries == MAX_RETRIES)

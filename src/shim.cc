@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <new>
 #include <string>
 #include <vector>
@@ -23,11 +24,13 @@
 struct zhsi_xdb {
     Xapian::Database db;
     double time_limit = 0;   /* seconds the matcher may take; 0: no limit */
+    bool remote = false;     /* has a remote shard: no MatchDecider there */
 };
 
 struct zhsi_xwdb {
     Xapian::WritableDatabase db;
     bool in_txn;         /* a transaction holds the uncommitted batch */
+    bool part = false;   /* a part of a parallel build: no transaction */
 };
 
 struct zhsi_xdoc {
@@ -105,6 +108,17 @@ static zhs_status map_exception(char **errmsg)
 
 /* ---- reading ----------------------------------------------------- */
 
+extern "C" char *zhsi_xdoc_data_of(const void *xapian_doc)
+{
+    try {
+        const Xapian::Document *doc
+            = static_cast<const Xapian::Document *>(xapian_doc);
+        return dup_string(doc->get_data());
+    } catch (...) {
+        return NULL;
+    }
+}
+
 extern "C" zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out,
                                     char **errmsg)
 {
@@ -171,6 +185,7 @@ extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
         dir = slash == std::string::npos ? "." : dir.substr(0, slash);
         Xapian::Database all;
         unsigned n = 0, lineno = 0, unreachable = 0;
+        bool remote = false;
         while (std::getline(in, line)) {
             lineno++;
             while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
@@ -187,6 +202,7 @@ extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
             try {
                 all.add_database(open_shard(type, arg, dir, timeout_ms));
                 n++;
+                remote = remote || type == "remote";
             } catch (const Xapian::InvalidArgumentError &e) {
                 throw Xapian::DatabaseOpeningError(where + e.get_msg());
             } catch (const Xapian::NetworkError &e) {
@@ -214,6 +230,7 @@ extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
                                                + ": no shard could be opened");
         *missing = lost.empty() ? NULL : dup_string(lost);
         *out = new zhsi_xdb{all};
+        (*out)->remote = remote;
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);
@@ -343,29 +360,69 @@ static std::string first_term_with(const Xapian::Document &doc,
     return std::string();
 }
 
+/* The C check of candidates (zhsi_xsearch.accept) as Xapian's decider. */
+class Checker : public Xapian::MatchDecider {
+    int (*accept_)(void *, const char *, size_t, const void *);
+    void *arg_;
+  public:
+    Checker(int (*accept)(void *, const char *, size_t, const void *),
+            void *arg)
+        : accept_(accept), arg_(arg) {}
+    bool operator()(const Xapian::Document &doc) const override
+    {
+        std::string norm = doc.get_value(ZHSI_SLOT_NORM);
+        return accept_(arg_, norm.data(), norm.size(), &doc) != 0;
+    }
+};
+
+/* The check of one candidate, in this process (for remote shards, which
+ * cannot run a MatchDecider). */
+static bool client_accept(const zhsi_xsearch *o, const Xapian::Document &doc)
+{
+    std::string norm = doc.get_value(ZHSI_SLOT_NORM);
+    return o->accept(o->accept_arg, norm.data(), norm.size(), &doc) != 0;
+}
+
 /* One page of hits in rank order (relevance, then id); with keys, each
  * hit also gets its date value and "B" source term. */
 static zhs_status run_mset(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
                            unsigned limit, unsigned check_at_least,
-                           bool keys, zhsi_xhit **hits, size_t *nhits,
+                           bool keys, const zhsi_xsearch *o,
+                           zhsi_xhit **hits, size_t *nhits,
                            unsigned *total, int *exact, char **errmsg)
 {
     zhsi_xhit *h = NULL;
     size_t n = 0;
     try {
         Xapian::Enquire enquire(db->db);
+        Checker checker(o ? o->accept : NULL, o ? o->accept_arg : NULL);
         enquire.set_query(q->q);
         /* equal scores by id, not by document number (see the scheme) */
         enquire.set_sort_by_relevance_then_value(ZHSI_SLOT_ID, false);
         /* a scan must see every match: never cut short by time */
         if (db->time_limit > 0 && !keys)
             enquire.set_time_limit(db->time_limit);
-        Xapian::MSet ms = enquire.get_mset(offset, limit, check_at_least);
+        /* With a remote shard the check runs here: skip `offset` checked
+         * matches, then take `limit`. */
+        bool client = o && o->accept && db->remote;
+        Xapian::MSet ms = client ? enquire.get_mset(0, db->db.get_doccount())
+            : enquire.get_mset(offset, limit, check_at_least, NULL,
+                               o && o->accept ? &checker : NULL);
+        Xapian::doccount skip = client ? offset : 0, taken = 0;
         h = static_cast<zhsi_xhit *>(std::calloc(ms.size() + 1, sizeof *h));
         if (h == NULL)
             throw std::bad_alloc();
         for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
             Xapian::Document doc = it.get_document();
+            if (client) {
+                if (taken == limit || !client_accept(o, doc))
+                    continue;
+                if (skip > 0) {
+                    skip--;
+                    continue;
+                }
+                taken++;
+            }
             std::string data = doc.get_data();
             h[n].weight = it.get_weight();
             h[n].data = dup_string(data);
@@ -431,13 +488,10 @@ static bool page_before(const page_item &a, const page_item &b)
 
 /* The facet counts of one spy, most frequent first, equal counts by
  * value, at most ZHS_MAX_FACET_VALUES. */
-static void spy_facet(const Xapian::ValueCountMatchSpy &spy, const char *name,
-                      zhs_facet *f)
+typedef std::vector<std::pair<std::string, Xapian::doccount> > counts;
+
+static void facet_from(counts v, const char *name, zhs_facet *f)
 {
-    std::vector<std::pair<std::string, Xapian::doccount> > v;
-    for (Xapian::TermIterator t = spy.values_begin(); t != spy.values_end();
-         ++t)
-        v.push_back(std::make_pair(*t, t.get_termfreq()));
     std::sort(v.begin(), v.end(),
               [](const std::pair<std::string, Xapian::doccount> &a,
                  const std::pair<std::string, Xapian::doccount> &b) {
@@ -459,35 +513,163 @@ static void spy_facet(const Xapian::ValueCountMatchSpy &spy, const char *name,
     }
 }
 
+static void spy_facet(const Xapian::ValueCountMatchSpy &spy, const char *name,
+                      zhs_facet *f)
+{
+    counts v;
+    for (Xapian::TermIterator t = spy.values_begin(); t != spy.values_end();
+         ++t)
+        v.push_back(std::make_pair(*t, t.get_termfreq()));
+    facet_from(v, name, f);
+}
+
+
 /* The ids of the documents matching q in the cluster `key`, other than
  * `self`, in the order o asks for, and how many there are. */
 static void cluster_members(const Xapian::Database &db, const Xapian::Query &q,
                             const zhsi_xsearch *o, const std::string &key,
-                            const std::string &self, zhsi_xhit *h)
+                            const std::string &self, bool client,
+                            zhsi_xhit *h)
 {
     std::string term = "K" + key;
     if (db.get_termfreq(term) < 2)
         return;
     Xapian::Enquire enquire(db);
     Xapian::MultiValueKeyMaker km;
+    Checker checker(o->accept, o->accept_arg);
     enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, q,
                                     Xapian::Query(term)));
     set_order(enquire, km, o->sort);
-    Xapian::MSet ms = enquire.get_mset(0, ZHS_MAX_DUPLICATE_IDS + 1,
-                                       db.get_doccount());
-    h->ndups = ms.get_matches_estimated() > 0
-        ? ms.get_matches_estimated() - 1 : 0;
-    h->dup_ids = static_cast<char **>(std::calloc(ms.size() + 1,
+    /* Checked here, when the shards cannot: every candidate of the cluster
+     * (clusters are small). */
+    Xapian::MSet ms = enquire.get_mset(0, client ? db.get_doccount()
+                                                 : ZHS_MAX_DUPLICATE_IDS + 1,
+                                       db.get_doccount(), NULL,
+                                       o->accept && !client ? &checker
+                                                            : NULL);
+    Xapian::doccount matched = ms.get_matches_estimated();
+    h->dup_ids = static_cast<char **>(std::calloc(ZHS_MAX_DUPLICATE_IDS + 1,
                                                   sizeof *h->dup_ids));
     if (h->dup_ids == NULL)
         throw std::bad_alloc();
+    if (client)
+        matched = 0;
     for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
-        std::string id = it.get_document().get_value(ZHSI_SLOT_ID);
+        Xapian::Document doc = it.get_document();
+        if (client && !client_accept(o, doc))
+            continue;
+        matched += client;
+        std::string id = doc.get_value(ZHSI_SLOT_ID);
         if (id == self || h->ndup_ids == ZHS_MAX_DUPLICATE_IDS)
             continue;
         if ((h->dup_ids[h->ndup_ids] = dup_string(id)) == NULL)
             throw std::bad_alloc();
         h->ndup_ids++;
+    }
+    h->ndups = matched > 0 ? matched - 1 : 0;
+}
+
+/* zhsi_xdb_search where candidates must be checked but a shard is
+ * remote: the candidates are read in rank order, in growing pages,
+ * checked here, collapsed and counted here.  The total is exact when every
+ * candidate was read, else the candidates' estimate scaled by the share
+ * that passed. */
+static void search_client(zhsi_xdb *db, const zhsi_xq *q,
+                          const zhsi_xsearch *o, zhsi_xresult *r)
+{
+    static const Xapian::valueno fslots[] = {ZHSI_SLOT_SOURCE, ZHSI_SLOT_YEAR,
+                                             ZHSI_SLOT_MONTH};
+    static const unsigned fbits[] = {ZHS_FACET_SOURCE, ZHS_FACET_YEAR,
+                                     ZHS_FACET_MONTH};
+    static const char *const fnames[] = {"source", "year", "month"};
+    Xapian::Enquire enquire(db->db);
+    Xapian::MultiValueKeyMaker km;
+    enquire.set_query(q->q);
+    set_order(enquire, km, o->sort);
+    if (db->time_limit > 0)
+        enquire.set_time_limit(db->time_limit);
+    std::map<std::string, Xapian::doccount> fc[3];
+    std::map<std::string, bool> clusters;
+    std::vector<page_item> page;
+    std::vector<Xapian::MSet> keep;    /* the page's items point into them */
+    Xapian::doccount start = 0, step = 256, examined = 0, groups = 0;
+    Xapian::doccount want = o->offset + o->limit, estimate = 0;
+    bool all = false;
+    for (;;) {
+        keep.push_back(enquire.get_mset(start, step));
+        const Xapian::MSet &ms = keep.back();
+        estimate = ms.get_matches_estimated();
+        for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
+            Xapian::Document doc = it.get_document();
+            examined++;
+            if (!client_accept(o, doc))
+                continue;
+            for (size_t k = 0; k < 3; k++)
+                if (o->facets & fbits[k]) {
+                    std::string v = doc.get_value(fslots[k]);
+                    if (!v.empty())
+                        fc[k][v]++;
+                }
+            std::string key = doc.get_value(ZHSI_SLOT_CLUSTER);
+            if (o->collapse && !key.empty()) {
+                if (clusters.count(key))
+                    continue;
+                clusters[key] = true;
+            }
+            groups++;
+            if (groups > o->offset && groups <= want)
+                page.push_back(page_item{it.get_sort_key(), it.get_weight(),
+                                         doc.get_value(ZHSI_SLOT_ID), it});
+        }
+        if (ms.size() < step) {
+            all = true;
+            break;
+        }
+        start += step;
+        if (!o->facets && groups >= std::max(want, o->check_at_least))
+            break;
+        step *= 2;
+    }
+    if (o->sort != ZHS_SORT_RELEVANCE)
+        std::stable_sort(page.begin(), page.end(), page_before);
+    r->hits = static_cast<zhsi_xhit *>(std::calloc(page.size() + 1,
+                                                   sizeof *r->hits));
+    if (r->hits == NULL)
+        throw std::bad_alloc();
+    for (size_t i = 0; i < page.size(); i++) {
+        Xapian::Document doc = page[i].it.get_document();
+        std::string data = doc.get_data();
+        zhsi_xhit *h = &r->hits[i];
+        r->nhits = i + 1;
+        h->weight = page[i].weight;
+        if ((h->data = dup_string(data)) == NULL)
+            throw std::bad_alloc();
+        h->len = data.size();
+        std::string key = doc.get_value(ZHSI_SLOT_CLUSTER);
+        if (o->collapse && !key.empty())
+            cluster_members(db->db, q->q, o, key, page[i].id, true, h);
+    }
+    r->exact = all;
+    r->total = all || examined == 0 ? groups
+        : std::max<Xapian::doccount>(
+              groups, (Xapian::doccount)((double)estimate * groups
+                                         / examined));
+    unsigned nf = 0;
+    for (size_t k = 0; k < 3; k++)
+        nf += (o->facets & fbits[k]) != 0;
+    if (nf > 0) {
+        r->facets = static_cast<zhs_facet *>(std::calloc(nf,
+                                                         sizeof *r->facets));
+        if (r->facets == NULL)
+            throw std::bad_alloc();
+        for (size_t k = 0, j = 0; k < 3; k++) {
+            if (!(o->facets & fbits[k]))
+                continue;
+            r->nfacets = j + 1;
+            facet_from(counts(fc[k].begin(), fc[k].end()), fnames[k],
+                       &r->facets[j]);
+            j++;
+        }
     }
 }
 
@@ -507,6 +689,10 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
     const size_t nkinds = sizeof facets / sizeof facets[0];
     std::memset(r, 0, sizeof *r);
     try {
+        if (o->accept && db->remote) {
+            search_client(db, q, o, r);
+            return ZHS_OK;
+        }
         Xapian::Enquire enquire(db->db);
         Xapian::MultiValueKeyMaker km;
         std::vector<const Xapian::ValueCountMatchSpy *> spies;
@@ -530,7 +716,9 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
         /* Facets count every match, so every match is examined. */
         if (!spies.empty())
             check = std::max(check, db->db.get_doccount());
-        Xapian::MSet ms = enquire.get_mset(o->offset, o->limit, check);
+        Checker checker(o->accept, o->accept_arg);
+        Xapian::MSet ms = enquire.get_mset(o->offset, o->limit, check, NULL,
+                                           o->accept ? &checker : NULL);
 
         std::vector<page_item> page;
         for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it)
@@ -555,7 +743,7 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
             h->len = data.size();
             std::string key = doc.get_value(ZHSI_SLOT_CLUSTER);
             if (o->collapse && !key.empty())
-                cluster_members(db->db, q->q, o, key, page[i].id, h);
+                cluster_members(db->db, q->q, o, key, page[i].id, false, h);
         }
         r->total = ms.get_matches_estimated();
         r->exact = ms.get_matches_lower_bound() == ms.get_matches_upper_bound();
@@ -598,14 +786,14 @@ extern "C" void zhsi_facets_free(zhs_facet *facets, size_t n)
 }
 
 extern "C" zhs_status zhsi_xdb_scan(zhsi_xdb *db, const zhsi_xq *q,
-                                    unsigned offset, unsigned limit,
+                                    const zhsi_xsearch *o,
                                     zhsi_xhit **hits, size_t *nhits,
                                     char **errmsg)
 {
     unsigned total;
     int exact;
-    return run_mset(db, q, offset, limit, 0, true, hits, nhits, &total,
-                    &exact, errmsg);
+    return run_mset(db, q, o->offset, o->limit, 0, true, o, hits, nhits,
+                    &total, &exact, errmsg);
 }
 
 extern "C" zhs_status zhsi_xdb_info(zhsi_xdb *db, zhsi_xinfo *out,
@@ -816,8 +1004,48 @@ extern "C" zhs_status zhsi_xwdb_commit(zhsi_xwdb *db, char **errmsg)
         } else {
             db->db.commit();
         }
-        db->db.begin_transaction(true);
-        db->in_txn = true;
+        if (!db->part) {
+            db->db.begin_transaction(true);
+            db->in_txn = true;
+        }
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xwdb_open_part(const char *path, zhsi_xwdb **out,
+                                          char **errmsg)
+{
+    try {
+        /* A part is thrown away if the run fails, and the compacted copy
+         * is what must survive a crash: no fsync for the part. */
+        *out = new zhsi_xwdb{Xapian::WritableDatabase(
+                                 path, Xapian::DB_CREATE_OR_OVERWRITE
+                                           | Xapian::DB_NO_SYNC),
+                             false, true};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_compact(const char *const *parts, size_t n,
+                                   const char *out, const char *key,
+                                   const char *value, char **errmsg)
+{
+    try {
+        Xapian::Database all;
+        for (size_t i = 0; i < n; i++)
+            all.add_database(Xapian::Database(parts[i]));
+        all.compact(out);
+        /* One commit on top, so that the result's revision is past that
+         * of the empty index it replaces (readers reopen on a new
+         * revision). */
+        Xapian::WritableDatabase w(out, Xapian::DB_OPEN);
+        w.set_metadata(key, value);
+        w.commit();
+        w.close();
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);
@@ -916,6 +1144,18 @@ extern "C" zhs_status zhsi_xdoc_set_value(zhsi_xdoc *doc, unsigned slot,
 {
     try {
         doc->doc.add_value(slot, value);
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xdoc_set_value_n(zhsi_xdoc *doc, unsigned slot,
+                                            const char *value, size_t len,
+                                            char **errmsg)
+{
+    try {
+        doc->doc.add_value(slot, std::string(value, len));
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);
@@ -1033,6 +1273,39 @@ extern "C" zhs_status zhsi_xdb_allterms(zhsi_xdb *db, const char *prefix,
             if (fn(t.data(), t.size(), it.get_termfreq(), arg) != 0)
                 break;
         }
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xdb_spellings(zhsi_xdb *db, const char *prefix,
+                                        size_t max_scan, zhsi_term_fn fn,
+                                        void *arg, char **errmsg)
+{
+    try {
+        size_t n = 0, k = std::strlen(prefix);
+        Xapian::TermIterator it = db->db.spellings_begin();
+        it.skip_to(prefix);
+        for (; it != db->db.spellings_end() && n < max_scan; ++it, n++) {
+            const std::string &t = *it;
+            if (t.compare(0, k, prefix) != 0)
+                break;
+            if (fn(t.data(), t.size(), it.get_termfreq(), arg) != 0)
+                break;
+        }
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xwdb_add_spelling(zhsi_xwdb *db, const char *word,
+                                            size_t len, unsigned freq,
+                                            char **errmsg)
+{
+    try {
+        db->db.add_spelling(std::string(word, len), freq);
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);

@@ -1,8 +1,9 @@
 /* suggest.c: completions for a search box.
  *
  * The last word of the input is normalized as the index normalizes text
- * and completed to the indexed words that start with it (Xapian's term
- * list, in byte order, is a sorted dictionary of every word), the ones in
+ * and completed to the indexed words that start with it (the index's
+ * vocabulary, Xapian's spelling table, in byte order: every word of two or
+ * more characters, with the documents it was indexed in), the ones in
  * most documents first; then come titles of documents whose title holds
  * it, found with the query language's title:"..." so recall is that of a
  * search.  Everything is bounded: at most MAX_SCAN terms are read, and
@@ -128,6 +129,7 @@ static zhs_status add_titles(zhs_db *db, const char *tok, size_t len,
      * collapsed */
     xs.limit = max * 2;
     xs.check_at_least = max * 2;
+    zhsi_use_check(&q, &xs);
     if (st == ZHS_OK)
         st = zhsi_xdb_search(zhsi_db_xdb(db), xq, &xs, &xr, errmsg);
     xh = xr.hits;
@@ -212,7 +214,7 @@ zhs_status zhs_suggest(zhs_db *db, const char *input, unsigned limit,
     ntitles = limit >= 6 ? MAX_TITLES : limit / 2;
     w.cap = limit - ntitles;
     if (st == ZHS_OK && prefix[0] != '\0')
-        st = zhsi_xdb_allterms(zhsi_db_xdb(db), prefix, MAX_SCAN, keep_word,
+        st = zhsi_xdb_spellings(zhsi_db_xdb(db), prefix, MAX_SCAN, keep_word,
                                &w, errmsg);
     if (st == ZHS_OK && w.failed)
         st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");

@@ -134,3 +134,19 @@ size_t zhs_utf8_invalid_at(const char *s, size_t len)
 {
     return zhsi_utf8_invalid_at(s, len);
 }
+
+size_t zhsi_utf16_put(char *buf, uint32_t cp)
+{
+    unsigned char *b = (unsigned char *)buf;
+    if (cp < 0x10000) {
+        b[0] = cp & 0xFF;
+        b[1] = (cp >> 8) & 0xFF;
+        return 2;
+    }
+    cp -= 0x10000;
+    b[0] = (0xD800 + (cp >> 10)) & 0xFF;
+    b[1] = (0xD800 + (cp >> 10)) >> 8;
+    b[2] = (0xDC00 + (cp & 0x3FF)) & 0xFF;
+    b[3] = (0xDC00 + (cp & 0x3FF)) >> 8;
+    return 4;
+}

@@ -1,12 +1,16 @@
 /* writer.c: turning documents into Xapian documents.
  *
- * Each document gets the terms described in zhs-int.h (ZHSI_SCHEME): ICU
- * words for ranking, positioned character bigrams and unpositioned
- * characters for exact-substring recall, the same again with the "S"
- * prefix for the title, and metadata terms and values for filters.  The stored data is a JSON object
- * with the metadata and the original text; snippets are computed from it
- * at search time with the same normalizer, so display and index can never
- * disagree.
+ * Each document gets the terms described in zhs-int.h (ZHSI_SCHEME): its
+ * characters and bigrams (exact-substring candidates and, with ICU words
+ * of three or more characters, what ranks), the same with the "S" prefix
+ * for the title, and metadata terms and values for filters; no term has
+ * positions.  A document's distinct terms are gathered first and handed
+ * to Xapian once each, in order.  The stored data is a JSON object with
+ * the metadata and the original text, and value ZHSI_SLOT_NORM keeps the
+ * normalized text that exact matches are checked against; snippets are
+ * computed from the stored text at search time with the same normalizer,
+ * so display and index can never disagree.  A first build can be written
+ * by parallel writers (bulk.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -27,13 +32,6 @@ struct zhs_preparer {
     const char *dict_id; /* the writer's dictionary id ("" for none) */
 };
 
-struct zhs_prepared {
-    zhsi_xdoc *doc;      /* terms, values and data */
-    char *idterm;        /* "Q" + id */
-    uint64_t simhash;    /* the text's SimHash (dup.c) */
-    int has_simhash;     /* 0: too short to have one */
-};
-
 struct zhs_writer {
     zhsi_xwdb *x;        /* the Xapian writer, inside a transaction */
     zhs_preparer prep;   /* for zhs_writer_put */
@@ -41,6 +39,8 @@ struct zhs_writer {
     char dict_id[17];    /* its id, "" for none */
     char *dir;           /* index directory, for messages */
     unsigned doccount;   /* committed documents when opened */
+    zhsi_bulk *bulk;     /* a parallel first build, or NULL */
+    zhsi_vocab *vocab;   /* the batch's words */
 };
 
 static void use_dict(zhs_writer *w, zhsi_dict *d)
@@ -51,8 +51,15 @@ static void use_dict(zhs_writer *w, zhsi_dict *d)
     zhsi_segmenter_set_dict(w->prep.seg, d);
 }
 
+static int is_table_file(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 6 && strcmp(name + n - 6, ".glass") == 0;
+}
+
 /* A directory we may create an index in: missing, empty (a .gitignore
- * aside), or already an index. */
+ * aside), already an index, or what an interrupted parallel build left
+ * (bulk.c). */
 static zhs_status check_target(const char *dir, char **errmsg)
 {
     DIR *d = opendir(dir);
@@ -71,8 +78,10 @@ static zhs_status check_target(const char *dir, char **errmsg)
         if (strcmp(de->d_name, "iamglass") == 0
             || strcmp(de->d_name, "iamchert") == 0)
             index = 1;
-        else
-            other = 1;
+        else if (strcmp(de->d_name, ".zhs-build") != 0
+                 && strcmp(de->d_name, "flintlock") != 0
+                 && !is_table_file(de->d_name))
+            other = 1;              /* not what a build leaves behind */
     }
     closedir(d);
     if (other && !index)
@@ -159,7 +168,14 @@ zhs_status zhs_writer_open(const char *dir, zhs_writer **out, char **errmsg)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     }
     w->prep.dict_id = w->dict_id;
+    if ((w->vocab = zhsi_vocab_new()) == NULL) {
+        free(w->dir);
+        free(w);
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    }
     st = zhsi_xwdb_open(dir, &w->x, errmsg);
+    if (st == ZHS_OK)
+        zhsi_bulk_cleanup(dir);         /* ours now: we hold the lock */
     if (st == ZHS_OK)
         st = zhsi_segmenter_new(&w->prep.seg, errmsg);
     if (st == ZHS_OK)
@@ -190,6 +206,8 @@ void zhs_writer_close(zhs_writer *w)
 {
     if (w == NULL)
         return;
+    zhsi_bulk_free(w->bulk);
+    zhsi_vocab_free(w->vocab);
     zhsi_xwdb_close(w->x);
     zhsi_segmenter_free(w->prep.seg);
     zhsi_dict_free(w->dict);
@@ -197,26 +215,262 @@ void zhs_writer_close(zhs_writer *w)
     free(w);
 }
 
+zhs_status zhs_writer_parallel(zhs_writer *w, unsigned parts, int *engaged,
+                               char **errmsg)
+{
+    unsigned n = 0;
+    long ncpu;
+    zhs_status st;
+
+    if (engaged)
+        *engaged = 0;
+    if (w->bulk != NULL) {
+        if (engaged)
+            *engaged = 1;
+        return ZHS_OK;
+    }
+    if ((st = zhsi_xwdb_doccount(w->x, &n, errmsg)) != ZHS_OK || n > 0)
+        return st;
+    if (parts == 0) {
+        ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        parts = ncpu > 1 ? (unsigned)ncpu : 1;
+    }
+    st = zhsi_bulk_start(w->dir, w->x, parts, &w->bulk, errmsg);
+    if (st != ZHS_OK)
+        zhsi_errmsg_prefix(errmsg, w->dir);
+    else if (engaged)
+        *engaged = 1;
+    return st;
+}
+
 zhs_status zhs_writer_commit(zhs_writer *w, char **errmsg)
 {
-    zhs_status st = zhsi_xwdb_commit(w->x, errmsg);
+    zhs_status st;
+
+    if (w->bulk != NULL) {
+        /* The merged build replaces the empty index; the writer then
+         * goes on with the new one. */
+        st = zhsi_bulk_finish(w->bulk, w->vocab, errmsg);
+        zhsi_bulk_free(w->bulk);
+        w->bulk = NULL;
+        if (st == ZHS_OK) {
+            zhsi_xwdb_close(w->x);
+            w->x = NULL;
+            st = zhsi_xwdb_open(w->dir, &w->x, errmsg);
+            if (st == ZHS_OK)
+                st = zhsi_xwdb_doccount(w->x, &w->doccount, errmsg);
+        }
+    } else {
+        st = zhsi_vocab_write(w->vocab, w->x, errmsg);
+        if (st == ZHS_OK)
+            st = zhsi_xwdb_commit(w->x, errmsg);
+    }
     if (st != ZHS_OK)
         zhsi_errmsg_prefix(errmsg, w->dir);
     return st;
 }
 
-/* Where the terms of one text go: a prefix, a within-document frequency
- * per occurrence, and whether bigrams carry positions. */
+/* Where the terms of one text go: a prefix and a within-document
+ * frequency per occurrence.  No term carries positions (see the scheme in
+ * zhs-int.h): exact substrings are checked against the stored normalized
+ * text instead, which halves the writer's cost and shrinks the index. */
 struct target {
     const char *prefix;
     unsigned wdf;
-    int positions;
 };
+
+/* The distinct terms of one document with their frequencies, gathered
+ * before any reaches Xapian: a document repeats most of its bigrams and
+ * characters, and Xapian's Document keeps its terms in a std::map, so
+ * adding each distinct term once (sorted) saves most of that work. */
+struct tbag {
+    char *arena;         /* the terms' bytes */
+    size_t used, cap;    /* bytes of arena */
+    struct tslot {
+        uint32_t off;    /* term at arena + off */
+        uint16_t len;    /* its bytes (0: empty slot) */
+        uint32_t wdf;    /* summed within-document frequency */
+        uint32_t hash;
+    } *slots;
+    size_t nslots, n;    /* slots (a power of 2), terms held */
+    int oom;
+};
+
+static uint32_t term_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+    for (i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static int tbag_grow(struct tbag *b)
+{
+    size_t ns = b->nslots ? b->nslots * 2 : 4096, i, j;
+    struct tslot *nv = calloc(ns, sizeof *nv);
+
+    if (nv == NULL)
+        return -1;
+    for (i = 0; i < b->nslots; i++) {
+        if (b->slots[i].len == 0)
+            continue;
+        for (j = b->slots[i].hash & (ns - 1); nv[j].len; j = (j + 1) & (ns - 1))
+            ;
+        nv[j] = b->slots[i];
+    }
+    free(b->slots);
+    b->slots = nv;
+    b->nslots = ns;
+    return 0;
+}
+
+static void tbag_add(struct tbag *b, const char *term, size_t len,
+                     unsigned wdf)
+{
+    uint32_t h;
+    size_t j;
+
+    if (b->oom || len == 0 || len > 0xFFFF)
+        return;
+    if ((b->n + 1) * 2 > b->nslots && tbag_grow(b) < 0) {
+        b->oom = 1;
+        return;
+    }
+    h = term_hash(term, len);
+    for (j = h & (b->nslots - 1); b->slots[j].len; j = (j + 1) & (b->nslots - 1))
+        if (b->slots[j].hash == h && b->slots[j].len == len
+            && memcmp(b->arena + b->slots[j].off, term, len) == 0) {
+            b->slots[j].wdf += wdf;
+            return;
+        }
+    if (b->used + len > b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 65536;
+        char *na;
+        while (nc < b->used + len)
+            nc *= 2;
+        if (nc > 0xFFFFFFFFu || (na = realloc(b->arena, nc)) == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->arena = na;
+        b->cap = nc;
+    }
+    memcpy(b->arena + b->used, term, len);
+    b->slots[j].off = (uint32_t)b->used;
+    b->slots[j].len = (uint16_t)len;
+    b->slots[j].wdf = wdf;
+    b->slots[j].hash = h;
+    b->used += len;
+    b->n++;
+}
+
+static _Thread_local const char *sort_arena;
+
+static int slot_cmp(const void *a, const void *b)
+{
+    const struct tslot *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(sort_arena + x->off, sort_arena + y->off, n);
+    return c ? c : (int)x->len - (int)y->len;
+}
+
+/* Hands the bag's terms to doc in byte order and empties the bag. */
+static zhs_status tbag_flush(struct tbag *b, zhsi_xdoc *doc, char **errmsg)
+{
+    size_t i, k = 0;
+    zhs_status st = ZHS_OK;
+
+    if (b->oom)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    for (i = 0; i < b->nslots; i++)
+        if (b->slots[i].len)
+            b->slots[k++] = b->slots[i];
+    /* qsort has no context argument: the arena is this thread's */
+    sort_arena = b->arena;
+    qsort(b->slots, k, sizeof *b->slots, slot_cmp);
+    for (i = 0; st == ZHS_OK && i < k; i++)
+        st = zhsi_xdoc_add_term(doc, b->arena + b->slots[i].off,
+                                b->slots[i].len, b->slots[i].wdf, errmsg);
+    free(b->slots);
+    free(b->arena);
+    memset(b, 0, sizeof *b);
+    return st;
+}
+
+/* ---- the vocabulary ---------------------------------------------- */
+
+struct zhsi_vocab {
+    struct tbag bag;     /* word -> documents */
+};
+
+zhsi_vocab *zhsi_vocab_new(void)
+{
+    return calloc(1, sizeof(zhsi_vocab));
+}
+
+int zhsi_vocab_add(zhsi_vocab *v, const zhs_prepared *p)
+{
+    size_t i = 0, n;
+
+    while (i < p->nwords) {
+        n = strlen(p->words + i);
+        tbag_add(&v->bag, p->words + i, n, 1);
+        i += n + 1;
+    }
+    return v->bag.oom ? -1 : 0;
+}
+
+zhs_status zhsi_vocab_write(zhsi_vocab *v, zhsi_xwdb *x, char **errmsg)
+{
+    struct tbag *b = &v->bag;
+    size_t i;
+    zhs_status st = ZHS_OK;
+
+    if (b->oom)
+        st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    for (i = 0; st == ZHS_OK && i < b->nslots; i++)
+        if (b->slots[i].len)
+            st = zhsi_xwdb_add_spelling(x, b->arena + b->slots[i].off,
+                                        b->slots[i].len, b->slots[i].wdf,
+                                        errmsg);
+    free(b->slots);
+    free(b->arena);
+    memset(b, 0, sizeof *b);
+    return st;
+}
+
+void zhsi_vocab_free(zhsi_vocab *v)
+{
+    if (v == NULL)
+        return;
+    free(v->bag.slots);
+    free(v->bag.arena);
+    free(v);
+}
+
+/* The distinct words of a bag as NUL-terminated strings in p->words. */
+static zhs_status take_words(struct tbag *b, zhs_prepared *p, char **errmsg)
+{
+    size_t i, k = 0;
+
+    if (b->oom || (p->words = malloc(b->used + b->n + 1)) == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    for (i = 0; i < b->nslots; i++)
+        if (b->slots[i].len) {
+            memcpy(p->words + k, b->arena + b->slots[i].off, b->slots[i].len);
+            k += b->slots[i].len;
+            p->words[k++] = '\0';
+        }
+    p->nwords = k;
+    return ZHS_OK;
+}
 
 /* Term generation state: a sticky status, FTS5-style, so the callbacks
  * need no error plumbing of their own. */
 struct termgen {
-    zhsi_xdoc *doc;
+    struct tbag bag;     /* the document's terms so far */
+    struct tbag words;   /* its distinct words (the body's and title's) */
     const uint32_t *cps; /* normalized text being indexed */
     const struct target *tg;
     size_t ntg;
@@ -225,21 +479,27 @@ struct termgen {
 };
 
 static void add_term(struct termgen *g, const struct target *t,
-                     const char *term, size_t len, size_t pos)
+                     const char *term, size_t len)
 {
-    if (g->st != ZHS_OK)
-        return;
-    g->st = t->positions && pos > 0
-        ? zhsi_xdoc_add_posting(g->doc, term, len, (unsigned)pos, g->errmsg)
-        : zhsi_xdoc_add_term(g->doc, term, len, t->wdf, g->errmsg);
+    tbag_add(&g->bag, term, len, t->wdf);
 }
 
+/* Words of three or more code points: shorter ones are the character and
+ * bigram terms already. */
 static int add_word(size_t start, size_t end, void *arg)
 {
     struct termgen *g = arg;
     char buf[ZHSI_MAX_WORD_BYTES + 8];
     size_t i, j, k, p;
 
+    if (end - start < 2)
+        return 0;
+    for (k = 0, i = start; i < end && k + 4 <= ZHSI_MAX_WORD_BYTES; i++)
+        k += zhsi_utf8_put(buf + k, g->cps[i]);
+    if (i == end)
+        tbag_add(&g->words, buf, k, 1);
+    if (end - start < 3)
+        return 0;
     for (j = 0; j < g->ntg; j++) {
         k = strlen(g->tg[j].prefix);
         memcpy(buf, g->tg[j].prefix, k);
@@ -249,7 +509,7 @@ static int add_word(size_t start, size_t end, void *arg)
                 return 0;               /* over-long tokens do not rank */
             k += zhsi_utf8_put(buf + k, g->cps[i]);
         }
-        add_term(g, &g->tg[j], buf, k, 0);
+        add_term(g, &g->tg[j], buf, k);
     }
     return g->st != ZHS_OK;
 }
@@ -274,22 +534,21 @@ static void add_text_terms(zhsi_segmenter *seg, struct termgen *g,
         for (i = 0; g->st == ZHS_OK && i < n; i++) {
             if (c[i] != ' ') {
                 k = zhsi_unigram_term(term, x->prefix, c[i]);
-                add_term(g, &(struct target){x->prefix, x->wdf, 0}, term, k,
-                         0);
+                add_term(g, x, term, k);
             }
             if (i + 1 < n) {
                 k = zhsi_bigram_term(term, x->prefix, c[i], c[i + 1]);
-                add_term(g, x, term, k, ZHSI_POS(i));
+                add_term(g, x, term, k);
             }
-            if (!x->positions || !zhsi_is_alnum(c[i]))
+            if (!zhsi_is_alnum(c[i]))
                 continue;
             if (i == 0 || !zhsi_is_alnum(c[i - 1])) {
                 k = zhsi_bigram_term(term, x->prefix, ZHSI_BOUNDARY, c[i]);
-                add_term(g, x, term, k, ZHSI_POS(i) - 1);
+                add_term(g, x, term, k);
             }
             if (i + 1 == n || !zhsi_is_alnum(c[i + 1])) {
                 k = zhsi_bigram_term(term, x->prefix, c[i], ZHSI_BOUNDARY);
-                add_term(g, x, term, k, ZHSI_POS(i));
+                add_term(g, x, term, k);
             }
         }
     }
@@ -337,6 +596,58 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
             st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_MONTH, term, errmsg);
     }
     return st;
+}
+
+/* Appends normalized text t to buf at *k: as UTF-8, or as UTF-16LE. */
+static void put_norm(char *buf, size_t *k, const zhsi_text *t, int wide)
+{
+    size_t i;
+    for (i = 0; i < t->nnorm; i++) {
+        uint32_t c = t->norm[i] ? t->norm[i] : ' ';
+        if (!wide) {
+            *k += zhsi_utf8_put(buf + *k, c);
+        } else {
+            *k += zhsi_utf16_put(buf + *k, c);
+        }
+    }
+}
+
+/* Bytes of t as UTF-8 and as UTF-16. */
+static void norm_sizes(const zhsi_text *t, size_t *u8, size_t *u16)
+{
+    size_t i;
+    for (i = 0; i < t->nnorm; i++) {
+        uint32_t c = t->norm[i];
+        *u8 += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+        *u16 += c < 0x10000 ? 2 : 4;
+    }
+}
+
+/* Value ZHSI_SLOT_NORM (see the scheme): the normalized title and body,
+ * which exact-substring checks read (a value is read without inflating
+ * the compressed record: ten times faster).  They are kept in UTF-16 when
+ * that is smaller (Chinese text: 2 bytes a character against 3), else in
+ * UTF-8.  *len is its length. */
+static char *norm_value(const zhsi_text *title, const zhsi_text *body,
+                        size_t *len)
+{
+    size_t u8 = 0, u16 = 0, k = 0;
+    char *all;
+    int wide;
+
+    norm_sizes(title, &u8, &u16);
+    norm_sizes(body, &u8, &u16);
+    wide = u16 < u8;
+    if ((all = malloc((wide ? u16 : u8) + 4)) == NULL)
+        return NULL;
+    all[k++] = wide ? ZHSI_NORM_UTF16 : ZHSI_NORM_UTF8;
+    put_norm(all, &k, title, wide);
+    all[k++] = '\0';
+    if (wide)
+        all[k++] = '\0';
+    put_norm(all, &k, body, wide);
+    *len = k;
+    return all;
 }
 
 /* The stored form: JSON with the metadata and the text.  NUL characters
@@ -446,6 +757,7 @@ void zhs_prepared_free(zhs_prepared *p)
         return;
     zhsi_xdoc_free(p->doc);
     free(p->idterm);
+    free(p->words);
     free(p);
 }
 
@@ -473,18 +785,19 @@ static zhs_status add_simhash(zhsi_xdoc *doc, const zhsi_text *body,
 zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
                        char **errmsg)
 {
-    /* The body is positioned; the title adds weight to the body's terms
-     * (no positions) and is positioned in its own "S" space. */
-    static const struct target body_tg[] = {{"", 1, 1}};
-    static const struct target title_tg[] = {{"", ZHSI_TITLE_WDF, 0},
-                                             {"S", 1, 1}};
+    /* The title adds weight to the body's terms and has an "S" space of
+     * its own for title: queries. */
+    static const struct target body_tg[] = {{"", 1}};
+    static const struct target title_tg[] = {{"", ZHSI_TITLE_WDF},
+                                             {"S", 1}};
     zhsi_text body = {0}, title = {0};
     struct termgen g = {0};
+    zhsi_xdoc *doc = NULL;
     zhs_prepared *pr = NULL;
-    char *data = NULL, hash[17], oterm[18];
+    char *data = NULL, *norm = NULL, hash[17], oterm[18];
     uint64_t sim = 0;
     int has_sim = 0;
-    size_t idlen;
+    size_t idlen, normlen = 0;
     zhs_status st;
 
     if (d->id == NULL || d->id[0] == '\0')
@@ -509,30 +822,32 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     if (st != ZHS_OK)
         goto out;
 
-    g.st = zhsi_xdoc_new(&g.doc, errmsg);
+    g.st = zhsi_xdoc_new(&doc, errmsg);
     g.errmsg = errmsg;
     add_text_terms(p->seg, &g, &body, body_tg, 1);
     add_text_terms(p->seg, &g, &title, title_tg, 2);
-    if ((st = g.st) != ZHS_OK || (st = add_meta_terms(g.doc, d, errmsg))
-        != ZHS_OK)
+    if ((st = g.st) != ZHS_OK || (st = tbag_flush(&g.bag, doc, errmsg))
+        != ZHS_OK || (st = add_meta_terms(doc, d, errmsg)) != ZHS_OK)
         goto out;
-    if ((st = add_simhash(g.doc, &body, &sim, &has_sim, errmsg)) != ZHS_OK)
+    if ((st = add_simhash(doc, &body, &sim, &has_sim, errmsg)) != ZHS_OK)
         goto out;
     if (d->origin) {
         origin_term(d->origin, oterm);
-        if ((st = zhsi_xdoc_add_boolean(g.doc, oterm, strlen(oterm), errmsg))
+        if ((st = zhsi_xdoc_add_boolean(doc, oterm, strlen(oterm), errmsg))
             != ZHS_OK)
             goto out;
     }
     doc_hash(p->dict_id, d, hash);
-    if ((st = zhsi_xdoc_set_value(g.doc, ZHSI_SLOT_HASH, hash, errmsg))
+    if ((st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_HASH, hash, errmsg))
         != ZHS_OK
-        || (st = zhsi_xdoc_set_value(g.doc, ZHSI_SLOT_ID, d->id, errmsg))
+        || (st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_ID, d->id, errmsg))
                != ZHS_OK)
         goto out;
     data = stored_data(d);
+    norm = norm_value(&title, &body, &normlen);
     pr = calloc(1, sizeof *pr);
-    if (data == NULL || pr == NULL || (pr->idterm = malloc(idlen + 2)) == NULL) {
+    if (data == NULL || norm == NULL || pr == NULL
+        || (pr->idterm = malloc(idlen + 2)) == NULL) {
         st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
         goto out;
     }
@@ -540,19 +855,28 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     memcpy(pr->idterm + 1, d->id, idlen + 1);
     pr->simhash = sim;
     pr->has_simhash = has_sim;
-    if ((st = zhsi_xdoc_set_data(g.doc, data, strlen(data), errmsg))
-        != ZHS_OK)
+    if ((st = take_words(&g.words, pr, errmsg)) != ZHS_OK)
         goto out;
-    pr->doc = g.doc;
-    g.doc = NULL;
+    if ((st = zhsi_xdoc_set_data(doc, data, strlen(data), errmsg))
+        != ZHS_OK
+        || (st = zhsi_xdoc_set_value_n(doc, ZHSI_SLOT_NORM, norm, normlen,
+                                       errmsg)) != ZHS_OK)
+        goto out;
+    pr->doc = doc;
+    doc = NULL;
     *out = pr;
     pr = NULL;
 out:
     zhs_prepared_free(pr);
-    zhsi_xdoc_free(g.doc);
+    zhsi_xdoc_free(doc);
+    free(g.bag.slots);
+    free(g.bag.arena);
+    free(g.words.slots);
+    free(g.words.arena);
     zhsi_text_free(&body);
     zhsi_text_free(&title);
     free(data);
+    free(norm);
     return st;
 }
 
@@ -610,7 +934,19 @@ zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
 {
     char key[ZHSI_CLUSTER_KEY_LEN + 2];
     int exists = 0;
-    zhs_status st = zhsi_xwdb_term_exists(w->x, p->idterm, &exists, errmsg);
+    zhs_status st;
+
+    if (zhsi_vocab_add(w->vocab, p) < 0) {
+        zhs_prepared_free(p);
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    }
+    if (w->bulk != NULL) {
+        st = zhsi_bulk_put(w->bulk, p, outcome, errmsg);
+        if (st != ZHS_OK && st != ZHS_ENOMEM)
+            zhsi_errmsg_prefix(errmsg, w->dir);
+        return st;
+    }
+    st = zhsi_xwdb_term_exists(w->x, p->idterm, &exists, errmsg);
 
     if (st == ZHS_OK && p->has_simhash) {
         st = cluster_key(w, p, key + 1, errmsg);

@@ -40,6 +40,9 @@ size_t zhsi_utf8_invalid_at(const char *s, size_t len);
 size_t zhsi_utf8_put(char *buf, uint32_t cp);
 /* Encodes n code points as a malloc'd NUL-terminated string. */
 char *zhsi_utf8_encode(const uint32_t *cps, size_t n);
+/* Appends the UTF-16LE encoding of cp to buf (at least 4 bytes free);
+ * returns the bytes written. */
+size_t zhsi_utf16_put(char *buf, uint32_t cp);
 
 /* ---- decode.c ---------------------------------------------------- */
 
@@ -164,22 +167,25 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
 
 /* ---- terms.c ----------------------------------------------------- */
 
-/* The term scheme (see DESIGN.md, "Facts worth knowing"):
- *   word       ICU (and dictionary) words of the normalized text,
- *              unprefixed, no positions; they rank.  Title words get extra
- *              within-document frequency.
- *   "G" c1 c2  every pair of adjacent normalized code points, positioned at
- *              the first one's offset + 2.  A string of n >= 2 code points
- *              occurs in the text exactly when its n-1 bigrams occur at
- *              consecutive positions: an exact phrase query.  They give
- *              recall independent of segmentation.
- *   "G" B c / "G" c B   token boundaries: B (U+0001) before the first and
- *              after the last character of each run of ASCII letters and
- *              digits, sharing the position of the bigram that crosses the
- *              boundary.  Query tokens anchor on them, so 120 does not
- *              match 1200 and ai does not match main.
- *   "U" c      every normalized code point but space, no positions: the
- *              match for one-character strings.
+/* The term scheme.  No term carries positions: positional postings halve
+ * Xapian's writer and triple the index (measured in README.md), so exact
+ * substrings are checked against the stored normalized text instead.
+ *   "U" c      every normalized code point but space: exactly the
+ *              documents containing that character.
+ *   "G" c1 c2  every pair of adjacent normalized code points: exactly the
+ *              documents containing that bigram.  A longer
+ *              string's candidates are the documents having all its
+ *              bigrams; the stored text decides (zhsi_query_check).
+ *              Bigrams are also what ranks: Chinese retrieval does as well
+ *              on them as on words (DESIGN.md), and a two-character word
+ *              is its own bigram.
+ *   word       ICU (and dictionary) words of three or more code points,
+ *              unprefixed; they rank.  (Shorter words are the terms
+ *              above.)  Title terms get ZHSI_TITLE_WDF per occurrence.
+ *   "G" B c / "G" c B   token boundaries: B (U+0001) before the first and after the
+ *              last character of each run of ASCII letters and digits.
+ *              Anchored query tokens need them (120 does not match 1200,
+ *              ai does not match main; checked exactly on the text).
  *   "S" + any of the above: the same for the title alone (title:).
  *   "Q" id     the unique id term (replace by id; id:).
  *   "B" source the normalized source (source:).
@@ -198,8 +204,13 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              long enough; "H" band hex: its ZHSI_DUP_BANDS bands.
  *   value 7    the near-duplicate cluster key, 16 hex digits, and "K" key:
  *              documents with the same key are collapsed in results.
+ *   value 8    ZHSI_NORM_UTF8 and the normalized title, a NUL and the
+ *              normalized body in UTF-8, or ZHSI_NORM_UTF16 and the same
+ *              in UTF-16LE (a NUL unit between), whichever is smaller:
+ *              what zhsi_query_check reads.
+ *   data       the stored JSON: zhs_file_doc's fields and the text.
  * Bump ZHSI_SCHEME when this changes: old indexes are then refused. */
-#define ZHSI_SCHEME "zhs-5"
+#define ZHSI_SCHEME "zhs-6"
 #define ZHSI_META_SCHEME "zhsearch.scheme"
 #define ZHSI_META_DICT "zhsearch.dict"
 #define ZHSI_META_DICT_ID "zhsearch.dict_id"
@@ -215,7 +226,9 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
 #define ZHSI_SLOT_MONTH 5
 #define ZHSI_SLOT_SIMHASH 6
 #define ZHSI_SLOT_CLUSTER 7
-#define ZHSI_POS(i) ((unsigned)(i) + 2)
+#define ZHSI_SLOT_NORM 8
+#define ZHSI_NORM_UTF8 '8'
+#define ZHSI_NORM_UTF16 'w'
 
 /* Writes prefix ("" or "S") + the bigram term for a, b into buf (>= 12
  * bytes); returns its length.  Likewise the unigram term (>= 8 bytes). */
@@ -230,6 +243,54 @@ int zhsi_is_alnum(uint32_t c);
  * YYYYMMDD strings with 00/99 for an unknown month or day.  Returns -1 if
  * s[0..n) is not such a date (including impossible days). */
 int zhsi_date_range(const char *s, size_t n, char lo[9], char hi[9]);
+
+/* ---- writer.c ---------------------------------------------------- */
+
+typedef struct zhsi_xdoc zhsi_xdoc;   /* document being built (shim.cc) */
+typedef struct zhsi_xwdb zhsi_xwdb;   /* write handle (shim.cc) */
+
+/* A document ready to be put (zhs_prepare). */
+struct zhs_prepared {
+    zhsi_xdoc *doc;      /* terms, values and data */
+    char *idterm;        /* "Q" + id */
+    uint64_t simhash;    /* the text's SimHash (dup.c) */
+    int has_simhash;     /* 0: too short to have one */
+    char *words;         /* its distinct words of two or more characters,
+                            each followed by a NUL (the vocabulary) */
+    size_t nwords;       /* bytes of words */
+};
+
+/* The words of a batch and the documents each is in, kept by the writer
+ * and written to the index's spelling table (what completion reads) at
+ * the commit. */
+typedef struct zhsi_vocab zhsi_vocab;
+zhsi_vocab *zhsi_vocab_new(void);
+/* Counts p's words; -1 when out of memory. */
+int zhsi_vocab_add(zhsi_vocab *v, const zhs_prepared *p);
+/* Adds the counts to x's spelling table and empties v. */
+zhs_status zhsi_vocab_write(zhsi_vocab *v, zhsi_xwdb *x, char **errmsg);
+void zhsi_vocab_free(zhsi_vocab *v);
+
+/* ---- bulk.c ------------------------------------------------------ */
+
+/* A first build written by parallel part writers (see bulk.c). */
+#define ZHSI_BULK_PARTS 8
+typedef struct zhsi_bulk zhsi_bulk;
+
+/* Starts nparts part writers under dir/.zhs-build with main_db's
+ * scheme and dictionary metadata. */
+zhs_status zhsi_bulk_start(const char *dir, zhsi_xwdb *main_db,
+                           unsigned nparts, zhsi_bulk **out, char **errmsg);
+/* Gives p its cluster key and queues it for its part (consumed). */
+zhs_status zhsi_bulk_put(zhsi_bulk *b, zhs_prepared *p, zhs_outcome *outcome,
+                         char **errmsg);
+/* Writes the parts (vocab into the first), merges them and moves the
+ * result into dir. */
+zhs_status zhsi_bulk_finish(zhsi_bulk *b, zhsi_vocab *vocab, char **errmsg);
+/* Stops and removes the build (after zhsi_bulk_finish, or instead). */
+void zhsi_bulk_free(zhsi_bulk *b);
+/* Removes what an interrupted build left in dir. */
+void zhsi_bulk_cleanup(const char *dir);
 
 /* ---- dup.c ------------------------------------------------------- */
 
@@ -273,8 +334,6 @@ int zhsi_parse_hex64(const char *s, uint64_t *out);
 /* ---- shim.cc: the only C++; every body is one try ---------------- */
 
 typedef struct zhsi_xdb zhsi_xdb;     /* read handle */
-typedef struct zhsi_xwdb zhsi_xwdb;   /* write handle */
-typedef struct zhsi_xdoc zhsi_xdoc;   /* document being built */
 typedef struct zhsi_xq zhsi_xq;       /* query */
 
 zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out, char **errmsg);
@@ -320,6 +379,11 @@ typedef struct zhsi_xsearch {
     zhs_sort sort;       /* relevance (ties by id) or date */
     unsigned facets;     /* ZHS_FACET_* to count */
     int collapse;        /* collapse on the cluster key (value 7) */
+    /* NULL, or whether a candidate is a match, given its value
+     * ZHSI_SLOT_NORM and the Xapian document (for zhsi_xdoc_data_of); it
+     * must not fail. */
+    int (*accept)(void *arg, const char *norm, size_t len, const void *doc);
+    void *accept_arg;
 } zhsi_xsearch;
 
 /* The results of a search. */
@@ -344,9 +408,9 @@ void zhsi_xhits_free(zhsi_xhit *hits, size_t n);
 /* Like zhsi_xdb_search without counting matches, and with each hit's date
  * value and source term (for grouping by period).  Pages of one reader
  * see one revision; ZHS_EMODIFIED if it was overwritten meanwhile. */
-zhs_status zhsi_xdb_scan(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
-                         unsigned limit, zhsi_xhit **hits, size_t *nhits,
-                         char **errmsg);
+zhs_status zhsi_xdb_scan(zhsi_xdb *db, const zhsi_xq *q,
+                         const zhsi_xsearch *o, zhsi_xhit **hits,
+                         size_t *nhits, char **errmsg);
 /* What zhs_db_info reports, as the shim sees it. */
 typedef struct zhsi_xinfo {
     unsigned long long terms;  /* distinct terms, every prefix */
@@ -366,6 +430,11 @@ typedef int (*zhsi_term_fn)(const char *term, size_t len, unsigned termfreq,
 zhs_status zhsi_xdb_allterms(zhsi_xdb *db, const char *prefix,
                              size_t max_scan, zhsi_term_fn fn, void *arg,
                              char **errmsg);
+/* The same over the vocabulary (the spelling table: words of two or more
+ * characters with the number of documents they were indexed in). */
+zhs_status zhsi_xdb_spellings(zhsi_xdb *db, const char *prefix,
+                              size_t max_scan, zhsi_term_fn fn, void *arg,
+                              char **errmsg);
 /* The revision of the open database; *known is 0 for several shards. */
 zhs_status zhsi_xdb_revision(zhsi_xdb *db, unsigned long long *rev,
                              int *known, char **errmsg);
@@ -413,12 +482,23 @@ zhs_status zhsi_xwdb_metadata(zhsi_xwdb *db, const char *key, char **value,
                               char **errmsg);
 zhs_status zhsi_xwdb_set_metadata(zhsi_xwdb *db, const char *key,
                                   const char *value, char **errmsg);
+/* Adds freq documents to a vocabulary word's count. */
+zhs_status zhsi_xwdb_add_spelling(zhsi_xwdb *db, const char *word, size_t len,
+                                  unsigned freq, char **errmsg);
 /* Replaces (or adds) the document indexed by the unique term idterm. */
 zhs_status zhsi_xwdb_replace(zhsi_xwdb *db, const char *idterm,
                              zhsi_xdoc *doc, char **errmsg);
 zhs_status zhsi_xwdb_commit(zhsi_xwdb *db, char **errmsg);
 /* Discards uncommitted changes and releases the lock. */
 void zhsi_xwdb_close(zhsi_xwdb *db);
+/* A new database at path (replacing any there) for one part of a parallel
+ * first build: no transaction, no fsync; zhsi_xwdb_commit commits it. */
+zhs_status zhsi_xwdb_open_part(const char *path, zhsi_xwdb **out,
+                               char **errmsg);
+/* Merges the n databases at parts into a new compacted database at out,
+ * then commits metadata key = value on top of it. */
+zhs_status zhsi_compact(const char *const *parts, size_t n, const char *out,
+                        const char *key, const char *value, char **errmsg);
 
 zhs_status zhsi_xdoc_new(zhsi_xdoc **out, char **errmsg);
 void zhsi_xdoc_free(zhsi_xdoc *doc);
@@ -432,6 +512,12 @@ zhs_status zhsi_xdoc_add_boolean(zhsi_xdoc *doc, const char *term, size_t len,
                                  char **errmsg);
 zhs_status zhsi_xdoc_set_value(zhsi_xdoc *doc, unsigned slot,
                                const char *value, char **errmsg);
+zhs_status zhsi_xdoc_set_value_n(zhsi_xdoc *doc, unsigned slot,
+                                 const char *value, size_t len,
+                                 char **errmsg);
+/* The stored data of a Xapian::Document (given as void *, for a check
+ * called from the matcher), malloc'd; NULL on failure. */
+char *zhsi_xdoc_data_of(const void *xapian_doc);
 
 enum zhsi_xop {
     ZHSI_XQ_AND, ZHSI_XQ_OR, ZHSI_XQ_AND_MAYBE, ZHSI_XQ_AND_NOT,
@@ -462,6 +548,11 @@ void zhsi_xq_free(zhsi_xq *q);
 typedef struct zhsi_needle {
     uint32_t *cps;       /* normalized code points */
     size_t n;            /* number of code points, >= 1 */
+    char *utf8;          /* the same as UTF-8 (NULL in needles made
+                            outside query.c, which only snippets read) */
+    size_t nbytes;       /* bytes of utf8 */
+    char *utf16;         /* the same as UTF-16LE (likewise) */
+    size_t nbytes16;     /* bytes of utf16 */
     int anchor_start;    /* must start a run of ASCII letters/digits */
     int anchor_end;      /* must end a run of ASCII letters/digits */
 } zhsi_needle;
@@ -492,17 +583,43 @@ char *zhsi_query_describe(const zhsi_query *q);
  * arg is the builder's stats_arg. */
 typedef unsigned (*zhsi_termfreq_fn)(const char *term, size_t len, void *arg);
 
-/* Positional boosts (a multi-word chunk whole, several chunks joined,
- * NEAR) are added only where the required part can match at most this
- * many documents: each candidate costs a position check, and for common
- * words that was most of the query time (p99 47 ms at 100,000 documents
- * against 12 ms without). */
-#define ZHSI_BOOST_MAX_DOCS 2000u
-
-/* The Xapian query for a parsed query.  tf (may be NULL: boosts always)
- * gives document frequencies for gating the positional boosts. */
+/* The Xapian query for a parsed query: exactly its documents when
+ * zhsi_query_exact(q), else a superset of them that zhsi_query_check
+ * narrows.  tf (may be NULL) gives document frequencies. */
 zhs_status zhsi_query_build(const zhsi_query *q, zhsi_termfreq_fn tf,
                             void *tf_arg, zhsi_xq **out, char **errmsg);
+/* Whether the Xapian query of q needs no check of the stored text. */
+int zhsi_query_exact(const zhsi_query *q);
+
+/* One document as the check sees it: its normalized title and body
+ * (UTF-8, from the stored data), and its filter fields on demand. */
+typedef struct zhsi_doccheck {
+    int wide;            /* title and body are UTF-16LE, not UTF-8 */
+    const char *title;   /* normalized title */
+    size_t ntitle;       /* its bytes */
+    const char *body;    /* normalized body */
+    size_t nbody;        /* its bytes */
+    /* Whether the document's field passes a filter: kind 's' (source,
+     * normalized, equal to value), 'i' (id equal to value) or 'd' (date
+     * key within lo..hi). */
+    int (*field)(void *arg, int kind, const char *value, const char *lo,
+                 const char *hi);
+    void *arg;
+} zhsi_doccheck;
+
+/* Whether the document satisfies q exactly (grep semantics on the
+ * normalized text, the filters as Xapian applies them). */
+int zhsi_query_check(const zhsi_query *q, const zhsi_doccheck *d);
+
+/* ---- search.c ---------------------------------------------------- */
+
+/* Makes xs check candidates against q's strings (zhsi_query_check) when
+ * q's Xapian query is not exact; q must outlive the search. */
+void zhsi_use_check(const zhsi_query *q, zhsi_xsearch *xs);
+/* The check itself: arg is the zhsi_query, norm the document's value
+ * ZHSI_SLOT_NORM, doc the Xapian document. */
+int zhsi_accept(void *arg, const char *norm, size_t len, const void *doc);
+
 
 /* ---- snippet.c --------------------------------------------------- */
 

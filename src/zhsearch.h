@@ -238,6 +238,16 @@ zhs_status zhs_writer_prune(zhs_writer *w, const char *origin,
  * dictionary. */
 void zhs_writer_doc_hash(zhs_writer *w, const zhs_doc *doc, char out[17]);
 
+/* For a first build: when the index holds no documents, writes the
+ * documents put from now on with `parts` writers in parallel (at most 8;
+ * 0: one per CPU), merged into the index at zhs_writer_commit.  Only
+ * zhs_writer_put, zhs_writer_put_prepared, zhs_writer_prune and
+ * zhs_writer_commit may follow; the commit is still atomic.  *engaged (if
+ * non-NULL) is 1 if it did, 0 if the index has documents (the call then
+ * changes nothing).  Returns ZHS_EIO / ZHS_ENOMEM / ZHS_EINTERNAL. */
+zhs_status zhs_writer_parallel(zhs_writer *w, unsigned parts, int *engaged,
+                               char **errmsg);
+
 /* Makes every change since open (or the last commit) durable and visible. */
 zhs_status zhs_writer_commit(zhs_writer *w, char **errmsg);
 

@@ -1,0 +1,537 @@
+/* bulk.c: a first build written by parallel writers.
+ *
+ * Xapian's writer is single-threaded and costs about as much as all the
+ * rest of indexing, so a build into an empty index writes ZHSI_BULK_PARTS
+ * databases at once, each from its own thread, under DIR/.zhs-build, and
+ * merges them with Xapian's compaction when the run commits; the merged
+ * files then replace the empty index's, iamglass (the file that makes a
+ * directory a database) last.  Until then the index is what it was, and
+ * a killed run leaves only the build directory, which the next run
+ * removes.  Documents go to parts by a hash of their id, so a later record
+ * with the same id replaces the earlier one as in a plain run.
+ *
+ * Near-duplicate clusters are found in memory: the build's documents are
+ * the whole index, so probing each document's SimHash bands against those
+ * of the documents before it gives the clusters a plain run would give,
+ * without one Xapian lookup per probe.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zhs-int.h"
+
+#define QUEUE 16
+#define BUILD_DIR ".zhs-build"
+
+/* One part: its database, the documents waiting for it, its thread. */
+struct part {
+    zhsi_xwdb *x;
+    zhs_prepared *q[QUEUE];
+    size_t head, n;      /* ring of waiting documents */
+    pthread_t th;
+    int started;
+    char *path;
+};
+
+/* The documents seen so far, for the near-duplicate probes: band term ->
+ * chain of entries. */
+struct dupent {
+    uint64_t simhash;
+    char key[ZHSI_CLUSTER_KEY_LEN + 1];
+    char *id;
+    int next;            /* next entry with the same band term, or -1 */
+};
+
+struct bandslot {
+    char term[ZHSI_BAND_TERM_SIZE];
+    int head;            /* first entry, -1: empty slot */
+};
+
+struct zhsi_bulk {
+    struct part parts[ZHSI_BULK_PARTS];
+    unsigned nparts;
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    int closing;         /* no more documents: parts drain and stop */
+    zhs_status st;       /* the first part failure */
+    char *msg;           /* its message */
+    char *dir;           /* the index directory */
+    char *build;         /* dir/.zhs-build */
+    struct dupent *ents;
+    size_t nents, capents;
+    struct bandslot *bands;
+    size_t nbands, usedbands;
+    char **ids;          /* ids put so far (open addressing), for outcomes */
+    size_t nids, usedids;
+};
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    return zhsi_fnv(ZHSI_FNV_INIT, s, n);
+}
+
+/* ---- the part threads -------------------------------------------- */
+
+struct part_arg {
+    zhsi_bulk *b;
+    struct part *pt;
+};
+
+static void *part_thread(void *arg)
+{
+    struct part_arg *pa = arg;
+    zhsi_bulk *b = pa->b;
+    struct part *pt = pa->pt;
+    zhs_prepared *p;
+    char *msg;
+    zhs_status st;
+
+    free(pa);
+    for (;;) {
+        pthread_mutex_lock(&b->mu);
+        while (pt->n == 0 && !b->closing)
+            pthread_cond_wait(&b->changed, &b->mu);
+        if (pt->n == 0) {
+            pthread_mutex_unlock(&b->mu);
+            return NULL;
+        }
+        p = pt->q[pt->head];
+        pt->head = (pt->head + 1) % QUEUE;
+        pt->n--;
+        st = b->st;
+        pthread_cond_broadcast(&b->changed);
+        pthread_mutex_unlock(&b->mu);
+
+        msg = NULL;
+        if (st == ZHS_OK)
+            st = zhsi_xwdb_replace(pt->x, p->idterm, p->doc, &msg);
+        zhs_prepared_free(p);
+        if (st != ZHS_OK) {
+            pthread_mutex_lock(&b->mu);
+            if (b->st == ZHS_OK) {
+                b->st = st;
+                b->msg = msg;
+                msg = NULL;
+            }
+            pthread_cond_broadcast(&b->changed);
+            pthread_mutex_unlock(&b->mu);
+            free(msg);
+        }
+    }
+}
+
+/* ---- files ------------------------------------------------------- */
+
+/* Removes path and, if it is a directory, everything under it. */
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    struct dirent *de;
+
+    if (d != NULL) {
+        while ((de = readdir(d)) != NULL) {
+            char *sub;
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            if ((sub = malloc(strlen(path) + strlen(de->d_name) + 2)) == NULL)
+                continue;
+            sprintf(sub, "%s/%s", path, de->d_name);
+            remove_tree(sub);
+            free(sub);
+        }
+        closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+void zhsi_bulk_cleanup(const char *dir)
+{
+    char *build = malloc(strlen(dir) + sizeof BUILD_DIR + 2);
+    if (build == NULL)
+        return;
+    sprintf(build, "%s/%s", dir, BUILD_DIR);
+    remove_tree(build);
+    free(build);
+}
+
+static int sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY), rc;
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* Moves the database files of `from` into `to`, iamglass last, after
+ * removing to's iamglass: at every moment `to` is the old database, no
+ * database (an interrupted first build), or the new one. */
+static zhs_status swap_in(const char *from, const char *to, char **errmsg)
+{
+    char src[4096], dst[4096];
+    DIR *d;
+    struct dirent *de;
+
+    snprintf(dst, sizeof dst, "%s/iamglass", to);
+    if (unlink(dst) != 0 && errno != ENOENT)
+        return zhsi_fail(errmsg, ZHS_EIO, "%s: %s", dst, strerror(errno));
+    if ((d = opendir(from)) == NULL)
+        return zhsi_fail(errmsg, ZHS_EIO, "%s: %s", from, strerror(errno));
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0
+            || strcmp(de->d_name, "iamglass") == 0
+            || strcmp(de->d_name, "flintlock") == 0)
+            continue;
+        snprintf(src, sizeof src, "%s/%s", from, de->d_name);
+        snprintf(dst, sizeof dst, "%s/%s", to, de->d_name);
+        if (rename(src, dst) != 0) {
+            int e = errno;
+            closedir(d);
+            return zhsi_fail(errmsg, ZHS_EIO, "%s: %s", dst, strerror(e));
+        }
+    }
+    closedir(d);
+    if (sync_dir(to) != 0)
+        return zhsi_fail(errmsg, ZHS_EIO, "%s: %s", to, strerror(errno));
+    snprintf(src, sizeof src, "%s/iamglass", from);
+    snprintf(dst, sizeof dst, "%s/iamglass", to);
+    if (rename(src, dst) != 0 || sync_dir(to) != 0)
+        return zhsi_fail(errmsg, ZHS_EIO, "%s: %s", dst, strerror(errno));
+    return ZHS_OK;
+}
+
+/* ---- near-duplicates in memory ----------------------------------- */
+
+static int band_slot(zhsi_bulk *b, const char *term, int create)
+{
+    size_t j;
+
+    if (create && (b->usedbands + 1) * 2 > b->nbands) {
+        size_t ns = b->nbands ? b->nbands * 2 : 1u << 16, i, k;
+        struct bandslot *nv = malloc(ns * sizeof *nv);
+        if (nv == NULL)
+            return -2;
+        for (i = 0; i < ns; i++)
+            nv[i].head = -1;
+        for (i = 0; i < b->nbands; i++) {
+            if (b->bands[i].head < 0)
+                continue;
+            for (k = hash_bytes(b->bands[i].term, strlen(b->bands[i].term))
+                     & (ns - 1);
+                 nv[k].head >= 0; k = (k + 1) & (ns - 1))
+                ;
+            nv[k] = b->bands[i];
+        }
+        free(b->bands);
+        b->bands = nv;
+        b->nbands = ns;
+    }
+    if (b->nbands == 0)
+        return -1;
+    for (j = hash_bytes(term, strlen(term)) & (b->nbands - 1);
+         b->bands[j].head >= 0; j = (j + 1) & (b->nbands - 1))
+        if (strcmp(b->bands[j].term, term) == 0)
+            return (int)j;
+    if (!create)
+        return -1;
+    snprintf(b->bands[j].term, sizeof b->bands[j].term, "%s", term);
+    b->usedbands++;
+    return (int)j;
+}
+
+/* The cluster key of a document with SimHash h and id self, as
+ * writer.c's cluster_key finds it in an index, and records the document
+ * for those after it. */
+static zhs_status dup_key(zhsi_bulk *b, uint64_t h, const char *self,
+                          char key[ZHSI_CLUSTER_KEY_LEN + 1], char **errmsg)
+{
+    char terms[ZHSI_DUP_NPROBES][ZHSI_BAND_TERM_SIZE];
+    const struct dupent *best = NULL;
+    int bestd = 65, e, slot;
+    unsigned seen = 0, k;
+    struct dupent *ne;
+
+    zhsi_dup_probes(h, terms);
+    for (k = 0; k < ZHSI_DUP_NPROBES && seen < ZHSI_DUP_MAX_CANDIDATES; k++) {
+        if ((slot = band_slot(b, terms[k], 0)) < 0)
+            continue;
+        for (e = b->bands[slot].head;
+             e >= 0 && seen < ZHSI_DUP_MAX_CANDIDATES; e = b->ents[e].next) {
+            const struct dupent *c = &b->ents[e];
+            int d = zhsi_hamming(c->simhash, h);
+            seen++;
+            if (strcmp(c->id, self) == 0)
+                continue;
+            if (d <= ZHSI_DUP_MAX_BITS
+                && (d < bestd || (d == bestd && strcmp(c->id, best->id) < 0))) {
+                best = c;
+                bestd = d;
+            }
+        }
+    }
+    if (best)
+        memcpy(key, best->key, ZHSI_CLUSTER_KEY_LEN + 1);
+    else
+        zhsi_cluster_key(h, self, key);
+    /* record it under its own bands */
+    for (k = 0; k < ZHSI_DUP_BANDS; k++) {
+        if (b->nents == b->capents) {
+            size_t nc = b->capents ? b->capents * 2 : 4096;
+            struct dupent *nv = realloc(b->ents, nc * sizeof *nv);
+            if (nv == NULL)
+                return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+            b->ents = nv;
+            b->capents = nc;
+        }
+        if ((slot = band_slot(b, terms[k], 1)) < 0)
+            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        ne = &b->ents[b->nents];
+        ne->simhash = h;
+        memcpy(ne->key, key, sizeof ne->key);
+        /* the first band's entry owns the id; the others share it */
+        ne->id = k == 0 ? strdup(self) : b->ents[b->nents - k].id;
+        if (ne->id == NULL)
+            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        ne->next = b->bands[slot].head;
+        b->bands[slot].head = (int)b->nents;
+        b->nents++;
+    }
+    return ZHS_OK;
+}
+
+/* Records id; 1 if it was put before in this build, -1 out of memory. */
+static int seen_id(zhsi_bulk *b, const char *id)
+{
+    size_t j;
+
+    if ((b->usedids + 1) * 2 > b->nids) {
+        size_t ns = b->nids ? b->nids * 2 : 1u << 14, i, k;
+        char **nv = calloc(ns, sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        for (i = 0; i < b->nids; i++) {
+            if (b->ids[i] == NULL)
+                continue;
+            for (k = hash_bytes(b->ids[i], strlen(b->ids[i])) & (ns - 1);
+                 nv[k]; k = (k + 1) & (ns - 1))
+                ;
+            nv[k] = b->ids[i];
+        }
+        free(b->ids);
+        b->ids = nv;
+        b->nids = ns;
+    }
+    for (j = hash_bytes(id, strlen(id)) & (b->nids - 1); b->ids[j];
+         j = (j + 1) & (b->nids - 1))
+        if (strcmp(b->ids[j], id) == 0)
+            return 1;
+    if ((b->ids[j] = strdup(id)) == NULL)
+        return -1;
+    b->usedids++;
+    return 0;
+}
+
+/* ---- the build --------------------------------------------------- */
+
+zhs_status zhsi_bulk_start(const char *dir, zhsi_xwdb *main_db,
+                           unsigned nparts, zhsi_bulk **out, char **errmsg)
+{
+    static const char *const keys[] = {ZHSI_META_SCHEME, ZHSI_META_DICT,
+                                       ZHSI_META_DICT_ID, ZHSI_META_DICT_NAME};
+    zhsi_bulk *b = calloc(1, sizeof *b);
+    zhs_status st = ZHS_OK;
+    unsigned i, k;
+
+    if (nparts < 1)
+        nparts = 1;
+    if (nparts > ZHSI_BULK_PARTS)
+        nparts = ZHSI_BULK_PARTS;
+    if (b == NULL || (b->dir = strdup(dir)) == NULL
+        || (b->build = malloc(strlen(dir) + sizeof BUILD_DIR + 2)) == NULL) {
+        if (b)
+            free(b->dir);
+        free(b);
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    }
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->changed, NULL);
+    b->nparts = nparts;
+    sprintf(b->build, "%s/%s", dir, BUILD_DIR);
+    remove_tree(b->build);
+    if (mkdir(b->build, 0777) != 0)
+        st = zhsi_fail(errmsg, ZHS_EIO, "%s: %s", b->build, strerror(errno));
+    for (i = 0; st == ZHS_OK && i < nparts; i++) {
+        struct part *pt = &b->parts[i];
+        struct part_arg *pa;
+        if ((pt->path = malloc(strlen(b->build) + 16)) == NULL) {
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+            break;
+        }
+        sprintf(pt->path, "%s/part-%u", b->build, i);
+        if ((st = zhsi_xwdb_open_part(pt->path, &pt->x, errmsg)) != ZHS_OK)
+            break;
+        /* the index's metadata (scheme, dictionary) goes with the parts */
+        for (k = 0; st == ZHS_OK && k < sizeof keys / sizeof keys[0]; k++) {
+            char *v = NULL;
+            st = zhsi_xwdb_metadata(main_db, keys[k], &v, errmsg);
+            if (st == ZHS_OK && v[0])
+                st = zhsi_xwdb_set_metadata(pt->x, keys[k], v, errmsg);
+            free(v);
+        }
+        if (st != ZHS_OK)
+            break;
+        if ((pa = malloc(sizeof *pa)) == NULL) {
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+            break;
+        }
+        pa->b = b;
+        pa->pt = pt;
+        if (pthread_create(&pt->th, NULL, part_thread, pa) != 0) {
+            free(pa);
+            st = zhsi_fail(errmsg, ZHS_EINTERNAL, "cannot start a thread");
+            break;
+        }
+        pt->started = 1;
+    }
+    if (st != ZHS_OK) {
+        zhsi_bulk_free(b);
+        return st;
+    }
+    *out = b;
+    return ZHS_OK;
+}
+
+zhs_status zhsi_bulk_put(zhsi_bulk *b, zhs_prepared *p, zhs_outcome *outcome,
+                         char **errmsg)
+{
+    const char *id = p->idterm + 1;
+    char key[ZHSI_CLUSTER_KEY_LEN + 2];
+    struct part *pt;
+    zhs_status st = ZHS_OK;
+    int again;
+
+    if (p->has_simhash) {
+        st = dup_key(b, p->simhash, id, key + 1, errmsg);
+        if (st == ZHS_OK)
+            st = zhsi_xdoc_set_value(p->doc, ZHSI_SLOT_CLUSTER, key + 1,
+                                     errmsg);
+        key[0] = 'K';
+        if (st == ZHS_OK)
+            st = zhsi_xdoc_add_boolean(p->doc, key, strlen(key), errmsg);
+    }
+    if (st == ZHS_OK && (again = seen_id(b, id)) < 0)
+        st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    if (st != ZHS_OK) {
+        zhs_prepared_free(p);
+        return st;
+    }
+    pt = &b->parts[hash_bytes(id, strlen(id)) % b->nparts];
+    pthread_mutex_lock(&b->mu);
+    while (pt->n == QUEUE && b->st == ZHS_OK)
+        pthread_cond_wait(&b->changed, &b->mu);
+    if ((st = b->st) == ZHS_OK) {
+        pt->q[(pt->head + pt->n) % QUEUE] = p;
+        pt->n++;
+        p = NULL;
+        pthread_cond_broadcast(&b->changed);
+    } else if (b->msg) {
+        zhsi_fail(errmsg, st, "%s", b->msg);
+    }
+    pthread_mutex_unlock(&b->mu);
+    zhs_prepared_free(p);
+    if (st == ZHS_OK && outcome)
+        *outcome = again ? ZHS_UPDATED : ZHS_ADDED;
+    return st;
+}
+
+/* Lets the part threads finish what they hold and waits for them. */
+static void stop_parts(zhsi_bulk *b)
+{
+    unsigned i;
+
+    pthread_mutex_lock(&b->mu);
+    b->closing = 1;
+    pthread_cond_broadcast(&b->changed);
+    pthread_mutex_unlock(&b->mu);
+    for (i = 0; i < b->nparts; i++)
+        if (b->parts[i].started) {
+            pthread_join(b->parts[i].th, NULL);
+            b->parts[i].started = 0;
+        }
+}
+
+zhs_status zhsi_bulk_finish(zhsi_bulk *b, zhsi_vocab *vocab, char **errmsg)
+{
+    const char *paths[ZHSI_BULK_PARTS];
+    char *merged = malloc(strlen(b->build) + 16);
+    zhs_status st;
+    unsigned i;
+
+    if (merged == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    sprintf(merged, "%s/merged", b->build);
+    stop_parts(b);
+    st = b->st;
+    if (st != ZHS_OK)
+        zhsi_fail(errmsg, st, "%s", b->msg ? b->msg : zhs_strerror(st));
+    if (st == ZHS_OK && vocab != NULL)
+        st = zhsi_vocab_write(vocab, b->parts[0].x, errmsg);
+    for (i = 0; st == ZHS_OK && i < b->nparts; i++) {
+        st = zhsi_xwdb_commit(b->parts[i].x, errmsg);
+        zhsi_xwdb_close(b->parts[i].x);
+        b->parts[i].x = NULL;
+        paths[i] = b->parts[i].path;
+    }
+    if (st == ZHS_OK)
+        st = zhsi_compact(paths, b->nparts, merged, "zhsearch.built", "1",
+                          errmsg);
+    if (st == ZHS_OK)
+        st = swap_in(merged, b->dir, errmsg);
+    free(merged);
+    remove_tree(b->build);
+    return st;
+}
+
+void zhsi_bulk_free(zhsi_bulk *b)
+{
+    unsigned i;
+    size_t k;
+
+    if (b == NULL)
+        return;
+    stop_parts(b);
+    for (i = 0; i < b->nparts; i++) {
+        zhsi_xwdb_close(b->parts[i].x);
+        while (b->parts[i].n > 0) {
+            zhs_prepared_free(b->parts[i].q[b->parts[i].head]);
+            b->parts[i].head = (b->parts[i].head + 1) % QUEUE;
+            b->parts[i].n--;
+        }
+        free(b->parts[i].path);
+    }
+    if (b->build)
+        remove_tree(b->build);
+    for (k = 0; k < b->nents; k += ZHSI_DUP_BANDS)
+        free(b->ents[k].id);
+    free(b->ents);
+    free(b->bands);
+    for (k = 0; k < b->nids; k++)
+        free(b->ids[k]);
+    free(b->ids);
+    free(b->msg);
+    free(b->dir);
+    free(b->build);
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->changed);
+    free(b);
+}
