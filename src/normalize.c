@@ -19,19 +19,6 @@
 
 #include "zhs-int.h"
 
-int zhsi_is_space(uint32_t cp)
-{
-    if (cp < 0x80)
-        return cp <= 0x20 || cp == 0x7F;
-    if (cp < 0xA0)
-        return 1;                           /* C1 controls */
-    /* Unicode's White_Space property is this fixed set; testing it here
-     * keeps an ICU property lookup off the path of every character. */
-    return cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A)
-        || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F
-        || cp == 0x3000;
-}
-
 int zhsi_is_cjk(uint32_t cp)
 {
     if (cp < 0x2E80) {

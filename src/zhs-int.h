@@ -117,7 +117,19 @@ extern const size_t zhsi_t2s_npairs;
 
 /* Character classes used by layout repair and snippets. */
 int zhsi_is_cjk(uint32_t cp);
-int zhsi_is_space(uint32_t cp);
+/* White space: inline, as normalization asks it of every character. */
+static inline int zhsi_is_space(uint32_t cp)
+{
+    if (cp < 0x80)
+        return cp <= 0x20 || cp == 0x7F;
+    if (cp < 0xA0)
+        return 1;                           /* C1 controls */
+    /* Unicode's White_Space property is this fixed set; testing it here
+     * keeps an ICU property lookup off the path of every character. */
+    return cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A)
+        || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F
+        || cp == 0x3000;
+}
 
 /* ---- segment.c --------------------------------------------------- */
 
