@@ -130,7 +130,7 @@ static void *part_thread(void *arg)
 /* ---- files ------------------------------------------------------- */
 
 /* Removes path and, if it is a directory, everything under it. */
-static void remove_tree(const char *path)
+void zhsi_remove_tree(const char *path)
 {
     DIR *d = opendir(path);
     struct dirent *de;
@@ -143,7 +143,7 @@ static void remove_tree(const char *path)
             if ((sub = malloc(strlen(path) + strlen(de->d_name) + 2)) == NULL)
                 continue;
             sprintf(sub, "%s/%s", path, de->d_name);
-            remove_tree(sub);
+            zhsi_remove_tree(sub);
             free(sub);
         }
         closedir(d);
@@ -159,7 +159,7 @@ void zhsi_bulk_cleanup(const char *dir)
     if (build == NULL)
         return;
     sprintf(build, "%s/%s", dir, BUILD_DIR);
-    remove_tree(build);
+    zhsi_remove_tree(build);
     free(build);
 }
 
@@ -175,10 +175,12 @@ static int sync_dir(const char *dir)
 
 /* Moves the database files of `from` into `to`, iamglass last, after
  * removing to's iamglass: at every moment `to` is the old database, no
- * database (an interrupted first build), or the new one. */
-static zhs_status swap_in(const char *from, const char *to, char **errmsg)
+ * database (an interrupted first build), or the new one.  Tables the new
+ * database lacks (position.glass of an older scheme) are removed last. */
+zhs_status zhsi_swap_in(const char *from, const char *to, char **errmsg)
 {
-    char src[4096], dst[4096];
+    char src[4096], dst[4096], moved[16][256];
+    size_t nmoved = 0, i;
     DIR *d;
     struct dirent *de;
 
@@ -199,6 +201,8 @@ static zhs_status swap_in(const char *from, const char *to, char **errmsg)
             closedir(d);
             return zhsi_fail(errmsg, ZHS_EIO, "%s: %s", dst, strerror(e));
         }
+        if (nmoved < sizeof moved / sizeof moved[0])
+            snprintf(moved[nmoved++], sizeof moved[0], "%s", de->d_name);
     }
     closedir(d);
     if (sync_dir(to) != 0)
@@ -207,6 +211,19 @@ static zhs_status swap_in(const char *from, const char *to, char **errmsg)
     snprintf(dst, sizeof dst, "%s/iamglass", to);
     if (rename(src, dst) != 0 || sync_dir(to) != 0)
         return zhsi_fail(errmsg, ZHS_EIO, "%s: %s", dst, strerror(errno));
+    if ((d = opendir(to)) != NULL) {
+        while ((de = readdir(d)) != NULL) {
+            size_t n = strlen(de->d_name);
+            if (n < 7 || strcmp(de->d_name + n - 6, ".glass") != 0)
+                continue;
+            for (i = 0; i < nmoved && strcmp(moved[i], de->d_name) != 0; i++)
+                ;
+            snprintf(dst, sizeof dst, "%s/%s", to, de->d_name);
+            if (i == nmoved)
+                unlink(dst);
+        }
+        closedir(d);
+    }
     return ZHS_OK;
 }
 
@@ -367,7 +384,7 @@ zhs_status zhsi_bulk_start(const char *dir, zhsi_xwdb *main_db,
     pthread_cond_init(&b->changed, NULL);
     b->nparts = nparts;
     sprintf(b->build, "%s/%s", dir, BUILD_DIR);
-    remove_tree(b->build);
+    zhsi_remove_tree(b->build);
     if (mkdir(b->build, 0777) != 0)
         st = zhsi_fail(errmsg, ZHS_EIO, "%s: %s", b->build, strerror(errno));
     for (i = 0; st == ZHS_OK && i < nparts; i++) {
@@ -496,9 +513,9 @@ zhs_status zhsi_bulk_finish(zhsi_bulk *b, zhsi_vocab *vocab, char **errmsg)
         st = zhsi_compact(paths, b->nparts, merged, "zhsearch.built", "1",
                           errmsg);
     if (st == ZHS_OK)
-        st = swap_in(merged, b->dir, errmsg);
+        st = zhsi_swap_in(merged, b->dir, errmsg);
     free(merged);
-    remove_tree(b->build);
+    zhsi_remove_tree(b->build);
     return st;
 }
 
@@ -520,7 +537,7 @@ void zhsi_bulk_free(zhsi_bulk *b)
         free(b->parts[i].path);
     }
     if (b->build)
-        remove_tree(b->build);
+        zhsi_remove_tree(b->build);
     for (k = 0; k < b->nents; k += ZHSI_DUP_BANDS)
         free(b->ents[k].id);
     free(b->ents);

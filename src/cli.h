@@ -30,6 +30,7 @@
 int cmd_index(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_rebuild(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_kwic(int argc, char **argv);
 int cmd_stats(int argc, char **argv);

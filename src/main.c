@@ -22,6 +22,8 @@ static const struct command commands[] = {
                          "JSON Lines"},
     {"search", cmd_search, "search the index: ranked hits with snippets"},
     {"show", cmd_show, "print one stored document and its metadata"},
+    {"rebuild", cmd_rebuild, "index the stored documents again (a new term "
+                             "scheme)"},
     {"serve", cmd_serve, "serve the index over HTTP: JSON API and search "
                          "page"},
     {"kwic", cmd_kwic, "every occurrence of a query in context "

@@ -130,9 +130,10 @@ zhs_status zhs_db_open_ex(const char *path, const zhs_open_opts *opts,
     if (st == ZHS_OK && strcmp(scheme, ZHSI_SCHEME) != 0)
         st = scheme[0] == '\0'
             ? zhsi_fail(errmsg, ZHS_ECORRUPT, "not a zhsearch index")
-            : zhsi_fail(errmsg, ZHS_ECORRUPT, "index uses term scheme '%s', "
-                        "this zhsearch reads '%s': index again", scheme,
-                        ZHSI_SCHEME);
+            : zhsi_fail(errmsg, ZHS_ECORRUPT, "index uses the older term "
+                        "scheme '%s'; this zhsearch reads '%s': rebuild it "
+                        "with 'zhsearch rebuild --db %s'", scheme,
+                        ZHSI_SCHEME, path);
     free(scheme);
     if (st == ZHS_OK)
         st = zhsi_xdb_doccount(db->x, &db->doccount, errmsg);
@@ -201,9 +202,7 @@ zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
 {
     char *idterm = malloc(strlen(id) + 2), *data = NULL;
     zhs_file_doc *fd = NULL;
-    cJSON *o = NULL;
     int found = 0;
-    size_t i;
     zhs_status st;
 
     if (idterm == NULL)
@@ -217,12 +216,24 @@ zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
     if (!found)
         return zhsi_fail(errmsg, ZHS_ENOTFOUND, "%s: no document with id "
                          "'%s'", db->path, id);
-    o = cJSON_Parse(data);
+    st = zhsi_stored_doc(data, &fd);
     free(data);
-    fd = calloc(1, sizeof *fd);
+    if (st != ZHS_OK)
+        return zhsi_fail(errmsg, st, "%s: the stored form of '%s' cannot be "
+                         "read", db->path, id);
+    *out = fd;
+    return ZHS_OK;
+}
+
+zhs_status zhsi_stored_doc(const char *data, zhs_file_doc **out)
+{
+    cJSON *o = cJSON_Parse(data);
+    zhs_file_doc *fd = calloc(1, sizeof *fd);
+    zhs_status st = ZHS_OK;
+    size_t i;
+
     if (o == NULL || fd == NULL) {
-        st = zhsi_fail(errmsg, o ? ZHS_ENOMEM : ZHS_ECORRUPT, "%s: the "
-                       "stored form of '%s' cannot be read", db->path, id);
+        st = o ? ZHS_ENOMEM : ZHS_ECORRUPT;
         goto out;
     }
     {
@@ -242,7 +253,7 @@ zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
             if (zhsi_file_doc_set(fd, map[i].field, cJSON_IsString(v)
                                                         ? v->valuestring
                                                         : NULL) < 0) {
-                st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+                st = ZHS_ENOMEM;
                 goto out;
             }
         }

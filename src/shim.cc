@@ -1327,6 +1327,24 @@ extern "C" zhs_status zhsi_xdb_allterms(zhsi_xdb *db, const char *prefix,
     }
 }
 
+extern "C" zhs_status zhsi_xdb_each_data(zhsi_xdb *db,
+                                        int (*fn)(const char *data,
+                                                  void *arg),
+                                        void *arg, char **errmsg)
+{
+    try {
+        for (Xapian::PostingIterator it = db->db.postlist_begin("");
+             it != db->db.postlist_end(""); ++it) {
+            std::string data = stored_data(db->db.get_document(*it));
+            if (fn(data.c_str(), arg) != 0)
+                break;
+        }
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
 extern "C" zhs_status zhsi_xdb_spellings(zhsi_xdb *db, const char *prefix,
                                         size_t max_scan, zhsi_term_fn fn,
                                         void *arg, char **errmsg)

@@ -153,6 +153,28 @@ zhs_status zhs_writer_set_dict(zhs_writer *w, const char *path,
     return ZHS_OK;
 }
 
+zhs_status zhsi_writer_use_dict(zhs_writer *w, const char *serial,
+                                const char *name, char **errmsg)
+{
+    zhsi_dict *d;
+    zhs_status st = zhsi_dict_new(serial, strlen(serial), &d, errmsg);
+
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT, zhsi_dict_serial(d),
+                                    errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT_ID, zhsi_dict_id(d),
+                                    errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT_NAME, name, errmsg);
+    if (st != ZHS_OK) {
+        zhsi_dict_free(d);
+        return st;
+    }
+    use_dict(w, d);
+    return ZHS_OK;
+}
+
 zhs_status zhs_writer_open(const char *dir, zhs_writer **out, char **errmsg)
 {
     zhs_writer *w;
@@ -189,9 +211,9 @@ zhs_status zhs_writer_open(const char *dir, zhs_writer **out, char **errmsg)
                                     errmsg);
     else if (st == ZHS_OK && strcmp(scheme, ZHSI_SCHEME) != 0)
         st = zhsi_fail(errmsg, ZHS_ECORRUPT,
-                       "index uses term scheme '%s' but this zhsearch writes "
-                       "'%s': delete it and index again", scheme,
-                       ZHSI_SCHEME);
+                       "index uses the older term scheme '%s' but this "
+                       "zhsearch writes '%s': rebuild it with 'zhsearch "
+                       "rebuild --db %s'", scheme, ZHSI_SCHEME, dir);
     free(scheme);
     if (st != ZHS_OK) {
         zhsi_errmsg_prefix(errmsg, dir);

@@ -303,6 +303,12 @@ zhs_status zhsi_bulk_finish(zhsi_bulk *b, zhsi_vocab *vocab, char **errmsg);
 void zhsi_bulk_free(zhsi_bulk *b);
 /* Removes what an interrupted build left in dir. */
 void zhsi_bulk_cleanup(const char *dir);
+/* Moves the database files of directory `from` into `to`, iamglass last,
+ * and removes table files of `to` that `from` did not have: at every
+ * moment `to` is the old database, none, or the new one. */
+zhs_status zhsi_swap_in(const char *from, const char *to, char **errmsg);
+/* Removes path and everything under it. */
+void zhsi_remove_tree(const char *path);
 
 /* ---- dup.c ------------------------------------------------------- */
 
@@ -442,6 +448,11 @@ typedef int (*zhsi_term_fn)(const char *term, size_t len, unsigned termfreq,
 zhs_status zhsi_xdb_allterms(zhsi_xdb *db, const char *prefix,
                              size_t max_scan, zhsi_term_fn fn, void *arg,
                              char **errmsg);
+/* Calls fn(data, arg) with the stored data of every document, in
+ * document order, until fn returns non-zero. */
+zhs_status zhsi_xdb_each_data(zhsi_xdb *db,
+                              int (*fn)(const char *data, void *arg),
+                              void *arg, char **errmsg);
 /* The same over the vocabulary (the spelling table: words of two or more
  * characters with the number of documents they were indexed in). */
 zhs_status zhsi_xdb_spellings(zhsi_xdb *db, const char *prefix,
@@ -624,6 +635,14 @@ typedef struct zhsi_doccheck {
 int zhsi_query_check(const zhsi_query *q, const zhsi_doccheck *d);
 
 /* ---- search.c ---------------------------------------------------- */
+
+/* A stored document (the data's JSON) as a file document; ZHS_ECORRUPT
+ * if it is not such JSON, ZHS_ENOMEM. */
+zhs_status zhsi_stored_doc(const char *data, zhs_file_doc **out);
+/* Makes w segment with the dictionary whose serial form (as an index
+ * records it) is serial, and record it under name. */
+zhs_status zhsi_writer_use_dict(zhs_writer *w, const char *serial,
+                                const char *name, char **errmsg);
 
 /* Makes xs check candidates against q's strings (zhsi_query_check) when
  * q's Xapian query is not exact; q must outlive the search. */

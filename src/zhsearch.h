@@ -254,6 +254,20 @@ zhs_status zhs_writer_commit(zhs_writer *w, char **errmsg);
 /* Closes the writer, discarding uncommitted changes.  NULL is allowed. */
 void zhs_writer_close(zhs_writer *w);
 
+/* Called by zhs_rebuild for a stored document that today's rules refuse
+ * (it is left out), with its id and why. */
+typedef void (*zhs_rebuild_fn)(const char *id, const char *why, void *arg);
+
+/* Rebuilds the plain index in dir (of any term scheme this zhsearch can
+ * read the stored documents of) with the current term scheme, from its
+ * own stored documents: no source file is read.  The old index stays in
+ * place, and searchable, until the new one replaces it atomically; other
+ * writers wait on its lock.  *count (if non-NULL) gets the documents
+ * indexed.  Returns ZHS_ELOCKED if a writer holds dir, ZHS_ENOINDEX,
+ * ZHS_ECORRUPT, ZHS_EIO, ZHS_ENOMEM. */
+zhs_status zhs_rebuild(const char *dir, zhs_rebuild_fn rejected, void *arg,
+                       unsigned long *count, char **errmsg);
+
 /* ------------------------------------------------------------------ */
 /* Sharded indexes                                                     */
 
