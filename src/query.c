@@ -5,7 +5,12 @@
  *   and     := unary (["AND"] unary)*
  *   unary   := ("NOT" | "-") unary | primary
  *   primary := "(" or ")" | "\"" text "\"" | field ":" value | word
- *   field   := title | source | id | date
+ *   field   := title | source | author | id | date
+ *
+ * Boolean operators are upper case: "and", "or" and "not" are words.  A
+ * chunk that starts with ASCII letters and a colon (foo:bar) names a
+ * field; one that is not a field is an error, so that a typo is not
+ * searched as text (quote it, "foo:bar", to search for the text).
  *
  * A word (a white-space separated chunk) must occur as a substring of the
  * normalized text, so a hit never depends on how ICU segmented the
@@ -34,7 +39,8 @@
 #include "zhs-int.h"
 
 enum qkind {
-    Q_TEXT, Q_PHRASE, Q_AND, Q_OR, Q_NOT, Q_TITLE, Q_SOURCE, Q_ID, Q_DATE
+    Q_TEXT, Q_PHRASE, Q_AND, Q_OR, Q_NOT, Q_TITLE, Q_SOURCE, Q_ID, Q_DATE,
+    Q_AUTHOR
 };
 
 struct zhsi_qnode {
@@ -46,7 +52,7 @@ struct zhsi_qnode {
     zhsi_needle *words;  /* TEXT: word terms that rank */
     size_t nwords;
     zhsi_needle whole;   /* TEXT, PHRASE: the whole normalized text */
-    char *value;         /* SOURCE, ID: the term's value */
+    char *value;         /* SOURCE, ID, AUTHOR: the term's value */
     char lo[9], hi[9];   /* DATE: YYYYMMDD bounds */
 };
 
@@ -61,7 +67,8 @@ struct token {
     enum tkind kind;
     size_t pos;          /* 0-based code point offset in the query */
     size_t a, b;         /* payload [a, b) in code points */
-    enum qkind field;    /* T_FIELD: Q_TITLE, Q_SOURCE, Q_ID or Q_DATE */
+    enum qkind field;    /* T_FIELD: Q_TITLE, Q_SOURCE, Q_AUTHOR, Q_ID or
+                            Q_DATE */
     int quoted;          /* T_FIELD: the value was "quoted" */
 };
 
@@ -96,8 +103,9 @@ static zhs_status tokenize(struct parser *p)
     static const struct {
         const char *name;
         enum qkind kind;
-    } fields[] = {{"title:", Q_TITLE}, {"source:", Q_SOURCE}, {"id:", Q_ID},
-                  {"date:", Q_DATE}};
+    } fields[] = {{"title:", Q_TITLE}, {"source:", Q_SOURCE},
+                  {"author:", Q_AUTHOR}, {"id:", Q_ID}, {"date:", Q_DATE}};
+    const size_t nfields = sizeof fields / sizeof fields[0];
     size_t i = 0, f;
 
     p->toks = calloc(p->n + 1, sizeof *p->toks);
@@ -147,7 +155,7 @@ static zhs_status tokenize(struct parser *p)
                 t->kind = T_AND;
             else if (cps_eq(p->cps + i, e - i, "NOT"))
                 t->kind = T_NOT;
-            for (f = 0; t->kind == T_WORD && f < 4; f++) {
+            for (f = 0; t->kind == T_WORD && f < nfields; f++) {
                 size_t fl = strlen(fields[f].name);
                 if (e - i < fl || !cps_eq(p->cps + i, fl, fields[f].name))
                     continue;
@@ -169,6 +177,22 @@ static zhs_status tokenize(struct parser *p)
                     return zhsi_fail(p->errmsg, ZHS_EQUERY, "'%s' at position "
                                      "%zu needs a value", fields[f].name,
                                      i + 1);
+                }
+            }
+            if (t->kind == T_WORD) {
+                size_t k = i;
+                while (k < e && ((p->cps[k] >= 'a' && p->cps[k] <= 'z')
+                                 || (p->cps[k] >= 'A' && p->cps[k] <= 'Z')))
+                    k++;
+                if (k > i && k < e && p->cps[k] == ':') {
+                    char *name = zhsi_utf8_encode(p->cps + i, k - i);
+                    zhs_status st = zhsi_fail(
+                        p->errmsg, ZHS_EQUERY, "unknown field '%.40s:' at "
+                        "position %zu (fields: title, source, author, id, "
+                        "date; quote text to search for it as it is)",
+                        name ? name : "?", i + 1);
+                    free(name);
+                    return st;
                 }
             }
             i = e;
@@ -485,11 +509,12 @@ static zhs_status field_node(struct parser *p, const struct token *t, int neg,
         *out = nd;
         return ZHS_OK;
     }
-    /* source: is matched on its normalized form, id: exactly. */
+    /* source: and author: are matched on their normalized form, id:
+     * exactly. */
     nd = new_node(t->field);
     if (nd == NULL)
         return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
-    if (t->field == Q_SOURCE) {
+    if (t->field == Q_SOURCE || t->field == Q_AUTHOR) {
         if ((st = normalize_span(p, t->a, t->b, &v)) != ZHS_OK) {
             free_node(nd);
             return st;
@@ -751,7 +776,7 @@ static void put_cps(struct buf *b, const uint32_t *c, size_t n)
 static void describe(struct buf *b, const zhsi_qnode *nd)
 {
     static const char *ops[] = {"", "", "AND(", "OR(", "NOT(", "title:",
-                                "source:", "id:", "date:"};
+                                "source:", "id:", "date:", "author:"};
     size_t i;
 
     switch (nd->kind) {
@@ -772,6 +797,7 @@ static void describe(struct buf *b, const zhsi_qnode *nd)
         break;
     case Q_SOURCE:
     case Q_ID:
+    case Q_AUTHOR:
         put(b, ops[nd->kind]);
         put(b, nd->value);
         break;
@@ -1125,8 +1151,11 @@ static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
         return xl_combine(&l, ZHSI_XQ_OR, 0, out, errmsg);
     case Q_SOURCE:
     case Q_ID:
+    case Q_AUTHOR:
         snprintf(term, sizeof term, "%c%.240s",
-                 nd->kind == Q_SOURCE ? 'B' : 'Q', nd->value);
+                 nd->kind == Q_SOURCE ? 'B' : nd->kind == Q_AUTHOR ? 'A'
+                                                                   : 'Q',
+                 nd->value);
         if ((st = zhsi_xq_term(term, strlen(term), &t, errmsg)) != ZHS_OK)
             return st;
         st = zhsi_xq_scale(t, 0, out, errmsg);  /* a filter: no weight */

@@ -577,6 +577,73 @@ static void add_text_terms(zhsi_segmenter *seg, struct termgen *g,
 }
 
 /* Filter terms and values: source, date (value, year, month). */
+/* The "A" term of author[0..len), normalized (nothing for blank text). */
+static zhs_status add_author_term(zhsi_xdoc *doc, const char *author,
+                                  size_t len, char **errmsg)
+{
+    char term[256], *s;
+    zhsi_text t = {0};
+    zhs_status st = zhsi_text_build(author, len, 0, &t, errmsg);
+
+    if (st == ZHS_OK && t.nnorm > 0) {
+        if ((s = zhsi_utf8_encode(t.norm, t.nnorm)) == NULL) {
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        } else {
+            snprintf(term, sizeof term, "A%.200s", s);
+            free(s);
+            st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
+        }
+    }
+    zhsi_text_free(&t);
+    return st;
+}
+
+/* The byte length of the separator at s, or 0: between the names of a
+ * list (level 0: , ; / | and their full-width forms, 、) or between the
+ * words of a name (level 1: white space, the ideographic space too). */
+static size_t author_sep(const char *s, int level)
+{
+    static const char *const wide[] = {"\xef\xbc\x8c", "\xef\xbc\x9b",
+                                       "\xe3\x80\x81", "\xef\xbc\x8f",
+                                       "\xe3\x80\x80"};
+    size_t k;
+
+    if (*s != '\0' && strchr(level ? " \t\r\n" : ",;/|", *s) != NULL)
+        return 1;
+    for (k = level ? 4 : 0; k < (level ? 5u : 4u); k++)
+        if (strncmp(s, wide[k], 3) == 0)
+            return 3;
+    return 0;
+}
+
+/* "A" terms for author[0..len): it whole, then each of its parts at the
+ * next level down.  So the field "记者 张三、李四" gives the terms 记者张三
+ * 李四 (its layout repaired), 记者张三, 记者, 张三 and 李四; "A. Smith, B.
+ * Jones" gives "b. jones" and "jones".  (A term added twice is one.) */
+static zhs_status add_author_terms(zhsi_xdoc *doc, const char *author,
+                                   size_t len, int level, char **errmsg)
+{
+    size_t i = 0, a = 0, k;
+    zhs_status st = add_author_term(doc, author, len, errmsg);
+
+    while (st == ZHS_OK && level < 2) {
+        k = i < len ? author_sep(author + i, level) : 1;
+        if (k == 0) {
+            i++;
+            continue;
+        }
+        if (i > a && (a > 0 || i < len))   /* a part, not the whole */
+            st = add_author_terms(doc, author + a, i - a, level + 1, errmsg);
+        else if (i > a)
+            st = add_author_terms(doc, author, len, level + 1, errmsg);
+        if (i >= len)
+            break;
+        i += k;
+        a = i;
+    }
+    return st;
+}
+
 static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
                                  char **errmsg)
 {
@@ -617,6 +684,8 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
         if (st == ZHS_OK && strncmp(lo + 4, "00", 2) != 0)
             st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_MONTH, term, errmsg);
     }
+    if (st == ZHS_OK && d->author && d->author[0])
+        st = add_author_terms(doc, d->author, strlen(d->author), 0, errmsg);
     return st;
 }
 

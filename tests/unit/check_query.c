@@ -55,7 +55,14 @@ static const struct qcase cases[] = {
     {"date:2024..", ZHS_OK, "date:20240000..99999999"},
     {"date:..2024-02-29", ZHS_OK, "date:00000000..20240229"},
     {"医院 date:2024", ZHS_OK, "AND(W(医院) date:20240000..20249999)"},
-    {"titles:x", ZHS_OK, "W(^titles,^x)"},
+    {"author:杜甫", ZHS_OK, "author:杜甫"},
+    {"author:\"Li  Bai\" 明月", ZHS_OK, "AND(author:li bai W(明月))"},
+    {"author:杜甫 OR author:李白", ZHS_OK, "OR(author:杜甫 author:李白)"},
+    {"\"titles:x\"", ZHS_OK, "\"titles:x\""},      /* quoted: text */
+    {"10:30", ZHS_OK, "W(^10$,^30$)"},               /* not a field name */
+    /* lower-case boolean words are words */
+    {"援疆 or 石河子", ZHS_OK, "AND(W(援疆) W(^or) W(石河子))"},
+    {"援疆 and 医院", ZHS_OK, "AND(W(援疆) W(^and) W(医院))"},
     /* errors, with positions */
     {"", ZHS_EQUERY, "empty query"},
     {"   ", ZHS_EQUERY, "empty query"},
@@ -79,6 +86,10 @@ static const struct qcase cases[] = {
     {"date:2023-02-29", ZHS_EQUERY, "invalid date"},
     {"date:2025..2024", ZHS_EQUERY, "invalid date"},
     {"date:..", ZHS_EQUERY, "invalid date"},
+    {"titles:x", ZHS_EQUERY, "unknown field 'titles:' at position 1"},
+    {"医院 Author:杜甫", ZHS_EQUERY, "unknown field 'Author:' at position 4"},
+    {"援疆 -foo:bar", ZHS_EQUERY, "unknown field 'foo:' at position 5"},
+    {"author:", ZHS_EQUERY, "'author:' at position 1 needs a value"},
     {"ab\xff", ZHS_EQUERY, "not valid UTF-8 (byte offset 2)"},
 };
 
