@@ -9,9 +9,16 @@
 #define JSON_TYPE "application/json; charset=utf-8"
 #define MAX_RETRIES 3
 
+/* Every parameter of every endpoint; each endpoint takes some of them
+ * (a bit mask over this list) and refuses any other. */
 static const char *const known_params[] = {"q", "limit", "offset",
                                            "snippets", "sort", "facets",
-                                           "collapse"};
+                                           "collapse", "source", "date",
+                                           "author"};
+#define NPARAMS (sizeof known_params / sizeof known_params[0])
+#define SEARCH_PARAMS 0x3FFu             /* all of them */
+#define SUGGEST_PARAMS 0x3u              /* q, limit */
+#define NO_PARAMS 0x0u
 
 static void set_body(struct api_response *r, unsigned status, char *body)
 {
@@ -82,23 +89,51 @@ static int clean_text(const char *s, size_t len)
                && zhs_utf8_invalid_at(s, len) == (size_t)-1);
 }
 
-/* The parameters this endpoint reads, checked: each known one at most
- * once, every name and value clean text.  Unknown ones are ignored (cache
- * busters).  Returns 0 after failing r. */
+/* The parameters an endpoint reads, checked: each known one at most
+ * once, every name and value clean text, none the endpoint does not take
+ * (a typo would otherwise be silently ignored: source= for a filter that
+ * did not exist once returned every source).  Returns 0 after failing r. */
 struct args {
-    char *v[sizeof known_params / sizeof known_params[0]];
-    size_t len[sizeof known_params / sizeof known_params[0]];
+    char *v[NPARAMS];
+    size_t len[NPARAMS];
 };
 
 static void free_args(struct args *a)
 {
     size_t k;
-    for (k = 0; k < sizeof known_params / sizeof known_params[0]; k++)
+    for (k = 0; k < NPARAMS; k++)
         free(a->v[k]);
 }
 
-static int get_args(const struct api_param *p, size_t np, struct args *a,
-                    struct api_response *r)
+/* At most max bytes of s, cut on a character boundary (s is UTF-8). */
+static int utf8_prefix(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return (int)len;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return (int)max;
+}
+
+static void fail_unknown(struct api_response *r, const struct api_param *p,
+                         unsigned allowed)
+{
+    char known[160] = "";
+    size_t k, n = 0;
+
+    for (k = 0; k < NPARAMS; k++)
+        if (allowed & (1u << k))
+            n += (size_t)snprintf(known + n, sizeof known - n, "%s%s",
+                                  n ? ", " : "", known_params[k]);
+    fail(r, 400, ZHS_EUSAGE, "unknown parameter '%.*s%s' (%s%s)",
+         utf8_prefix(p->name, p->name_len, 64), p->name,
+         p->name_len > 64 ? "..." : "",
+         allowed ? "this endpoint takes " : "this endpoint takes none",
+         known);
+}
+
+static int get_args(const struct api_param *p, size_t np, unsigned allowed,
+                    struct args *a, struct api_response *r)
 {
     size_t i, k;
 
@@ -110,22 +145,26 @@ static int get_args(const struct api_param *p, size_t np, struct args *a,
                  "text (or holds a NUL byte)", i + 1);
             return 0;
         }
-        for (k = 0; k < sizeof known_params / sizeof known_params[0]; k++) {
-            if (p[i].name_len != strlen(known_params[k])
-                || memcmp(p[i].name, known_params[k], p[i].name_len) != 0)
-                continue;
-            if (a->v[k] != NULL) {
-                fail(r, 400, ZHS_EUSAGE, "parameter '%s' given twice",
-                     known_params[k]);
-                return 0;
-            }
-            /* a copy, terminated: values need not be */
-            a->len[k] = p[i].value ? p[i].value_len : 0;
-            a->v[k] = strndup(p[i].value ? p[i].value : "", a->len[k]);
-            if (a->v[k] == NULL) {
-                set_body(r, 503, NULL);
-                return 0;
-            }
+        for (k = 0; k < NPARAMS; k++)
+            if ((allowed & (1u << k))
+                && p[i].name_len == strlen(known_params[k])
+                && memcmp(p[i].name, known_params[k], p[i].name_len) == 0)
+                break;
+        if (k == NPARAMS) {
+            fail_unknown(r, &p[i], allowed);
+            return 0;
+        }
+        if (a->v[k] != NULL) {
+            fail(r, 400, ZHS_EUSAGE, "parameter '%s' given twice",
+                 known_params[k]);
+            return 0;
+        }
+        /* a copy, terminated: values need not be */
+        a->len[k] = p[i].value ? p[i].value_len : 0;
+        a->v[k] = strndup(p[i].value ? p[i].value : "", a->len[k]);
+        if (a->v[k] == NULL) {
+            set_body(r, 503, NULL);
+            return 0;
         }
     }
     return 1;
@@ -134,7 +173,7 @@ static int get_args(const struct api_param *p, size_t np, struct args *a,
 static const char *arg(const struct args *a, const char *name)
 {
     size_t k;
-    for (k = 0; k < sizeof known_params / sizeof known_params[0]; k++)
+    for (k = 0; k < NPARAMS; k++)
         if (strcmp(known_params[k], name) == 0)
             return a->v[k];
     return NULL;
@@ -182,21 +221,139 @@ static const char *q_arg(const struct args *a, int may_be_empty,
     return q;
 }
 
+/* A boolean parameter: true/false or 1/0 (def when absent); returns 0
+ * after failing r. */
+static int bool_arg(const struct args *a, const char *name, int def,
+                    int *out, struct api_response *r)
+{
+    const char *s = arg(a, name);
+
+    *out = def;
+    if (s == NULL)
+        return 1;
+    if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+        *out = 1;
+    else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
+        *out = 0;
+    else {
+        fail(r, 400, ZHS_EUSAGE, "parameter '%s' must be true, false, 1 "
+             "or 0", name);
+        return 0;
+    }
+    return 1;
+}
+
+#define MAX_FILTER_BYTES 512u
+
+/* Checks the filter parameters source, author (any text without a double
+ * quote, which could not be written in the query language) and date
+ * (digits, '-' and '.' only, so that it stays one field). */
+static int filter_args(const struct args *a, struct api_response *r)
+{
+    static const char *const names[] = {"source", "author", "date"};
+    size_t k;
+
+    for (k = 0; k < 3; k++) {
+        const char *v = arg(a, names[k]);
+        size_t i;
+        if (v == NULL)
+            continue;
+        if (v[0] == '\0' || strlen(v) > MAX_FILTER_BYTES) {
+            fail(r, 400, ZHS_EUSAGE, "parameter '%s' must be 1 to %u bytes",
+                 names[k], MAX_FILTER_BYTES);
+            return 0;
+        }
+        if (k < 2 && (strchr(v, '"') || strstr(v, "\xef\xbc\x82"))) {
+            fail(r, 400, ZHS_EUSAGE, "parameter '%s' must not hold a double "
+                 "quote", names[k]);
+            return 0;
+        }
+        for (i = 0; k == 2 && v[i]; i++)
+            if (!((v[i] >= '0' && v[i] <= '9') || v[i] == '-' || v[i] == '.'))
+                break;
+        if (k == 2 && v[i] != '\0') {
+            fail(r, 400, ZHS_EUSAGE, "parameter 'date' must be YYYY, YYYY-MM "
+                 "or YYYY-MM-DD, or a range A..B of those");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The query to run: q alone, or with filter parameters the query
+ * language's fields, "(q) source:\"S\" date:D author:\"A\"", so that a
+ * parameter filters exactly as the field does (and the answer's "query"
+ * says what ran).  NULL when out of memory. */
+static char *full_query(const struct args *a, const char *q)
+{
+    const char *src = arg(a, "source"), *date = arg(a, "date"),
+               *author = arg(a, "author");
+    size_t n;
+    char *s;
+
+    if (!src && !date && !author)
+        return strdup(q);
+    n = strlen(q) + 3 * MAX_FILTER_BYTES + 64;
+    if ((s = malloc(n)) == NULL)
+        return NULL;
+    snprintf(s, n, "(%s)%s%s%s%s%s%s%s%s", q, src ? " source:\"" : "",
+             src ? src : "", src ? "\"" : "", date ? " date:" : "",
+             date ? date : "", author ? " author:\"" : "",
+             author ? author : "", author ? "\"" : "");
+    return s;
+}
+
+/* After a malformed query with filters: the error as the client would
+ * see it for what it sent, q's own message (positions in q) or the filter
+ * parameter at fault. */
+static void fail_query(zhs_db *db, const struct args *a, const char *q,
+                       const char *msg, struct api_response *r)
+{
+    zhs_search_opts o = {0};
+    zhs_results *res = NULL;
+    char *qmsg = NULL, *dq;
+    zhs_status st = zhs_search(db, q, &o, &res, &qmsg);
+
+    zhs_results_free(res);
+    if (st != ZHS_OK) {
+        fail_status(r, db, st, qmsg);
+        free(qmsg);
+        return;
+    }
+    free(qmsg);
+    qmsg = NULL;
+    if (arg(a, "date") && (dq = malloc(strlen(arg(a, "date")) + 8))) {
+        sprintf(dq, "date:%s", arg(a, "date"));
+        res = NULL;
+        st = zhs_search(db, dq, &o, &res, &qmsg);
+        zhs_results_free(res);
+        free(qmsg);
+        free(dq);
+        if (st == ZHS_EQUERY) {
+            fail(r, 400, ZHS_EQUERY, "parameter 'date' must be YYYY, "
+                 "YYYY-MM or YYYY-MM-DD, or a range A..B of those");
+            return;
+        }
+    }
+    fail_status(r, db, ZHS_EQUERY, msg);
+}
+
 static void do_search(zhs_db *db, const struct args *a,
                       struct api_response *r)
 {
     zhs_search_opts o = {0};
     zhs_results *res = NULL;
-    unsigned collapse;
+    int collapse;
     const char *q;
-    char *msg = NULL;
+    char *msg = NULL, *query;
     zhs_status st;
 
     if ((q = q_arg(a, 0, r)) == NULL
         || !num_arg(a, "limit", 0, API_MAX_LIMIT, 10, &o.limit, r)
         || !num_arg(a, "offset", 0, API_MAX_OFFSET, 0, &o.offset, r)
         || !num_arg(a, "snippets", 1, 3, 3, &o.max_snippets, r)
-        || !num_arg(a, "collapse", 0, 1, 1, &collapse, r))
+        || !bool_arg(a, "collapse", 1, &collapse, r)
+        || !filter_args(a, r))
         return;
     o.no_collapse = !collapse;
     if (arg(a, "sort") && zhs_parse_sort(arg(a, "sort"), &o.sort) != 0) {
@@ -209,12 +366,19 @@ static void do_search(zhs_db *db, const struct args *a,
              "year, month (comma-separated)");
         return;
     }
-    st = zhs_search(db, q, &o, &res, &msg);  /* reopens and retries */
+    if ((query = full_query(a, q)) == NULL) {
+        set_body(r, 503, NULL);
+        return;
+    }
+    st = zhs_search(db, query, &o, &res, &msg);  /* reopens and retries */
     if (st == ZHS_OK)
         set_body(r, 200, zhs_results_json(res));
+    else if (st == ZHS_EQUERY && strcmp(query, q) != 0)
+        fail_query(db, a, q, msg, r);
     else
         fail_status(r, db, st, msg);
     zhs_results_free(res);
+    free(query);
     free(msg);
 }
 
@@ -358,6 +522,7 @@ void api_handle(zhs_db *db, const char *method, const char *path, size_t len,
     size_t i;
 
     memset(r, 0, sizeof *r);
+    memset(&a, 0, sizeof a);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
         fail(r, 405, ZHS_EUSAGE, "method not allowed: use GET");
         return;
@@ -380,17 +545,20 @@ void api_handle(zhs_db *db, const char *method, const char *path, size_t len,
         fail(r, 503, ZHS_ENOINDEX, "the index cannot be opened");
         return;
     }
-    if (get_args(params, nparams, &a, r)) {
-        if (path_is(path, len, "/api/search"))
+    if (path_is(path, len, "/api/search")) {
+        if (get_args(params, nparams, SEARCH_PARAMS, &a, r))
             do_search(db, &a, r);
-        else if (path_is(path, len, "/api/suggest"))
+    } else if (path_is(path, len, "/api/suggest")) {
+        if (get_args(params, nparams, SUGGEST_PARAMS, &a, r))
             do_suggest(db, &a, r);
-        else if (path_is(path, len, "/api/health"))
+    } else if (path_is(path, len, "/api/health")) {
+        if (get_args(params, nparams, NO_PARAMS, &a, r))
             do_health(db, r);
-        else if (len >= 9 && memcmp(path, "/api/doc/", 9) == 0)
+    } else if (len >= 9 && memcmp(path, "/api/doc/", 9) == 0) {
+        if (get_args(params, nparams, NO_PARAMS, &a, r))
             do_doc(db, path + 9, len - 9, r);
-        else
-            fail(r, 404, ZHS_ENOTFOUND, "no such endpoint");
+    } else {
+        fail(r, 404, ZHS_ENOTFOUND, "no such endpoint");
     }
     free_args(&a);
 }

@@ -12,7 +12,9 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,7 @@
 #define MAX_PARAMS 64
 #define DEFAULT_TIME_LIMIT_MS 2000u
 #define DEFAULT_CACHE_MB 64u
+#define MAX_CORS 16
 
 /* One pool thread's reader. */
 struct tstate {
@@ -47,6 +50,8 @@ struct server {
     unsigned time_limit_ms;
     int access_log;
     cache *cache;                /* answers by request, or NULL */
+    const char *cors[MAX_CORS];  /* --cors origins ("*": any) */
+    size_t ncors;
     pthread_key_t key;
     pthread_mutex_t mu;          /* guards all */
     struct tstate *all;          /* every thread's state, to close */
@@ -56,12 +61,36 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: zhsearch serve [--db DIR] [--listen ADDR:PORT] "
-            "[--threads N]\n"
+            "[--threads N] [--cors ORIGIN]...\n"
             "Serve the index over HTTP: a JSON API and a search page at /.\n"
-            "  GET /api/search?q=QUERY&limit=N&offset=N&snippets=N\n"
-            "  GET /api/suggest?q=PREFIX&limit=N\n"
-            "  GET /api/doc/ID\n"
-            "  GET /api/health\n\n"
+            "\n"
+            "Endpoints (GET or HEAD; any parameter not listed is a 400 "
+            "naming it):\n"
+            "  /api/search   q=QUERY      the query (required; zhsearch(1), "
+            "QUERY SYNTAX)\n"
+            "                limit=N      hits, 0..%u (default 10)\n"
+            "                offset=N     hits to skip, 0..%u (default 0)\n"
+            "                snippets=N   snippets per hit, 1..3 (default "
+            "3)\n"
+            "                sort=relevance|newest|oldest\n"
+            "                facets=source,year,month  counts over all "
+            "matches\n"
+            "                collapse=true|false|1|0  near-duplicates as "
+            "one hit\n"
+            "                             (default true; false: "
+            "--no-collapse)\n"
+            "                source=NAME  only this source, as source:\"NAME\""
+            "\n"
+            "                author=NAME  only this author, as author:\"NAME\""
+            "\n"
+            "                date=RANGE   only these dates, as date:RANGE "
+            "(2024,\n"
+            "                             2024-03..2025, ..2024-06-30)\n"
+            "  /api/suggest  q=TEXT       completions of its last word\n"
+            "                limit=N      1..%u (default 8)\n"
+            "  /api/doc/ID   one stored document (no parameters)\n"
+            "  /api/health   status, documents, revision (no "
+            "parameters)\n\n"
             "  --db DIR          index directory or stub file (default "
             "'%s')\n"
             "  --listen ADDR:PORT  address to listen on (default %s; "
@@ -84,12 +113,18 @@ static void usage(FILE *f)
             "requests,\n"
             "                    dropped when the index changes (default "
             "%u; 0: off)\n"
+            "  --cors ORIGIN     let pages from ORIGIN (scheme://host[:port]"
+            ", or *\n"
+            "                    for any) read the API: CORS headers for "
+            "it only;\n"
+            "                    repeat for more origins (at most %d)\n"
             "  --access-log      one line per request on standard error\n"
             "  --help            this text\n"
             "It prints the address it listens on to standard error and "
             "runs until\nSIGTERM or SIGINT.\n\n%s",
-            ZHS_DEFAULT_DB, DEFAULT_LISTEN, DEFAULT_TIME_LIMIT_MS,
-            DEFAULT_CACHE_MB, ZHS_EXIT_HELP);
+            API_MAX_LIMIT, API_MAX_OFFSET, ZHS_MAX_SUGGEST, ZHS_DEFAULT_DB,
+            DEFAULT_LISTEN, DEFAULT_TIME_LIMIT_MS, DEFAULT_CACHE_MB,
+            MAX_CORS, ZHS_EXIT_HELP);
 }
 
 static double now_ms(void)
@@ -207,6 +242,65 @@ static int cacheable_path(const char *url)
            || strncmp(url, "/api/doc/", 9) == 0;
 }
 
+/* The origin to allow for this request (its Origin header, or "*"), or
+ * NULL when --cors does not name it. */
+static const char *cors_origin(const struct server *srv,
+                               struct MHD_Connection *c)
+{
+    const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     "Origin");
+    size_t i;
+
+    for (i = 0; i < srv->ncors; i++)
+        if (strcmp(srv->cors[i], "*") == 0)
+            return "*";
+    for (i = 0; origin && i < srv->ncors; i++)
+        if (strcmp(srv->cors[i], origin) == 0)
+            return origin;
+    return NULL;
+}
+
+static void add_cors_headers(const struct server *srv,
+                             struct MHD_Connection *c,
+                             struct MHD_Response *resp, int preflight)
+{
+    const char *allow = cors_origin(srv, c);
+
+    if (srv->ncors > 0)                 /* the answer depends on Origin */
+        MHD_add_response_header(resp, "Vary", "Origin");
+    if (allow == NULL)
+        return;
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", allow);
+    if (preflight) {
+        MHD_add_response_header(resp, "Access-Control-Allow-Methods",
+                                "GET, HEAD, OPTIONS");
+        MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+                                "Accept, Content-Type");
+        MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+    } else {
+        MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+                                "X-Cache");
+    }
+}
+
+/* OPTIONS, a CORS preflight or not: 204 with what is allowed. */
+static enum MHD_Result answer_options(struct server *srv,
+                                      struct MHD_Connection *c)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret;
+
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Allow", "GET, HEAD, OPTIONS");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    add_cors_headers(srv, c, resp, 1);
+    ret = MHD_queue_response(c, 204, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 /* The path with control bytes shown as '?', for the access log. */
 static void log_line(const char *method, const char *url, unsigned status,
                      double ms)
@@ -247,6 +341,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     if (*upload_size != 0) {            /* bodies are read and ignored */
         *upload_size = 0;
         return MHD_YES;
+    }
+    if (strcmp(method, "OPTIONS") == 0) {
+        ret = answer_options(srv, c);
+        if (srv->access_log)
+            log_line(method, url, 204, now_ms() - t0);
+        return ret;
     }
     pl.n = 0;
     pl.overflow = 0;
@@ -305,7 +405,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                             "object-src 'none'; base-uri 'none'; "
                             "frame-ancestors 'none'; form-action 'self'");
     if (r.status == 405)
-        MHD_add_response_header(resp, "Allow", "GET, HEAD");
+        MHD_add_response_header(resp, "Allow", "GET, HEAD, OPTIONS");
+    add_cors_headers(srv, c, resp, 0);
     if (srv->cache && cacheable_path(url))
         MHD_add_response_header(resp, "X-Cache", hit ? "hit" : "miss");
     ret = MHD_queue_response(c, r.status, resp);
@@ -313,6 +414,62 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     if (srv->access_log)
         log_line(method, url, r.status, now_ms() - t0);
     return ret;
+}
+
+/* "*", or "http(s)://host[:port]" as a browser sends it in Origin: no
+ * path, no white space or control characters. */
+static int valid_origin(const char *s)
+{
+    const char *h;
+    size_t i;
+
+    if (strcmp(s, "*") == 0)
+        return 1;
+    if (strncmp(s, "http://", 7) == 0)
+        h = s + 7;
+    else if (strncmp(s, "https://", 8) == 0)
+        h = s + 8;
+    else
+        return 0;
+    if (h[0] == '\0' || strlen(s) > 255)
+        return 0;
+    for (i = 0; h[i]; i++)
+        if ((unsigned char)h[i] <= 0x20 || h[i] == 0x7f || h[i] == '/'
+            || h[i] == '?' || h[i] == '#' || h[i] == ',')
+            return 0;
+    return 1;
+}
+
+/* A listening socket on ai, or -1 after saying why, naming the address
+ * as it was asked for (libmicrohttpd's own message names only a port). */
+static int listen_on(const struct addrinfo *ai, const char *asked)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+                    ai->ai_protocol), one = 1, err;
+
+    if (fd < 0) {
+        cli_error("cannot listen on %s: %s", asked, strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ai->ai_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0
+        || listen(fd, 128) != 0) {
+        err = errno;
+        close(fd);
+        cli_error("cannot listen on %s: %s", asked, strerror(err));
+        return -1;
+    }
+    return fd;
+}
+
+/* libmicrohttpd's messages, as ours. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    fputs("zhsearch: HTTP: ", stderr);
+    vfprintf(stderr, fmt, ap);
 }
 
 /* Parses "HOST:PORT" or "[V6]:PORT" into an address. */
@@ -365,6 +522,7 @@ int cmd_serve(int argc, char **argv)
         {"dict", required_argument, NULL, 'D'},
         {"access-log", no_argument, NULL, 'a'},
         {"cache-mb", required_argument, NULL, 'c'},
+        {"cors", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -375,12 +533,11 @@ int cmd_serve(int argc, char **argv)
     unsigned max_conn = 512, port, cache_mb = DEFAULT_CACHE_MB;
     struct addrinfo *ai = NULL;
     struct MHD_Daemon *d;
-    const union MHD_DaemonInfo *info;
     zhs_db *db = NULL;
     char *msg = NULL, *warning = NULL, host[128];
     sigset_t sigs;
     zhs_status st;
-    int c, sig, rc, taken;
+    int c, sig, rc, taken, lfd;
 
     memset(&srv, 0, sizeof srv);
     srv.db = (struct cli_db)CLI_DB_INIT;
@@ -422,6 +579,19 @@ int cmd_serve(int argc, char **argv)
                 cli_error("--cache-mb must be 0..65536, not '%s'", optarg);
                 return 2;
             }
+            break;
+        case 'C':
+            if (!valid_origin(optarg)) {
+                cli_error("--cors wants an origin, scheme://host[:port] with "
+                          "no path (https://example.org), or *, not '%s'",
+                          optarg);
+                return 2;
+            }
+            if (srv.ncors == MAX_CORS) {
+                cli_error("--cors given more than %d times", MAX_CORS);
+                return 2;
+            }
+            srv.cors[srv.ncors++] = optarg;
             break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -466,19 +636,25 @@ int cmd_serve(int argc, char **argv)
     pthread_key_create(&srv.key, NULL);
     pthread_mutex_init(&srv.mu, NULL);
 
-    d = MHD_start_daemon(
-        MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG
-            | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-        0, NULL, NULL, handle, &srv,
-        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, max_conn,
-        MHD_OPTION_CONNECTION_TIMEOUT, 15u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-        MHD_OPTION_END);
+    d = NULL;
+    if ((lfd = listen_on(ai, listen_at)) >= 0) {
+        d = MHD_start_daemon(
+            MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG
+                | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+            0, NULL, NULL, handle, &srv,
+            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+            MHD_OPTION_LISTEN_SOCKET, lfd,
+            MHD_OPTION_THREAD_POOL_SIZE, threads,
+            MHD_OPTION_CONNECTION_LIMIT, max_conn,
+            MHD_OPTION_CONNECTION_TIMEOUT, 15u,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+            MHD_OPTION_END);
+        if (d == NULL) {
+            cli_error("cannot serve HTTP on %s", listen_at);
+            close(lfd);
+        }
+    }
     if (d == NULL) {
-        cli_error("cannot listen on %s: %s", listen_at,
-                  errno ? strerror(errno) : "address in use or invalid");
         cache_free(srv.cache);
         pthread_key_delete(srv.key);
         pthread_mutex_destroy(&srv.mu);
@@ -486,8 +662,15 @@ int cmd_serve(int argc, char **argv)
         freeaddrinfo(ai);
         return zhs_status_exit_code(ZHS_EIO);
     }
-    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-    port = info ? info->port : 0;
+    {
+        struct sockaddr_storage sa;
+        socklen_t sl = sizeof sa;
+        port = 0;
+        if (getsockname(lfd, (struct sockaddr *)&sa, &sl) == 0)
+            port = ntohs(sa.ss_family == AF_INET6
+                             ? ((struct sockaddr_in6 *)&sa)->sin6_port
+                             : ((struct sockaddr_in *)&sa)->sin_port);
+    }
     if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, NULL, 0,
                     NI_NUMERICHOST) != 0)
         strcpy(host, "?");

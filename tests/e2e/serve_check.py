@@ -1,17 +1,21 @@
 """HTTP checks for `zhsearch serve` (run by serve.test).
 
-Usage: serve_check.py BASE_URL DB ZHSEARCH TMPDIR
+Usage: serve_check.py BASE_URL DB ZHSEARCH TMPDIR MANPAGE CORS_ORIGIN...
+The server runs with --cors for each CORS_ORIGIN and has indexed
+tang.jsonl of serve.test.
 Prints one line per failed check and exits 1 if any failed.
 """
 import http.client
 import json
+import re
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 
-BASE, DB, ZHS, TMP = sys.argv[1:5]
+BASE, DB, ZHS, TMP, MAN = sys.argv[1:6]
+CORS = sys.argv[6:]
 HOST = urllib.parse.urlsplit(BASE).hostname
 PORT = urllib.parse.urlsplit(BASE).port
 failures = []
@@ -127,7 +131,7 @@ check([s["docs"] for s in words] == sorted((s["docs"] for s in words), reverse=T
 check(titles and all("医" in s["text"] and s["id"] for s in titles),
       f"suggest titles: {titles}")
 for s in words[:3]:
-    r = cli_json("search", "--json", "--limit", "0", s["text"])
+    r = cli_json("search", "--json", "--no-collapse", "--limit", "0", s["text"])
     check(r["total"] >= s["docs"] > 0,
           f"suggested word {s['text']} in {s['docs']} docs but search finds {r['total']}")
 st, _, d = api(f"/api/suggest?q={q('援疆 医')}")
@@ -183,7 +187,8 @@ for path in ["/api/doc/..%2F..%2F..%2Fetc%2Fpasswd", "/api/doc/../../etc/passwd"
           f"traversal {path}: status {st}, body {b[:100]!r}")
 for m in ["POST", "PUT", "DELETE", "PATCH"]:
     h, _ = expect_error("/api/search?q=x", 405, "EUSAGE", method=m)
-    check(h.get("allow") == "GET, HEAD", f"{m}: Allow header {h.get('allow')}")
+    check(h.get("allow") == "GET, HEAD, OPTIONS",
+          f"{m}: Allow header {h.get('allow')}")
 st, h, b = request("/api/search?q=x", "POST", b"x" * 100000)
 check(st == 405, f"POST with a 100 kB body: {st}")
 st, h, b = request("/api/health", "HEAD")
@@ -198,6 +203,152 @@ check(st == 200 and h["content-type"].startswith("text/javascript"), f"/app.js {
 for bad in [b"innerHTML", b"outerHTML", b"insertAdjacentHTML", b"document.write",
             b"eval("]:
     check(bad not in b, f"app.js uses {bad!r}: text could become markup")
+
+# ---- every parameter is known, or the request is a 400 naming it ----------
+for path, name in [("/api/search?q=x&sorce=newest", "sorce"),
+                   ("/api/search?q=x&Limit=5", "Limit"),
+                   ("/api/search?q=x&_=1700000000", "_"),
+                   ("/api/suggest?q=x&sort=newest", "sort"),
+                   ("/api/suggest?q=x&source=a", "source"),
+                   ("/api/health?verbose=1", "verbose"),
+                   ("/api/doc/" + q("xss-1") + "?q=x", "q"),
+                   ("/api/search?q=x&" + q("来源") + "=a", "来源")]:
+    _, b = expect_error(path, 400, "EUSAGE")
+    msg = json.loads(b)["error"]["message"]
+    check(f"unknown parameter '{name}'" in msg, f"{path}: message {msg!r}")
+_, b = expect_error("/api/search?q=x&" + "n" * 300 + "=1", 400, "EUSAGE")
+check(len(json.loads(b)["error"]["message"]) < 300,
+      f"a long unknown name is echoed whole: {b[:80]!r}...")
+
+# Booleans: true/false/1/0, nothing else.
+nocoll = cli_json("search", "--json", "--no-collapse", "--limit", "30", "医院")
+coll = cli_json("search", "--json", "--limit", "30", "医院")
+check(nocoll["total"] > coll["total"],
+      f"the corpus has no near-duplicates to test collapse= with: {coll['total']}")
+for v, want in [("false", nocoll), ("0", nocoll), ("true", coll), ("1", coll)]:
+    st, _, d = api(f"/api/search?q={q('医院')}&limit=30&collapse={v}")
+    check(st == 200 and d is not None and without_time(d) == without_time(want),
+          f"collapse={v}: status {st}, total {d and d.get('total')}, "
+          f"want {want['total']}")
+for v in ["yes", "TRUE", "", "2", "-1"]:
+    expect_error(f"/api/search?q=x&collapse={q(v)}", 400, "EUSAGE")
+
+# Filter parameters are the query language's fields: the same hits as
+# the field, and the answer is that of the query they make.
+for params, field_q, composed in [
+        ("source=tang300", '明月 source:tang300', '(明月) source:"tang300"'),
+        ("source=" + q("宋词 三百首"), '明月 source:"宋词 三百首"',
+         '(明月) source:"宋词 三百首"'),
+        ("author=" + q("杜甫"), "明月 author:杜甫", '(明月) author:"杜甫"'),
+        ("author=" + q("记者 张三"), '明月 author:"记者 张三"',
+         '(明月) author:"记者 张三"'),
+        ("date=" + q("2021..2022"), "明月 date:2021..2022",
+         "(明月) date:2021..2022"),
+        ("source=tang300&author=" + q("李白") + "&date=" + q("2022.."),
+         "明月 source:tang300 author:李白 date:2022..",
+         '(明月) source:"tang300" date:2022.. author:"李白"')]:
+    st, _, d = api(f"/api/search?q={q('明月')}&{params}&limit=50")
+    by_field = cli_json("search", "--json", "--limit", "50", field_q)
+    exact = cli_json("search", "--json", "--limit", "50", composed)
+    every = cli_json("search", "--json", "--limit", "50", "明月")
+    ids = [h["id"] for h in d["hits"]] if d else None
+    check(st == 200 and ids == [h["id"] for h in by_field["hits"]],
+          f"{params}: hits {ids}, the field gives {by_field['hits']}")
+    check(d is not None and without_time(d) == without_time(exact),
+          f"{params}: answer differs from search --json '{composed}'")
+    check(ids and len(ids) < every["total"],
+          f"{params}: filters nothing ({ids} of {every['total']})")
+# author: through the query language, as the man page says
+for qs, want in [("author:杜甫", {"tang-1", "tang-3", "tang-4"}),
+                 ("author:李白", {"tang-2", "tang-3"}),
+                 ("author:张三", {"tang-4"}), ("author:记者", {"tang-4"}),
+                 ('author:"记者 张三"', {"tang-4"}), ("author:张", set())]:
+    got = {h["id"] for h in cli_json("search", "--json", qs + " 明月")["hits"]}
+    check(got == want, f"{qs}: {sorted(got)}, want {sorted(want)}")
+for path, fragment in [
+        ("/api/search?q=x&source=" + q('a"b'), "source"),
+        ("/api/search?q=x&author=" + q("a＂b"), "author"),
+        ("/api/search?q=x&source=", "source"),
+        ("/api/search?q=x&date=" + q("2024 OR y"), "date"),
+        ("/api/search?q=x&date=2024-13", "date"),
+        ("/api/search?q=x&date=" + q("2025..2024"), "date"),
+        ("/api/search?q=x&source=a&source=b", "twice")]:
+    _, b = expect_error(path, 400)
+    check(fragment in json.loads(b)["error"]["message"],
+          f"{path}: message {b[:160]!r} does not name {fragment}")
+# an error in q keeps its positions in q, filters or not
+for extra in ["", "&source=tang300", "&date=2024"]:
+    _, b = expect_error(f"/api/search?q={q('明月 foo:bar')}{extra}", 400, "EQUERY")
+    check("unknown field 'foo:' at position 4" in b.decode(),
+          f"q error with '{extra}': {b[:200]!r}")
+    _, b = expect_error("/api/search?q=" + q('明月 "x') + extra, 400, "EQUERY")
+    check("unbalanced quote at position 4" in b.decode(),
+          f"q error with '{extra}': {b[:200]!r}")
+
+# serve --help lists every parameter each endpoint takes, and each one it
+# lists is taken (the man page lists them too).
+helptext = subprocess.run([ZHS, "serve", "--help"], capture_output=True,
+                          text=True).stdout
+listed, endpoint = {}, None
+for line in helptext.split("\n"):
+    m = re.match(r"^  (/api/\S+)?\s+([a-z]+)=", line)
+    if m:
+        endpoint = m.group(1) or endpoint
+        listed.setdefault(endpoint, []).append(m.group(2))
+check(listed.get("/api/search") == ["q", "limit", "offset", "snippets", "sort",
+                                    "facets", "collapse", "source", "author",
+                                    "date"]
+      and listed.get("/api/suggest") == ["q", "limit"],
+      f"serve --help lists {listed}")
+samples = {"q": q("明月"), "limit": "1", "offset": "0", "snippets": "1",
+           "sort": "newest", "facets": "year", "collapse": "true",
+           "source": "tang300", "author": q("杜甫"), "date": "2021.."}
+for endpoint, names in listed.items():
+    for name in names:
+        extra = "" if name == "q" else f"&{name}={samples[name]}"
+        st, _, d = api(f"{endpoint}?q={samples['q']}{extra}")
+        check(st == 200, f"{endpoint} {name}= from --help: {st} {d}")
+man = open(MAN, encoding="utf-8").read()
+serve_man = man[man.index('.SS "zhsearch serve'):man.index('.SS "zhsearch kwic')]
+for name in set(n for names in listed.values() for n in names):
+    check(re.search(r"\b" + name + r"=", serve_man),
+          f"the man page's serve section does not list {name}=")
+
+# ---- CORS: the --cors origins only -----------------------------------------
+def headers_for(path, method="GET", **hdrs):
+    c = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    c.request(method, path, headers=hdrs)
+    r = c.getresponse()
+    r.read()
+    h = {k.lower(): v for k, v in r.getheaders()}
+    c.close()
+    return r.status, h
+
+
+for origin in CORS:
+    st, h = headers_for(f"/api/search?q={q('明月')}", "OPTIONS", Origin=origin,
+                        **{"Access-Control-Request-Method": "GET"})
+    check(st == 204 and h.get("access-control-allow-origin") == origin
+          and "GET" in h.get("access-control-allow-methods", "")
+          and int(h.get("access-control-max-age", "0")) > 0,
+          f"preflight from {origin}: {st} {h}")
+    st, h = headers_for(f"/api/search?q={q('明月')}", Origin=origin)
+    check(st == 200 and h.get("access-control-allow-origin") == origin
+          and "origin" in h.get("vary", "").lower(),
+          f"GET from {origin}: {st} {h}")
+    st, h = headers_for("/api/search?q=x&nope=1", Origin=origin)
+    check(st == 400 and h.get("access-control-allow-origin") == origin,
+          f"an error to {origin} is readable by it: {st} {h}")
+for origin in ["https://evil.example", CORS[0] + ".evil.example",
+               CORS[0].replace("https", "http"), "null"]:
+    for method in ["OPTIONS", "GET"]:
+        st, h = headers_for(f"/api/search?q={q('明月')}", method, Origin=origin,
+                            **{"Access-Control-Request-Method": "GET"})
+        check(st in (200, 204) and "access-control-allow-origin" not in h,
+              f"{method} from {origin}: {st} {h}")
+st, h = headers_for("/api/health")
+check(st == 200 and "access-control-allow-origin" not in h,
+      f"no Origin, no CORS header: {h}")
 
 # A document whose title and text are markup comes back as data.
 st, _, d = api(f"/api/search?q={q('注入测试')}")
