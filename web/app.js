@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 const form = $('search'), q = $('q'), list = $('suggest');
 const statusLine = $('status'), results = $('results');
 const pager = $('pager'), prev = $('prev'), next = $('next');
+const facetPanel = $('facets');
 const filters = { source: $('source'), from: $('from'), to: $('to'),
                   sort: $('sort') };
 let page = 1, lastTotal = 0, active = -1, items = [];
@@ -20,16 +21,23 @@ function el(tag, cls, text) {
   return e;
 }
 
-// The query sent to the API: the box plus the filters, in the query
-// language (source:"..." and date:FROM..TO).
-function fullQuery() {
-  let s = q.value.trim();
-  const src = filters.source.value.trim().replace(/"/g, '');
-  if (src) s += ` source:"${src}"`;
-  const from = filters.from.value.trim(), to = filters.to.value.trim();
-  if ((from && filters.from.validity.valid) || (to && filters.to.validity.valid))
-    s += ` date:${from}..${to}`;
-  return s;
+// The filters as API parameters (source=, date=FROM..TO), which filter
+// exactly as the query language's source:"..." and date:..., so the box
+// keeps what the user typed and error positions refer to it.
+function filterParams(params) {
+  const src = filters.source.value.trim();
+  if (src) params.set('source', src.replace(/["＂]/g, ''));
+  const from = filters.from.validity.valid ? filters.from.value.trim() : '';
+  const to = filters.to.validity.valid ? filters.to.value.trim() : '';
+  if (from || to) params.set('date', from === to ? from : `${from}..${to}`);
+}
+
+// The query with every white-space separated chunk quoted: each is then
+// searched as the text it is, with no operators, fields or parentheses.
+// Quotes cannot be escaped in the query language, so they are dropped.
+function literalQuery(s) {
+  return s.split(/\s+/).map((w) => w.replace(/["＂]/g, ''))
+    .filter(Boolean).map((w) => `"${w}"`).join(' ');
 }
 
 // Appends text with the code-point spans hl wrapped in <mark>.
@@ -44,10 +52,55 @@ function marked(parent, text, hl) {
   if (at < cps.length) parent.append(cps.slice(at).join(''));
 }
 
-function showError(msg) {
+// Error messages of the API in Chinese, with the English beside them.
+const ERRORS = [
+  [/unbalanced quote at position (\d+)/, '引号不成对（第 $1 个字符）'],
+  [/unbalanced '\(' at position (\d+)/, '左括号没有配对（第 $1 个字符）'],
+  [/unbalanced '\)' at position (\d+)/, '右括号没有配对（第 $1 个字符）'],
+  [/empty parentheses at position (\d+)/, '括号里是空的（第 $1 个字符）'],
+  [/empty phrase at position (\d+)/, '引号里没有可搜索的内容（第 $1 个字符）'],
+  [/unknown field '([^']*)' at position (\d+)/, '未知字段 $1（第 $2 个字符）'],
+  [/'([^']*)' at position (\d+) needs a value/, '$1 后面缺少值（第 $2 个字符）'],
+  [/(OR|AND) at position (\d+) needs a term/, '$1 两边都需要搜索词（第 $2 个字符）'],
+  [/(NOT|'-') at position (\d+) needs a term/, '$1 后面需要搜索词（第 $2 个字符）'],
+  [/unexpected (\S+) at position (\d+)/, '这里不该出现 $1（第 $2 个字符）'],
+  [/invalid date at position (\d+)/, '日期无效（第 $1 个字符）'],
+  [/parameter 'date' must be/, '日期无效：请用 2024、2024-03 或 2024-03-05'],
+  [/has nothing to search for/, '没有可搜索的内容（只有标点？）'],
+  [/empty query/, '查询是空的'],
+  [/longer than (\d+) characters/, '查询太长（最多 $1 个字符）'],
+  [/not valid UTF-8/, '查询含有无效字符'],
+];
+const CODES = { EQUERY: '查询无法解析', EUSAGE: '请求有误', ENOTFOUND: '未找到',
+                ENOINDEX: '索引无法打开', EUNAVAILABLE: '索引暂时不可用',
+                ENOMEM: '服务器内存不足' };
+
+function chinese(e) {
+  for (const [re, zh] of ERRORS) {
+    const m = e.message.match(re);
+    if (m) return m[0].replace(re, zh);
+  }
+  return CODES[e.code] || '出错了';
+}
+
+// An error in the status line: Chinese, then the English message; for a
+// query the box could not parse, an offer to search its literal text.
+function showError(zh, en, offerLiteral) {
   results.replaceChildren();
+  facetPanel.replaceChildren();
+  facetPanel.hidden = true;
   pager.hidden = true;
-  statusLine.replaceChildren(el('span', 'error', msg));
+  prev.disabled = next.disabled = true;
+  const line = [el('span', 'error', zh), el('span', 'error en', en)];
+  const lit = offerLiteral ? literalQuery(q.value) : '';
+  if (lit && lit !== q.value.trim()) {
+    const b = el('button', 'literal', `搜索字面文本 ${lit}？ Search the literal text instead?`);
+    b.id = 'literal';
+    b.type = 'button';
+    b.addEventListener('click', () => { q.value = lit; page = 1; search(true); });
+    line.push(b);
+  }
+  statusLine.replaceChildren(...line);
 }
 
 async function toggleDoc(li, id, button) {
@@ -86,19 +139,61 @@ function renderHit(h) {
   return li;
 }
 
+// The facet panel: a list per facet, each value a button that filters by
+// it (source=, or the year as from and to), pressed while it filters.
+function renderFacets(facets) {
+  const groups = [];
+  const year = filters.from.value === filters.to.value ? filters.from.value : '';
+  const defs = [['source', '来源 Source', filters.source.value.trim()],
+                ['year', '年份 Year', year]];
+  for (const [name, label, current] of defs) {
+    const values = (facets && facets[name]) || [];
+    if (!values.length) continue;
+    const sec = el('section', 'facet');
+    sec.dataset.facet = name;
+    sec.append(el('h3', null, label));
+    const ul = el('ul');
+    const shown = name === 'year'
+      ? [...values].sort((a, b) => b.value.localeCompare(a.value)) : values;
+    for (const f of shown.slice(0, 20)) {
+      const li = el('li');
+      const b = el('button', null);
+      b.type = 'button';
+      b.dataset.value = f.value;
+      b.setAttribute('aria-pressed', f.value === current ? 'true' : 'false');
+      b.append(el('span', 'fv', f.value), el('span', 'fc', String(f.count)));
+      b.addEventListener('click', () => toggleFacet(name, f.value, f.value === current));
+      li.append(b);
+      ul.append(li);
+    }
+    sec.append(ul);
+    groups.push(sec);
+  }
+  facetPanel.replaceChildren(...groups);
+  facetPanel.hidden = groups.length === 0;
+}
+
+function toggleFacet(name, value, on) {
+  if (name === 'source') filters.source.value = on ? '' : value;
+  else filters.from.value = filters.to.value = on ? '' : value;
+  page = 1;
+  search(true);
+}
+
 function render(d) {
   lastTotal = d.total;
   results.replaceChildren(...d.hits.map(renderHit));
   const pages = Math.max(1, Math.ceil(d.total / PAGE));
-  const about = d.total_exact === false ? '约 about ' : '';
+  const about = d.total_is_estimate ? '约 about ' : '';
   statusLine.textContent = d.total === 0
-    ? `没有结果 No results for ${d.query}`
+    ? `没有结果 No results for ${q.value.trim()}`
     : `${about}${d.total} 条结果 results · 第 ${page} / ${pages} 页 page · ${d.took_ms} ms`
-      + (d.partial ? ' · partial (a shard did not answer)' : '');
-  pager.hidden = d.total <= PAGE;
+      + (d.partial ? ' · 部分结果 partial (a shard did not answer)' : '');
+  pager.hidden = d.total <= PAGE && page <= 1;
   prev.disabled = page <= 1;
   next.disabled = page >= pages;
   $('pageinfo').textContent = `${page} / ${pages}`;
+  renderFacets(d.facets);
   if (d.facets && d.facets.source) {
     $('sources').replaceChildren(...d.facets.source.map(
       (f) => { const o = el('option'); o.value = f.value; return o; }));
@@ -106,15 +201,15 @@ function render(d) {
 }
 
 async function search(push) {
-  const query = fullQuery();
-  if (!query) return;
+  if (!q.value.trim()) return;
   closeSuggest();
   if (searchAbort) searchAbort.abort();
   searchAbort = new AbortController();
-  const params = new URLSearchParams({ q: query, limit: PAGE,
+  const params = new URLSearchParams({ q: q.value.trim(), limit: PAGE,
                                        offset: (page - 1) * PAGE });
+  filterParams(params);
   if (filters.sort.value !== 'relevance') params.set('sort', filters.sort.value);
-  params.set('facets', 'source');
+  params.set('facets', 'source,year');
   if (push) {
     const u = new URLSearchParams({ q: q.value });
     for (const k of ['source', 'from', 'to', 'sort'])
@@ -123,13 +218,18 @@ async function search(push) {
     history.pushState(null, '', '?' + u);
   }
   statusLine.textContent = '搜索中… Searching…';
+  prev.disabled = next.disabled = true;       // until the answer is here
   try {
     const r = await fetch('/api/search?' + params, { signal: searchAbort.signal });
     const d = await r.json();
-    if (!r.ok) return showError(d.error ? d.error.message : `HTTP ${r.status}`);
+    if (!r.ok) {
+      const e = d.error || { code: '', message: `HTTP ${r.status}` };
+      return showError(chinese(e), e.message,
+                       e.code === 'EQUERY' && !e.message.startsWith('parameter'));
+    }
     render(d);
   } catch (e) {
-    if (e.name !== 'AbortError') showError('搜索失败 Search failed: ' + e.message);
+    if (e.name !== 'AbortError') showError('搜索失败', 'Search failed: ' + e.message);
   }
 }
 
@@ -233,8 +333,14 @@ function fromURL() {
   for (const k of ['source', 'from', 'to']) filters[k].value = u.get(k) || '';
   filters.sort.value = u.get('sort') || 'relevance';
   page = Math.max(1, parseInt(u.get('page'), 10) || 1);
-  if (q.value) search(false);
-  else { results.replaceChildren(); pager.hidden = true; statusLine.textContent = ''; }
+  if (q.value.trim()) search(false);
+  else {
+    results.replaceChildren();
+    facetPanel.replaceChildren();
+    facetPanel.hidden = true;
+    pager.hidden = true;
+    statusLine.textContent = '';
+  }
 }
 window.addEventListener('popstate', fromURL);
 fromURL();

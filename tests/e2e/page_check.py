@@ -15,6 +15,7 @@ import urllib.parse
 import urllib.request
 
 BASE, SHOT, TMP = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+SHOTS = os.path.dirname(SHOT) or "."
 try:
     import websocket  # python3-websocket
 except ImportError:
@@ -58,6 +59,7 @@ page = next(t for t in targets if t["type"] == "page")
 ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30,
                                  suppress_origin=True)
 seq = 0
+errors = []          # exceptions thrown by the page's script
 
 
 def cdp(method, **params):
@@ -66,6 +68,9 @@ def cdp(method, **params):
     ws.send(json.dumps({"id": seq, "method": method, "params": params}))
     while True:
         msg = json.loads(ws.recv())
+        if msg.get("method") == "Runtime.exceptionThrown":
+            d = msg["params"]["exceptionDetails"]
+            errors.append(d.get("exception", {}).get("description") or d.get("text"))
         if msg.get("id") == seq:
             if "error" in msg:
                 raise RuntimeError(f"{method}: {msg['error']}")
@@ -111,12 +116,58 @@ def type_text(s):
         time.sleep(0.02)
 
 
+def screenshot(path, what):
+    data = cdp("Page.captureScreenshot", format="png")["data"]
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(data))
+    print(f"screenshot of {what}: {path} ({os.path.getsize(path)} bytes)")
+
+
+def shown(id_):
+    """Whether the element takes up room on the page (not display:none)."""
+    return js(f"(() => {{ const e = document.getElementById('{id_}');"
+              " return !!e && getComputedStyle(e).display !== 'none'"
+              " && e.getBoundingClientRect().height > 0; })()")
+
+
+def api(path):
+    with urllib.request.urlopen(BASE + path, timeout=30) as r:
+        return json.load(r)
+
+
+def navigate(path):
+    """Goes to path and waits for the new document (not the old one)."""
+    js("window.__leaving = true")
+    cdp("Page.navigate", url=BASE + path)
+    wait_for("!window.__leaving && document.readyState === 'complete'"
+             " && !!document.getElementById('q')", f"{path} to load")
+
+
+def load(path, what):
+    navigate(path)
+    return wait_for("!document.getElementById('status').textContent.includes('搜索中')"
+                    " && document.getElementById('status').textContent !== ''", what)
+
+
+def press_on(selector):
+    js(f"document.querySelector({json.dumps(selector)}).focus()")
+    press("Enter")
+
+
+def hit_metas():
+    return js("[...document.querySelectorAll('#results .meta')].map(m => m.textContent)")
+
+
 try:
     cdp("Page.enable")
     cdp("Runtime.enable")
     cdp("Page.navigate", url=BASE + "/")
     wait_for("document.readyState === 'complete' && !!document.getElementById('q')",
              "the page to load")
+    # The start page: nothing to page through, no facets.
+    check(not shown("pager"), "the pager shows on the empty start page")
+    check(not shown("facets"), "the facet panel shows on the empty start page")
+    screenshot(os.path.join(SHOTS, "page-start.png"), "the start page")
 
     # Keyboard only: the box has focus; typing completes.
     check(js("document.activeElement.id") == "q", "search box is not focused")
@@ -153,14 +204,23 @@ try:
     status = js("document.getElementById('status').textContent")
     check("第 1 /" in status, f"status line: {status}")
     page1 = js("[...document.querySelectorAll('#results > li')].map(l => l.dataset.id)")
-    shot = cdp("Page.captureScreenshot", format="png")["data"]
-    with open(SHOT, "wb") as f:
-        f.write(base64.b64decode(shot))
-    print(f"screenshot of the first page of results: {SHOT} "
-          f"({os.path.getsize(SHOT)} bytes)")
+    # The pager on the first page: Previous disabled, Next not.
+    check(shown("pager"), "no pager for more than one page of results")
+    check(js("document.getElementById('prev').disabled"), "Previous enabled on page 1")
+    check(not js("document.getElementById('next').disabled"), "Next disabled on page 1")
+    # Facets: a list per facet with the API's counts.
+    want = api("/api/search?" + urllib.parse.urlencode(
+        {"q": "医疗", "limit": 0, "facets": "source,year"}))["facets"]
+    check(shown("facets"), "no facet panel beside the results")
+    for name in ["source", "year"]:
+        got = js(f"[...document.querySelectorAll('#facets [data-facet={name}] button')]"
+                 ".map(b => [b.dataset.value, +b.querySelector('.fc').textContent])")
+        expect = sorted([f["value"], f["count"]] for f in want[name])[:20]
+        check(got and sorted(got) == sorted(expect)[:len(got)] and len(got) == min(20, len(want[name])),
+              f"{name} facet: {got} against the API's {want[name]}")
+    screenshot(SHOT, "the first page of results with facets")
 
     # Follow a page by keyboard: focus Next, press Enter.
-    check(not js("document.getElementById('pager').hidden"), "no pager")
     js("document.getElementById('next').focus()")
     press("Enter")
     wait_for("location.search.includes('page=2') && "
@@ -171,6 +231,19 @@ try:
     check(page2 and not set(page1) & set(page2), f"page 2 repeats page 1: {page2}")
     check(js("document.activeElement.id") == "results-heading",
           "focus does not move to the results after paging")
+    check(not js("document.getElementById('prev').disabled"), "Previous disabled on page 2")
+
+    # The last page: Next disabled.
+    total = api("/api/search?" + urllib.parse.urlencode({"q": "医疗", "limit": 0}))["total"]
+    last = (total + 9) // 10
+    load(f"/?q={urllib.parse.quote('医疗')}&page={last}", "the last page")
+    wait_for(f"document.getElementById('status').textContent.includes('第 {last} / {last}')",
+             "the last page's status")
+    check(shown("pager") and js("document.getElementById('next').disabled")
+          and not js("document.getElementById('prev').disabled"),
+          f"pager on the last page ({last}): Next should be disabled, Previous not")
+    js("history.back()")
+    wait_for("location.search.includes('page=2')", "Back to page 2")
 
     # Opening a document by keyboard.
     js("document.querySelector('.hit-title button').focus()")
@@ -191,14 +264,100 @@ try:
     metas = js("[...document.querySelectorAll('#results .meta')].map(m => m.textContent)")
     check(metas and all("人民日报" in m for m in metas), f"source filter: {metas}")
 
+    # Facet clicks filter, and the state is in the address.
+    load("/?q=" + urllib.parse.quote("医疗"), "results for facets")
+    wait_for("document.querySelectorAll('#facets [data-facet=source] button').length > 1",
+             "source facets")
+    src = js("document.querySelector('#facets [data-facet=source] button').dataset.value")
+    press_on("#facets [data-facet=source] button")
+    wait_for("new URLSearchParams(location.search).get('source') === "
+             f"{json.dumps(src)}", "the source facet in the address")
+    wait_for(f"(() => {{ const m = [...document.querySelectorAll('#results .meta')];"
+             f" return m.length > 0 && m.every(x => x.textContent.includes({json.dumps(src)})); }})()",
+             "results of the clicked source only")
+    n_src = api("/api/search?" + urllib.parse.urlencode(
+        {"q": "医疗", "limit": 0, "source": src}))["total"]
+    check(f"{n_src} 条结果" in js("document.getElementById('status').textContent"),
+          f"source facet {src}: status does not say the API's {n_src} results")
+    check(js("document.querySelector('#facets [data-facet=source] [aria-pressed=true]')"
+             f"?.dataset.value") == src, "the clicked source is not shown pressed")
+    year = js("document.querySelector('#facets [data-facet=year] button')?.dataset.value")
+    check(year, "no year facet after filtering by source")
+    if year:
+        press_on(f"#facets [data-facet=year] button[data-value='{year}']")
+        wait_for(f"location.search.includes('from={year}') && location.search.includes('to={year}')",
+                 "the year facet in the address")
+        wait_for(f"(() => {{ const m = [...document.querySelectorAll('#results .meta')];"
+                 f" return m.length > 0 && m.every(x => x.textContent.startsWith('{year}')"
+                 f" && x.textContent.includes({json.dumps(src)})); }})()",
+                 "results of that source and year only")
+        # The address alone restores it all.
+        where = js("location.pathname + location.search")
+        ids = js("[...document.querySelectorAll('#results > li')].map(l => l.dataset.id)")
+        load(where, "the bookmarked facets")
+        wait_for("document.querySelectorAll('#results > li').length > 0", "bookmarked results")
+        check(js("[...document.querySelectorAll('#results > li')].map(l => l.dataset.id)") == ids,
+              "the address does not restore the facet filters' results")
+        check(js("document.getElementById('source').value") == src
+              and js("document.getElementById('from').value") == year,
+              "the address does not restore the filter fields")
+        check(js("[...document.querySelectorAll('#facets [aria-pressed=true]')]"
+                 ".map(b => b.dataset.value).sort()") == sorted([src, year]),
+              "the address does not restore the pressed facets")
+        # A pressed facet, clicked again, stops filtering.
+        press_on(f"#facets [data-facet=source] button[aria-pressed=true]")
+        wait_for("!location.search.includes('source=')", "the source facet released")
+        wait_for("document.querySelectorAll('#facets [data-facet=source] button').length > 1",
+                 "every source again")
+
+    # A query the box cannot parse: Chinese and English, and the literal
+    # text offered as a search instead of a dead end.
+    for typed, zh, en, literal in [
+            ('"医院', "引号不成对（第 1 个字符）", "unbalanced quote at position 1", '"医院"'),
+            ("医疗 foo:bar", "未知字段 foo:（第 4 个字符）", "unknown field 'foo:' at position 4",
+             '"医疗" "foo:bar"'),
+            ("(医疗 OR", "OR 两边都需要搜索词", "OR at position 5 needs a term", '"(医疗" "OR"')]:
+        navigate("/")
+        js("document.getElementById('q').focus()")
+        type_text(typed)
+        time.sleep(0.2)     # no Escape: in an empty list it clears the box
+        press("Enter")
+        if not wait_for("!!document.querySelector('#status .error')", f"the error for {typed}"):
+            continue
+        status = js("document.getElementById('status').textContent")
+        check(zh in status and en in status, f"{typed}: status {status!r}, want {zh} and {en}")
+        check(not shown("pager") and not shown("facets"),
+              f"{typed}: pager or facets shown after an error")
+        check(js("document.getElementById('prev').disabled && document.getElementById('next').disabled"),
+              f"{typed}: paging buttons enabled after an error")
+        offer = js("document.getElementById('literal')?.textContent")
+        check(offer and f"搜索字面文本 {literal}？" in offer,
+              f"{typed}: offer {offer!r}, want the literal {literal}")
+        if typed.startswith('"'):
+            screenshot(os.path.join(SHOTS, "page-error.png"), "a query error")
+        if offer:
+            press_on("#literal")
+            wait_for(f"document.getElementById('q').value === {json.dumps(literal)}"
+                     " && !document.querySelector('#status .error')"
+                     " && !document.getElementById('status').textContent.includes('搜索中')",
+                     f"the literal search {literal}")
+            check(urllib.parse.parse_qs(urllib.parse.urlsplit(js("location.href")).query)
+                  .get("q") == [literal], f"literal search not in the address: {js('location.href')}")
+            got = js("document.querySelectorAll('#results > li').length")
+            want_n = min(10, api("/api/search?" + urllib.parse.urlencode(
+                {"q": literal, "limit": 0}))["total"])
+            check(got == want_n, f"literal {literal}: {got} results, want {want_n}")
+
     # Markup in documents stays text.
     cdp("Page.navigate", url=BASE + "/?q=" + urllib.parse.quote("注入测试"))
     wait_for("document.querySelectorAll('#results > li').length > 0", "hostile doc")
+    check(not shown("pager"), "the pager shows for one page of results")
     check(js("window.__xss === undefined"), "a document's markup ran script")
     check(js("document.querySelectorAll('#results script, #results img').length") == 0,
           "a document's markup became elements")
     check("<script>" in (js("document.querySelector('.hit-title').textContent") or ""),
           "the title's markup is not shown as text")
+    check(not errors, f"the page's script threw: {errors[:3]}")
 finally:
     try:
         ws.close()
