@@ -3,7 +3,7 @@
  * With TERMs (each a query), the documents matching each and the
  * occurrences of its strings (what kwic would print) per year, month or
  * source, over all matching documents (zhs_scan), as a table, CSV or
- * JSON, and optionally a line chart in SVG.  The rows are every year,
+ * JSON, and optionally a chart in SVG (lines over time, bars by source).  The rows are every year,
  * month or source the index has (zhs_db_groups), so periods without a
  * match show as zeros, plus "unknown" for documents without one.
  * Without terms, figures on the index: documents, terms, size on disk,
@@ -59,8 +59,11 @@ static void usage(FILE *f)
             "  --by KEY       year (default), month or source\n"
             "  --format F     table (default), csv (period,term,docs,\n"
             "                 occurrences; with TERMs only) or json\n"
-            "  --svg FILE     also write a line chart of the counts to FILE\n"
-            "                 (one line per TERM; not for 'unknown' dates)\n"
+            "  --svg FILE     also write a chart of the counts to FILE: a line\n"
+            "                 per TERM over time (every period, proportional;\n"
+            "                 undated matches left out), bars --by source;\n"
+            "                 exit status 1 with a warning when nothing has a\n"
+            "                 place on the axis\n"
             "  --count WHAT   what the chart shows: docs (default) or\n"
             "                 occurrences\n"
             "  --help         this text\n\n%s",
@@ -301,30 +304,148 @@ out:
 
 /* ---- the chart -------------------------------------------------------- */
 
+/* The chart: a line per TERM over a time axis (--by year or month), where
+ * every period from the first to the last the index has gets an equal
+ * slot, so the axis is proportional to time and a period without a match
+ * is a zero; or grouped bars per source (--by source).  Text that would
+ * not fit (legend entries, source names, the caption) is wrapped or cut
+ * with "…", its whole in a <title> tooltip.  Points and bars carry a
+ * <title> with their period and count. */
+
 #define SVG_W 960
 #define SVG_H 540
 #define PLOT_L 80
-#define PLOT_R 740
+#define PLOT_R 720
 #define PLOT_T 60
-#define PLOT_B 440
+#define PLOT_B 400
+#define LEGEND_X 744             /* the legend's swatches */
+#define LEGEND_TEXT_X 774
+#define LEGEND_W (SVG_W - LEGEND_TEXT_X - 10)
+#define LEGEND_FONT 13
+#define TICK_FONT 12
+#define CAPTION_FONT 12
+#define SOURCE_LABEL_W 96        /* a source name, rotated */
 
 static const char *const colors[] = {
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
     "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 };
 
-static void xml_text(FILE *f, const char *s)
+static void xml_text_n(FILE *f, const char *s, size_t n)
 {
-    for (; *s; s++) {
-        switch (*s) {
+    size_t i;
+    for (i = 0; i < n && s[i]; i++) {
+        switch (s[i]) {
         case '&': fputs("&amp;", f); break;
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;
         case '"': fputs("&quot;", f); break;
         case '\'': fputs("&apos;", f); break;
-        default: fputc(*s, f);
+        default: fputc(s[i], f);
         }
     }
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+    xml_text_n(f, s, (size_t)-1);
+}
+
+/* The code point at s (UTF-8 from the index or the command line, so
+ * valid), and its byte length in *len. */
+static unsigned cp_at(const char *s, size_t *len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] < 0x80) { *len = 1; return u[0]; }
+    if (u[0] < 0xE0 && u[1]) { *len = 2; return (u[0] & 0x1Fu) << 6 | (u[1] & 0x3Fu); }
+    if (u[0] < 0xF0 && u[1] && u[2]) {
+        *len = 3;
+        return (u[0] & 0x0Fu) << 12 | (u[1] & 0x3Fu) << 6 | (u[2] & 0x3Fu);
+    }
+    if (u[1] && u[2] && u[3]) {
+        *len = 4;
+        return (u[0] & 0x07u) << 18 | (u[1] & 0x3Fu) << 12
+               | (u[2] & 0x3Fu) << 6 | (u[3] & 0x3Fu);
+    }
+    *len = 1;
+    return u[0];
+}
+
+/* The width of one code point at a font size, a generous estimate (no
+ * font metrics here): CJK and full-width forms are one em, ASCII capitals
+ * and digits .68 em, other ASCII .58 em, anything else .75 em. */
+static double cp_width(unsigned c, double size)
+{
+    if (c >= 0x2E80 && c <= 0xFFEF)
+        return size;
+    if (c >= 0x20000)
+        return size;
+    if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == 'm'
+        || c == 'w' || c == '@')
+        return .68 * size;
+    if (c < 0x80)
+        return .58 * size;
+    return .75 * size;
+}
+
+static double text_width(const char *s, double size)
+{
+    double w = 0;
+    size_t l;
+    while (*s) {
+        w += cp_width(cp_at(s, &l), size);
+        s += l;
+    }
+    return w;
+}
+
+/* The bytes of s that fit in width w (whole code points). */
+static size_t fit_bytes(const char *s, double w, double size)
+{
+    size_t n = 0, l;
+    double x = 0;
+    while (s[n]) {
+        double cw = cp_width(cp_at(s + n, &l), size);
+        if (x + cw > w)
+            break;
+        x += cw;
+        n += l;
+    }
+    return n;
+}
+
+/* Writes s as up to max_lines <tspan> lines of width w from x (the text
+ * element is open); the last line ends in "…" when s does not fit.
+ * Returns the lines written; *cut is set when text was left out. */
+static int text_lines(FILE *f, const char *s, double x, double w,
+                      double size, int max_lines, int *cut)
+{
+    int line = 0;
+
+    *cut = 0;
+    while (*s && line < max_lines) {
+        size_t n = fit_bytes(s, w, size), k;
+        if (n == 0)
+            n = 1;
+        if (s[n] && line == max_lines - 1) {     /* cut, with an ellipsis */
+            n = fit_bytes(s, w - cp_width(0x2026, size), size);
+            *cut = 1;
+        } else if (s[n] && s[n] != ' ' && (unsigned char)s[n] < 0x80) {
+            /* inside a Latin word: break at the last space, if any */
+            for (k = n; k > 0 && s[k - 1] != ' '; k--)
+                ;
+            if (k > 0)
+                n = k - 1;
+        }
+        fprintf(f, "<tspan x=\"%.1f\" dy=\"%s\">", x, line ? "1.2em" : "0");
+        xml_text_n(f, s, n);
+        fputs(*cut ? "\xe2\x80\xa6</tspan>" : "</tspan>", f);
+        s += n;
+        while (*s == ' ')
+            s++;
+        line++;
+    }
+    return line;
 }
 
 /* A round step for about five ticks up to max. */
@@ -345,58 +466,275 @@ static double cell_value(const struct table *t, size_t r, size_t j, int occ)
     return occ ? (double)c->occ : (double)c->docs;
 }
 
-static void svg_axes(FILE *f, const struct table *t, size_t np, double top,
-                     double step, int occ)
+/* A period key as a number of years or months since year 0; -1 if it is
+ * not one. */
+static long period_number(const char *key, zhs_group by)
 {
-    size_t i, every = np / 24 + 1;
+    int y, m, n = 0;
+
+    if (by == ZHS_BY_YEAR)
+        return sscanf(key, "%4d%n", &y, &n) == 1 && key[n] == '\0' ? y : -1;
+    if (sscanf(key, "%4d-%2d%n", &y, &m, &n) == 2 && key[n] == '\0' && m >= 1
+        && m <= 12)
+        return (long)y * 12 + m - 1;
+    return -1;
+}
+
+/* The axis: its categories (periods or sources) and, for each, the row of
+ * the table that counts it, or -1 for a period without documents. */
+struct axis {
+    size_t n;            /* categories */
+    long *row;           /* row index or -1, n of them */
+    long first;          /* time: period_number of the first category */
+    int time;            /* 1: a time axis */
+};
+
+static int build_axis(const struct table *t, struct axis *ax)
+{
+    size_t i;
+
+    memset(ax, 0, sizeof *ax);
+    ax->time = t->by != ZHS_BY_SOURCE;
+    if (!ax->time) {                    /* every source, unknown included */
+        ax->n = t->nrows;
+        if ((ax->row = calloc(ax->n + 1, sizeof *ax->row)) == NULL)
+            return -1;
+        for (i = 0; i < ax->n; i++)
+            ax->row[i] = (long)i;
+        return 0;
+    }
+    {
+        long lo = -1, hi = -1, p;
+        for (i = 0; i < t->nbuckets; i++) {
+            if ((p = period_number(t->rows[i].key, t->by)) < 0)
+                continue;
+            if (lo < 0 || p < lo)
+                lo = p;
+            if (p > hi)
+                hi = p;
+        }
+        if (lo < 0)
+            return 0;                   /* nothing dated */
+        ax->first = lo;
+        ax->n = (size_t)(hi - lo + 1);
+        if ((ax->row = malloc((ax->n + 1) * sizeof *ax->row)) == NULL)
+            return -1;
+        for (i = 0; i < ax->n; i++)
+            ax->row[i] = -1;
+        for (i = 0; i < t->nbuckets; i++)
+            if ((p = period_number(t->rows[i].key, t->by)) >= 0)
+                ax->row[p - lo] = (long)i;
+    }
+    return 0;
+}
+
+static void period_name(const struct axis *ax, const struct table *t,
+                        size_t i, char *buf, size_t size)
+{
+    long p = ax->first + (long)i;
+
+    if (!ax->time)
+        snprintf(buf, size, "%s", row_name(t, i));
+    else if (t->by == ZHS_BY_YEAR)
+        snprintf(buf, size, "%04ld", p);
+    else
+        snprintf(buf, size, "%04ld-%02ld", p / 12, p % 12 + 1);
+}
+
+static double value_at(const struct table *t, const struct axis *ax,
+                       size_t i, size_t j, int occ)
+{
+    return ax->row[i] < 0 ? 0 : cell_value(t, (size_t)ax->row[i], j, occ);
+}
+
+/* The centre of category i's slot. */
+static double slot_x(const struct axis *ax, size_t i)
+{
+    return PLOT_L + ((double)i + .5) * (PLOT_R - PLOT_L) / (double)ax->n;
+}
+
+/* Which categories get a label: every one when there is room, else every
+ * k-th, k a round number of periods (for months: 2, 3, 6 or 12, then
+ * whole years, starting in January).  0 for none; 2 for a month axis
+ * labelled by years (the label is then the year alone). */
+static int labelled(const struct axis *ax, const struct table *t, size_t i)
+{
+    static const unsigned years[] = {1, 2, 5, 10, 20, 50, 100, 200, 500,
+                                     1000};
+    static const unsigned months[] = {1, 2, 3, 6, 12, 24, 60, 120, 240,
+                                      600, 1200};
+    double slot = (double)(PLOT_R - PLOT_L) / (double)ax->n;
+    const unsigned *ks = t->by == ZHS_BY_MONTH ? months : years;
+    size_t nk = t->by == ZHS_BY_MONTH ? 11 : 10, k;
+
+    if (!ax->time)
+        return slot >= TICK_FONT * .9 || i % (size_t)ceil(TICK_FONT * .9 / slot) == 0;
+    for (k = 0; k < nk - 1 && slot * ks[k] < TICK_FONT * 1.6; k++)
+        ;
+    if ((ax->first + (long)i) % (long)ks[k] != 0 && ax->n > 1)
+        return 0;
+    return t->by == ZHS_BY_MONTH && ks[k] >= 12 ? 2 : 1;
+}
+
+static void svg_axes(FILE *f, const struct table *t, const struct axis *ax,
+                     double top, double step, int occ)
+{
+    static const char *const xnames[] = {"Year", "Month", "Source"};
+    char name[64];
+    size_t i;
     double v;
 
-    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-               "stroke=\"#333\"/>\n", PLOT_L, PLOT_B, PLOT_R, PLOT_B);
-    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-               "stroke=\"#333\"/>\n", PLOT_L, PLOT_T, PLOT_L, PLOT_B);
+    fprintf(f, "<g class=\"y-axis\">\n");
     for (v = 0; v <= top + step / 2; v += step) {
         double y = PLOT_B - v / top * (PLOT_B - PLOT_T);
         fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
                    "stroke=\"#ddd\"/>\n", PLOT_L, y, PLOT_R, y);
         fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
-                   "font-size=\"12\">%.0f</text>\n", PLOT_L - 6, y + 4, v);
+                   "font-size=\"%d\">%.0f</text>\n", PLOT_L - 6, y + 4,
+                TICK_FONT, v);
     }
-    for (i = 0; i < np; i++) {
-        double x = np == 1 ? (PLOT_L + PLOT_R) / 2.0
-            : PLOT_L + (double)i * (PLOT_R - PLOT_L) / (double)(np - 1);
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
-                   "stroke=\"#333\"/>\n", x, PLOT_B, x, PLOT_B + 4);
-        if (i % every != 0)
+    fprintf(f, "</g>\n<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+               "stroke=\"#333\"/>\n", PLOT_L, PLOT_B, PLOT_R, PLOT_B);
+    fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+               "stroke=\"#333\"/>\n", PLOT_L, PLOT_T, PLOT_L, PLOT_B);
+    fprintf(f, "<g class=\"x-axis\">\n");
+    for (i = 0; i < ax->n; i++) {
+        double x = slot_x(ax, i);
+        int lab = labelled(ax, t, i), cut = 0;
+        fprintf(f, "<line class=\"tick\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
+                   "y2=\"%d\" stroke=\"#333\"/>\n", x, PLOT_B, x,
+                PLOT_B + (lab ? 5 : 2));
+        if (!lab)
             continue;
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" "
-                   "text-anchor=\"end\" transform=\"rotate(-45 %.1f %d)\">",
-                x, PLOT_B + 16, x, PLOT_B + 16);
-        xml_text(f, row_name(t, i));
+        period_name(ax, t, i, name, sizeof name);
+        if (lab == 2)
+            name[4] = '\0';            /* YYYY-01 as YYYY */
+        fprintf(f, "<text class=\"tick-label\" x=\"%.1f\" y=\"%d\" "
+                   "font-size=\"%d\" text-anchor=\"end\" "
+                   "transform=\"rotate(-45 %.1f %d)\">", x + 4,
+                PLOT_B + 16, TICK_FONT, x + 4, PLOT_B + 16);
+        if (ax->time) {
+            xml_text(f, name);
+        } else {
+            const char *full = row_name(t, i);
+            size_t n = text_width(full, TICK_FONT) > SOURCE_LABEL_W
+                ? fit_bytes(full, SOURCE_LABEL_W - TICK_FONT, TICK_FONT)
+                : strlen(full);
+            cut = full[n] != '\0';
+            if (cut) {
+                fputs("<title>", f);
+                xml_text(f, full);
+                fputs("</title>", f);
+            }
+            xml_text_n(f, full, n);
+            if (cut)
+                fputs("\xe2\x80\xa6", f);
+        }
         fputs("</text>\n", f);
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-               "font-size=\"14\">%s</text>\n", (PLOT_L + PLOT_R) / 2,
-            SVG_H - 20, by_names[t->by]);
-    fprintf(f, "<text x=\"20\" y=\"%d\" text-anchor=\"middle\" "
-               "font-size=\"14\" transform=\"rotate(-90 20 %d)\">%s</text>\n",
+    fprintf(f, "</g>\n<text class=\"axis-label\" x=\"%d\" y=\"%d\" "
+               "text-anchor=\"middle\" font-size=\"14\">%s</text>\n",
+            (PLOT_L + PLOT_R) / 2, SVG_H - 48, xnames[t->by]);
+    fprintf(f, "<text class=\"axis-label\" x=\"22\" y=\"%d\" "
+               "text-anchor=\"middle\" font-size=\"14\" "
+               "transform=\"rotate(-90 22 %d)\">%s</text>\n",
             (PLOT_T + PLOT_B) / 2, (PLOT_T + PLOT_B) / 2,
-            occ ? "occurrences" : "documents");
+            occ ? "Occurrences" : "Documents");
 }
 
-static int write_svg(const struct table *t, const char *path, int occ)
+static void svg_legend(FILE *f, const struct table *t)
 {
-    /* unknown dates have no place on a time axis */
-    size_t np = t->by == ZHS_BY_SOURCE ? t->nrows : t->nbuckets, i, j;
-    double max = 0, step, top;
-    FILE *f = fopen(path, "w");
+    double y = PLOT_T + 4;
+    size_t j;
 
-    if (f == NULL)
+    for (j = 0; j < t->nterms && y < PLOT_B + 40; j++) {
+        const char *color = colors[j % (sizeof colors / sizeof colors[0])];
+        int lines, cut;
+        fprintf(f, "<g class=\"legend\"><title>");
+        xml_text(f, t->terms[j]);
+        fprintf(f, "</title><rect x=\"%d\" y=\"%.1f\" width=\"22\" "
+                   "height=\"6\" fill=\"%s\"/><text x=\"%d\" y=\"%.1f\" "
+                   "font-size=\"%d\">", LEGEND_X, y, color, LEGEND_TEXT_X,
+                y + 8, LEGEND_FONT);
+        lines = text_lines(f, t->terms[j], LEGEND_TEXT_X, LEGEND_W,
+                           LEGEND_FONT, 2, &cut);
+        fputs("</text></g>\n", f);
+        y += 10 + lines * LEGEND_FONT * 1.2;
+    }
+}
+
+/* The caption: the terms, the span of the axis and what it leaves out. */
+static void svg_caption(FILE *f, const struct table *t,
+                        const struct axis *ax, unsigned long unplaced,
+                        int occ)
+{
+    char buf[1024], a[32], b[32];
+    size_t j, n = 0;
+    int cut;
+
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "Terms: ");
+    for (j = 0; j < t->nterms && n < sizeof buf - 1; j++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s",
+                              j ? " \xc2\xb7 " : "", t->terms[j]);
+    if (n < sizeof buf - 1 && ax->time && ax->n > 0) {
+        period_name(ax, t, 0, a, sizeof a);
+        period_name(ax, t, ax->n - 1, b, sizeof b);
+        n += (size_t)snprintf(buf + n, sizeof buf - n, ". %s to %s, %zu "
+                              "%s", a, b, ax->n, t->by == ZHS_BY_YEAR
+                              ? (ax->n == 1 ? "year" : "years")
+                              : (ax->n == 1 ? "month" : "months"));
+    }
+    if (n < sizeof buf - 1 && unplaced > 0) {
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "; not shown, "
+                              "without a %s: ", by_names[t->by]);
+        for (j = 0; j < t->nterms && n < sizeof buf - 1; j++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%.0f",
+                                  j ? " \xc2\xb7 " : "",
+                                  cell_value(t, t->nbuckets, j, occ));
+        if (n < sizeof buf - 1)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, " %s",
+                                  occ ? "occurrences" : "documents");
+    }
+    if (n < sizeof buf - 1)
+        snprintf(buf + n, sizeof buf - n, ".");
+    fprintf(f, "<g class=\"caption\"><title>");
+    xml_text(f, buf);
+    fprintf(f, "</title><text x=\"%d\" y=\"%d\" font-size=\"%d\" "
+               "fill=\"#444\">", PLOT_L, SVG_H - 26, CAPTION_FONT);
+    text_lines(f, buf, PLOT_L, SVG_W - PLOT_L - 10, CAPTION_FONT, 2, &cut);
+    fputs("</text></g>\n", f);
+}
+
+/* Writes the chart to path; *placed is 0 when nothing could be put on its
+ * axis (no period, or every match without one).  -1 if it cannot be
+ * written. */
+static int write_svg(const struct table *t, const char *path, int occ,
+                     int *placed)
+{
+    struct axis ax;
+    size_t i, j;
+    double max = 0, step, top, onaxis = 0;
+    unsigned long unplaced = 0;
+    FILE *f;
+    char name[64];
+
+    if (build_axis(t, &ax) < 0)
         return -1;
-    for (i = 0; i < np; i++)
+    for (i = 0; i < ax.n; i++)
+        for (j = 0; j < t->nterms; j++) {
+            double v = value_at(t, &ax, i, j, occ);
+            onaxis += v;
+            if (v > max)
+                max = v;
+        }
+    if (ax.time && t->nrows > t->nbuckets)      /* the unknown row */
         for (j = 0; j < t->nterms; j++)
-            if (cell_value(t, i, j, occ) > max)
-                max = cell_value(t, i, j, occ);
+            unplaced += (unsigned long)cell_value(t, t->nbuckets, j, occ);
+    *placed = ax.n > 0 && (onaxis > 0 || unplaced == 0);
+    if ((f = fopen(path, "w")) == NULL) {
+        free(ax.row);
+        return -1;
+    }
     step = nice_step(max);
     top = max > 0 ? ceil(max / step) * step : step;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -404,39 +742,59 @@ static int write_svg(const struct table *t, const char *path, int occ)
                "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"'Noto Sans "
                "CJK SC', 'Source Han Sans SC', 'WenQuanYi Micro Hei', "
                "'Microsoft YaHei', 'PingFang SC', sans-serif\">\n"
-               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-               "<text x=\"%d\" y=\"32\" text-anchor=\"middle\" "
-               "font-size=\"18\">",
-            SVG_W, SVG_H, SVG_W, SVG_H, SVG_W / 2);
-    fprintf(f, "%s per %s: ", occ ? "Occurrences" : "Documents",
-            by_names[t->by]);
-    for (j = 0; j < t->nterms; j++) {
-        if (j > 0)
-            fputs(", ", f);
-        xml_text(f, t->terms[j]);
-    }
-    fputs("</text>\n", f);
-    svg_axes(f, t, np, top, step, occ);
-    for (j = 0; j < t->nterms; j++) {
+               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            SVG_W, SVG_H, SVG_W, SVG_H);
+    fprintf(f, "<text class=\"title\" x=\"%d\" y=\"32\" "
+               "text-anchor=\"middle\" font-size=\"18\">%s per %s</text>\n",
+            SVG_W / 2, occ ? "Occurrences" : "Documents", by_names[t->by]);
+    svg_axes(f, t, &ax, top, step, occ);
+    if (!*placed)
+        fprintf(f, "<text class=\"notice\" x=\"%d\" y=\"%d\" "
+                   "text-anchor=\"middle\" font-size=\"16\" fill=\"#b00020\">"
+                   "Nothing to place on the axis: no matching document has "
+                   "a %s</text>\n", (PLOT_L + PLOT_R) / 2,
+                (PLOT_T + PLOT_B) / 2, by_names[t->by]);
+    for (j = 0; j < t->nterms && ax.n > 0; j++) {
         const char *color = colors[j % (sizeof colors / sizeof colors[0])];
-        fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-                   "points=\"", color);
-        for (i = 0; i < np; i++) {
-            double x = np == 1 ? (PLOT_L + PLOT_R) / 2.0
-                : PLOT_L + (double)i * (PLOT_R - PLOT_L) / (double)(np - 1);
-            double y = PLOT_B - cell_value(t, i, j, occ) / top
-                                    * (PLOT_B - PLOT_T);
-            fprintf(f, "%s%.1f,%.1f", i ? " " : "", x, y);
+        double group = (PLOT_R - PLOT_L) / (double)ax.n * .8;
+        double bw = group / (double)t->nterms;
+        if (ax.time) {
+            fprintf(f, "<polyline class=\"series\" fill=\"none\" "
+                       "stroke=\"%s\" stroke-width=\"2\" points=\"", color);
+            for (i = 0; i < ax.n; i++)
+                fprintf(f, "%s%.1f,%.1f", i ? " " : "", slot_x(&ax, i),
+                        PLOT_B - value_at(t, &ax, i, j, occ) / top
+                                     * (PLOT_B - PLOT_T));
+            fputs("\"/>\n", f);
         }
-        fputs("\"/>\n", f);
-        fprintf(f, "<rect x=\"%d\" y=\"%zu\" width=\"24\" height=\"4\" "
-                   "fill=\"%s\"/>\n<text x=\"%d\" y=\"%zu\" "
-                   "font-size=\"14\">", PLOT_R + 30, PLOT_T + 10 + j * 24,
-                color, PLOT_R + 60, PLOT_T + 16 + j * 24);
-        xml_text(f, t->terms[j]);
-        fputs("</text>\n", f);
+        fprintf(f, "<g class=\"%s\" fill=\"%s\">\n",
+                ax.time ? "points" : "bars", color);
+        for (i = 0; i < ax.n; i++) {
+            double v = value_at(t, &ax, i, j, occ);
+            double h = v / top * (PLOT_B - PLOT_T);
+            period_name(&ax, t, i, name, sizeof name);
+            if (ax.time)
+                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\">",
+                        slot_x(&ax, i), PLOT_B - h,
+                        ax.n > 120 ? "1.5" : "3");
+            else
+                fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+                           "height=\"%.2f\">",
+                        slot_x(&ax, i) - group / 2 + (double)j * bw,
+                        PLOT_B - h, bw, h);
+            fputs("<title>", f);
+            xml_text(f, name);
+            fputs(" \xc2\xb7 ", f);
+            xml_text(f, t->terms[j]);
+            fprintf(f, ": %.0f</title></%s>\n", v,
+                    ax.time ? "circle" : "rect");
+        }
+        fputs("</g>\n", f);
     }
+    svg_legend(f, t);
+    svg_caption(f, t, &ax, unplaced, occ);
     fputs("</svg>\n", f);
+    free(ax.row);
     if (ferror(f)) {
         fclose(f);
         return -1;
@@ -571,7 +929,7 @@ int cmd_stats(int argc, char **argv)
     const char *svg = NULL;
     zhs_db *db = NULL;
     char *msg = NULL, *out;
-    int json, c, rc = 0, taken, nopts, occ = 0;
+    int json, c, rc = 0, taken, nopts, occ = 0, placed = 1;
     zhs_status st;
 
     memset(&t, 0, sizeof t);
@@ -638,7 +996,7 @@ int cmd_stats(int argc, char **argv)
         rc = cli_fail(json, st, st == ZHS_ENOMEM && !msg ? NULL : msg);
         goto out;
     }
-    if (svg != NULL && write_svg(&t, svg, occ) < 0) {
+    if (svg != NULL && write_svg(&t, svg, occ, &placed) < 0) {
         cli_error("%s: cannot write the chart", svg);
         rc = zhs_status_exit_code(ZHS_EIO);
         goto out;
@@ -656,6 +1014,11 @@ int cmd_stats(int argc, char **argv)
     }
     if (fflush(stdout) != 0)
         rc = cli_fail(0, ZHS_EIO, "cannot write the counts");
+    else if (svg != NULL && !placed) {
+        cli_error("warning: %s: nothing to place on the chart's axis: no "
+                  "matching document has a %s", svg, by_names[t.by]);
+        rc = 1;
+    }
 out:
     zhs_buckets_free(t.rows, t.nbuckets);
     free(t.cells);
