@@ -17,7 +17,8 @@
 #define ZHS_EXIT_HELP                                                        \
     "Exit status:\n"                                                         \
     "  0   success (a search with no hits is a success)\n"                   \
-    "  1   the batch finished but some inputs were rejected\n"               \
+    "  1   the batch finished but some inputs were rejected (stats --svg:\n" \
+    "      the chart has nothing on its axis)\n"                             \
     "  2   usage or query syntax error\n"                                    \
     "  65  corrupt index, or data that cannot be read (EX_DATAERR)\n"        \
     "  66  no index at the given location (EX_NOINPUT)\n"    \
