@@ -59,8 +59,8 @@ static void usage(FILE *f)
             "every matching document, one line each, with N characters of\n"
             "context on each side and the matches aligned in one column.\n"
             "QUERY is the query language of 'zhsearch search' (quoted\n"
-            "phrases, OR, NOT, title:, source:, date:); the strings shown\n"
-            "are those search highlights.\n\n"
+            "phrases, OR, NOT, title:, source:, author:, date:); the\n"
+            "strings shown are those search highlights.\n\n"
             CLI_DB_HELP
             "  --allow-partial  read the shards that answer (a warning on\n"
             "                 stderr names the others)\n"
