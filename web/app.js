@@ -110,9 +110,15 @@ async function toggleDoc(li, id, button) {
     button.setAttribute('aria-expanded', 'false');
     return;
   }
-  const r = await fetch('/api/doc/' + encodeURIComponent(id));
-  const d = await r.json();
-  const pre = el('div', 'fulltext', r.ok ? d.text : d.error.message);
+  let text;
+  try {
+    const r = await fetch('/api/doc/' + encodeURIComponent(id));
+    const d = await r.json();
+    text = r.ok ? d.text : `${chinese(d.error)} ${d.error.message}`;
+  } catch (e) {
+    text = `无法打开文档 Could not open the document: ${e.message}`;
+  }
+  const pre = el('div', 'fulltext', text);
   pre.tabIndex = 0;
   li.append(pre);
   button.setAttribute('aria-expanded', 'true');
@@ -224,8 +230,10 @@ async function search(push) {
     const d = await r.json();
     if (!r.ok) {
       const e = d.error || { code: '', message: `HTTP ${r.status}` };
-      return showError(chinese(e), e.message,
-                       e.code === 'EQUERY' && !e.message.startsWith('parameter'));
+      // a literal search helps where the box's syntax failed (the message
+      // has a position), not for a bad filter or an overlong query
+      return showError(chinese(e), e.message, e.code === 'EQUERY'
+                       && /position/.test(e.message) && !e.message.startsWith('parameter'));
     }
     render(d);
   } catch (e) {

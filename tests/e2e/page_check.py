@@ -348,6 +348,14 @@ try:
                 {"q": literal, "limit": 0}))["total"])
             check(got == want_n, f"literal {literal}: {got} results, want {want_n}")
 
+    # An overlong query: the message, but no literal search to offer (it
+    # would be just as long).
+    load("/?q=" + urllib.parse.quote("医" * 1001), "an overlong query")
+    status = js("document.getElementById('status').textContent")
+    check("查询太长（最多 1000 个字符）" in status and "longer than 1000" in status,
+          f"overlong query: status {status[:200]!r}")
+    check(js("!document.getElementById('literal')"), "a literal search offered for an overlong query")
+
     # Markup in documents stays text.
     cdp("Page.navigate", url=BASE + "/?q=" + urllib.parse.quote("注入测试"))
     wait_for("document.querySelectorAll('#results > li').length > 0", "hostile doc")
