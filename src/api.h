@@ -49,8 +49,11 @@ extern const size_t api_nassets;
  * static files).  path is the decoded path (len bytes, may hold NUL);
  * params the query parameters in order.  Always fills *out, with an error
  * object for every failure: 400 bad parameters (invalid UTF-8, NUL, out
- * of range, repeated, a malformed query), 404 unknown paths and ids, 405
- * methods other than GET and HEAD, 500/503 index trouble. */
+ * of range, repeated, one the endpoint does not take, a malformed query),
+ * 404 unknown paths and ids, 405 methods other than GET and HEAD (the
+ * server answers OPTIONS itself), 500/503 index trouble.  /api/search's
+ * source=, author= and date= are written into the query as its fields
+ * (the answer's "query" is what ran). */
 void api_handle(zhs_db *db, const char *method, const char *path, size_t len,
                 const struct api_param *params, size_t nparams,
                 struct api_response *out);
