@@ -642,14 +642,20 @@ static void svg_axes(FILE *f, const struct table *t, const struct axis *ax,
             occ ? "Occurrences" : "Documents");
 }
 
+/* The legend, down the right of the plot; entries that would run below
+ * it are one last line "+N more" whose tooltip names them. */
 static void svg_legend(FILE *f, const struct table *t)
 {
     double y = PLOT_T + 4;
-    size_t j;
+    size_t j, k;
 
-    for (j = 0; j < t->nterms && y < PLOT_B + 40; j++) {
+    for (j = 0; j < t->nterms; j++) {
         const char *color = colors[j % (sizeof colors / sizeof colors[0])];
         int lines, cut;
+        double need = 10 + (text_width(t->terms[j], LEGEND_FONT) > LEGEND_W
+                            ? 2 : 1) * LEGEND_FONT * 1.2;
+        if (j + 1 < t->nterms && y + need + 10 + LEGEND_FONT * 1.2 > PLOT_B)
+            break;                      /* room for "+N more" only */
         fprintf(f, "<g class=\"legend\"><title>");
         xml_text(f, t->terms[j]);
         fprintf(f, "</title><rect x=\"%d\" y=\"%.1f\" width=\"22\" "
@@ -660,6 +666,16 @@ static void svg_legend(FILE *f, const struct table *t)
                            LEGEND_FONT, 2, &cut);
         fputs("</text></g>\n", f);
         y += 10 + lines * LEGEND_FONT * 1.2;
+    }
+    if (j < t->nterms) {
+        fprintf(f, "<g class=\"legend-more\"><title>");
+        for (k = j; k < t->nterms; k++) {
+            fputs(k > j ? "\n" : "", f);
+            xml_text(f, t->terms[k]);
+        }
+        fprintf(f, "</title><text x=\"%d\" y=\"%.1f\" font-size=\"%d\" "
+                   "fill=\"#444\">+%zu more</text></g>\n", LEGEND_X, y + 8,
+                LEGEND_FONT, t->nterms - j);
     }
 }
 
