@@ -61,7 +61,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: zhsearch serve [--db DIR] [--listen ADDR:PORT] "
-            "[--threads N] [--cors ORIGIN]...\n"
+            "[--threads N]\n"
+            "                      [--cors ORIGIN]... [OPTION]...\n"
             "Serve the index over HTTP: a JSON API and a search page at /.\n"
             "\n"
             "Endpoints (GET or HEAD; any parameter not listed is a 400 "
