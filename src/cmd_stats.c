@@ -325,6 +325,7 @@ out:
 #define TICK_FONT 12
 #define CAPTION_FONT 12
 #define SOURCE_LABEL_W 96        /* a source name, rotated */
+#define MAX_POINTS 1200          /* periods that get a marker each */
 
 static const char *const colors[] = {
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
@@ -601,6 +602,8 @@ static void svg_axes(FILE *f, const struct table *t, const struct axis *ax,
     for (i = 0; i < ax->n; i++) {
         double x = slot_x(ax, i);
         int lab = labelled(ax, t, i), cut = 0;
+        if (!lab && (PLOT_R - PLOT_L) / (double)ax->n < 2)
+            continue;                   /* ticks closer than 2 px: a smear */
         fprintf(f, "<line class=\"tick\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" "
                    "y2=\"%d\" stroke=\"#333\"/>\n", x, PLOT_B, x,
                 PLOT_B + (lab ? 5 : 2));
@@ -785,7 +788,9 @@ static int write_svg(const struct table *t, const char *path, int occ,
         }
         fprintf(f, "<g class=\"%s\" fill=\"%s\">\n",
                 ax.time ? "points" : "bars", color);
-        for (i = 0; i < ax.n; i++) {
+        /* a point per period, unless there are so many (a stray date
+         * centuries off) that the file would be mostly points */
+        for (i = 0; i < ax.n && (!ax.time || ax.n <= MAX_POINTS); i++) {
             double v = value_at(t, &ax, i, j, occ);
             double h = v / top * (PLOT_B - PLOT_T);
             period_name(&ax, t, i, name, sizeof name);
