@@ -25,8 +25,8 @@ function el(tag, cls, text) {
 // exactly as the query language's source:"..." and date:..., so the box
 // keeps what the user typed and error positions refer to it.
 function filterParams(params) {
-  const src = filters.source.value.trim();
-  if (src) params.set('source', src.replace(/["＂]/g, ''));
+  const src = filters.source.value.replace(/["＂]/g, '').trim();
+  if (src) params.set('source', src);
   const from = filters.from.validity.valid ? filters.from.value.trim() : '';
   const to = filters.to.validity.valid ? filters.to.value.trim() : '';
   if (from || to) params.set('date', from === to ? from : `${from}..${to}`);
