@@ -617,9 +617,11 @@ static size_t author_sep(const char *s, int level)
 }
 
 /* "A" terms for author[0..len): it whole, then each of its parts at the
- * next level down.  So the field "记者 张三、李四" gives the terms 记者张三
- * 李四 (its layout repaired), 记者张三, 记者, 张三 and 李四; "A. Smith, B.
- * Jones" gives "b. jones" and "jones".  (A term added twice is one.) */
+ * next level down.  So the field "记者 张三、李四" gives the terms
+ * 记者张三、李四 and 记者张三 (normalized: the space between CJK is layout),
+ * 记者, 张三 and 李四; "A. Smith, B. Jones" gives "a. smith, b. jones",
+ * "a. smith", "a.", "smith", "b. jones", "b." and "jones".  (A term added
+ * twice is one.) */
 static zhs_status add_author_terms(zhsi_xdoc *doc, const char *author,
                                    size_t len, int level, char **errmsg)
 {

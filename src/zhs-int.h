@@ -201,8 +201,9 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *   "S" + any of the above: the same for the title alone (title:).
  *   "Q" id     the unique id term (replace by id; id:).
  *   "B" source the normalized source (source:).
- *   "A" author the normalized author field whole, and each author of a
- *              list separated by , ; 、 / or | (author:).
+ *   "A" author the normalized author field whole, each author of a list
+ *              separated by , ; / | (or their full-width forms) or 、, and
+ *              each white-space separated word of each (author:).
  *   "Y" yyyy, "M" yyyymm   the date's year and month.
  *   "O" hash   where the document came from (zhs_doc.origin), hashed.
  *   value 1    the content hash (zhs_writer_doc_hash), for incremental runs.
