@@ -918,7 +918,7 @@ static zhs_status substring_query(const zhsi_needle *nd, const char *prefix,
 {
     struct xlist l = {0};
     char term[24], seen[ZHS_MAX_QUERY_CP + 2][24];
-    size_t i, j, k, nseen = 0;
+    size_t i, j, k, nseen = 0, seenlen[ZHS_MAX_QUERY_CP + 2];
     zhsi_xq *t;
     zhs_status st = ZHS_OK;
 
@@ -932,12 +932,13 @@ static zhs_status substring_query(const zhsi_needle *nd, const char *prefix,
         if ((i == 0 && !nd->anchor_start) || (i == nd->n && !nd->anchor_end))
             continue;
         k = zhsi_bigram_term(term, prefix, a, b);
-        term[k] = '\0';
-        for (j = 0; j < nseen && strcmp(seen[j], term) != 0; j++)
+        for (j = 0; j < nseen && (seenlen[j] != k
+                                  || memcmp(seen[j], term, k) != 0); j++)
             ;
         if (j < nseen || nseen == sizeof seen / sizeof seen[0])
             continue;                   /* 哈哈哈: 哈哈 once */
-        memcpy(seen[nseen++], term, k + 1);
+        memcpy(seen[nseen], term, k);
+        seenlen[nseen++] = k;
         if ((st = zhsi_xq_term(term, k, &t, errmsg)) == ZHS_OK)
             st = xl_push(&l, t, errmsg);
     }
@@ -1244,8 +1245,8 @@ static int in_doc(const zhsi_needle *nd, const zhsi_doccheck *d, int title)
  * in the title or the body, as the terms put them. */
 static int check(const zhsi_qnode *nd, const zhsi_doccheck *d, int title)
 {
+    char term[256];
     size_t i;
-    int v;
 
     switch (nd->kind) {
     case Q_TEXT:
@@ -1270,13 +1271,18 @@ static int check(const zhsi_qnode *nd, const zhsi_doccheck *d, int title)
         return !check(nd->kids[0], d, title);
     case Q_SOURCE:
     case Q_ID:
+    case Q_AUTHOR:
     case Q_DATE:
         /* Filters are exact in Xapian; where one sits under OR or NOT
-         * with a checked string, the document's own field decides. */
-        v = d->field(d->arg, nd->kind == Q_SOURCE ? 's'
-                             : nd->kind == Q_ID ? 'i' : 'd',
-                     nd->value, nd->lo, nd->hi);
-        return v;
+         * with a checked string, the document's own term (or date value)
+         * decides, as Xapian would. */
+        if (nd->kind == Q_DATE)
+            return d->field(d->arg, 0, NULL, nd->lo, nd->hi);
+        snprintf(term, sizeof term, "%c%.240s",
+                 nd->kind == Q_SOURCE ? 'B' : nd->kind == Q_AUTHOR ? 'A'
+                                                                   : 'Q',
+                 nd->value);
+        return d->field(d->arg, 1, term, NULL, NULL);
     }
     return 1;
 }

@@ -49,7 +49,7 @@ struct zhsi_xq {
 #define ZSTD_LEVEL 3
 #define MIN_COMPRESS 128
 
-static std::string pack_data(const char *data, size_t len)
+static std::string pack_data(const char *data, size_t len, int level)
 {
     static thread_local ZSTD_CCtx *cctx;
     if (len < MIN_COMPRESS)
@@ -58,17 +58,16 @@ static std::string pack_data(const char *data, size_t len)
         throw std::bad_alloc();
     std::string out(ZSTD_compressBound(len), '\0');
     size_t n = ZSTD_compressCCtx(cctx, &out[0], out.size(), data, len,
-                                 ZSTD_LEVEL);
+                                 level);
     if (ZSTD_isError(n) || n >= len)
         return std::string(data, len);
     out.resize(n);
     return out;
 }
 
-static std::string stored_data(const Xapian::Document &doc)
+static std::string unpack(const std::string &d)
 {
     static thread_local ZSTD_DCtx *dctx;
-    std::string d = doc.get_data();
     if (d.size() < 4 || (unsigned char)d[0] != 0x28
         || (unsigned char)d[1] != 0xB5 || (unsigned char)d[2] != 0x2F
         || (unsigned char)d[3] != 0xFD)
@@ -87,6 +86,11 @@ static std::string stored_data(const Xapian::Document &doc)
         throw Xapian::DatabaseCorruptError("stored data cannot be "
                                            "decompressed");
     return out;
+}
+
+static std::string stored_data(const Xapian::Document &doc)
+{
+    return unpack(doc.get_data());
 }
 
 static char *dup_string(const std::string &s)
@@ -156,12 +160,25 @@ static zhs_status map_exception(char **errmsg)
 
 /* ---- reading ----------------------------------------------------- */
 
-extern "C" char *zhsi_xdoc_data_of(const void *xapian_doc)
+extern "C" int zhsi_xdoc_has_term(const void *xapian_doc, const char *term)
 {
     try {
         const Xapian::Document *doc
             = static_cast<const Xapian::Document *>(xapian_doc);
-        return dup_string(stored_data(*doc));
+        Xapian::TermIterator t = doc->termlist_begin();
+        t.skip_to(term);
+        return t != doc->termlist_end() && *t == term;
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" char *zhsi_xdoc_value(const void *xapian_doc, unsigned slot)
+{
+    try {
+        const Xapian::Document *doc
+            = static_cast<const Xapian::Document *>(xapian_doc);
+        return dup_string(doc->get_value(slot));
     } catch (...) {
         return NULL;
     }
@@ -418,7 +435,7 @@ class Checker : public Xapian::MatchDecider {
         : accept_(accept), arg_(arg) {}
     bool operator()(const Xapian::Document &doc) const override
     {
-        std::string norm = doc.get_value(ZHSI_SLOT_NORM);
+        std::string norm = unpack(doc.get_value(ZHSI_SLOT_NORM));
         return accept_(arg_, norm.data(), norm.size(), &doc) != 0;
     }
 };
@@ -427,7 +444,7 @@ class Checker : public Xapian::MatchDecider {
  * cannot run a MatchDecider). */
 static bool client_accept(const zhsi_xsearch *o, const Xapian::Document &doc)
 {
-    std::string norm = doc.get_value(ZHSI_SLOT_NORM);
+    std::string norm = unpack(doc.get_value(ZHSI_SLOT_NORM));
     return o->accept(o->accept_arg, norm.data(), norm.size(), &doc) != 0;
 }
 
@@ -1168,7 +1185,7 @@ extern "C" zhs_status zhsi_xdoc_set_data(zhsi_xdoc *doc, const char *data,
                                          size_t len, char **errmsg)
 {
     try {
-        doc->doc.set_data(pack_data(data, len));
+        doc->doc.set_data(pack_data(data, len, ZSTD_LEVEL));
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);

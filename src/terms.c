@@ -8,6 +8,31 @@
 
 #include "zhs-int.h"
 
+/* A code point as character and bigram terms spell it (see the scheme):
+ * a prefix-free code, so that different strings never share a term, and
+ * two bytes for a CJK ideograph of the basic block instead of UTF-8's
+ * three (the index is mostly these terms: 20% of it saved).  ASCII is
+ * itself; U+4E00..U+9FFF is 0x80 + offset / 255, then offset % 255 + 1
+ * (0x80..0xD2, then never a NUL); anything else is 0xFF and its UTF-8
+ * (which never starts with 0xFF). */
+static size_t term_cp(char *buf, uint32_t c)
+{
+    unsigned char *b = (unsigned char *)buf;
+
+    if (c < 0x80) {
+        b[0] = (unsigned char)c;
+        return 1;
+    }
+    if (c >= 0x4E00 && c <= 0x9FFF) {
+        uint32_t off = c - 0x4E00;
+        b[0] = (unsigned char)(0x80 + off / 255);
+        b[1] = (unsigned char)(off % 255 + 1);
+        return 2;
+    }
+    b[0] = 0xFF;
+    return 1 + zhsi_utf8_put(buf + 1, c);
+}
+
 size_t zhsi_bigram_term(char *buf, const char *prefix, uint32_t a,
                         uint32_t b)
 {
@@ -15,8 +40,8 @@ size_t zhsi_bigram_term(char *buf, const char *prefix, uint32_t a,
 
     memcpy(buf, prefix, k);
     buf[k++] = 'G';
-    k += zhsi_utf8_put(buf + k, a);
-    k += zhsi_utf8_put(buf + k, b);
+    k += term_cp(buf + k, a);
+    k += term_cp(buf + k, b);
     return k;
 }
 
@@ -26,7 +51,7 @@ size_t zhsi_unigram_term(char *buf, const char *prefix, uint32_t c)
 
     memcpy(buf, prefix, k);
     buf[k++] = 'U';
-    return k + zhsi_utf8_put(buf + k, c);
+    return k + term_cp(buf + k, c);
 }
 
 int zhsi_is_alnum(uint32_t c)

@@ -183,7 +183,9 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  * Xapian's writer and triple the index (measured in README.md), so exact
  * substrings are checked against the stored normalized text instead.
  *   "U" c      every normalized code point but space: exactly the
- *              documents containing that character.
+ *              documents containing that character.  (In "U" and "G"
+ *              terms code points are spelt by terms.c's compact code, two
+ *              bytes for a common ideograph, not UTF-8.)
  *   "G" c1 c2  every pair of adjacent normalized code points: exactly the
  *              documents containing that bigram.  A longer
  *              string's candidates are the documents having all its
@@ -541,9 +543,11 @@ zhs_status zhsi_xdoc_set_value(zhsi_xdoc *doc, unsigned slot,
 zhs_status zhsi_xdoc_set_value_n(zhsi_xdoc *doc, unsigned slot,
                                  const char *value, size_t len,
                                  char **errmsg);
-/* The stored data of a Xapian::Document (given as void *, for a check
- * called from the matcher), malloc'd; NULL on failure. */
-char *zhsi_xdoc_data_of(const void *xapian_doc);
+/* Whether a Xapian::Document (given as void *, for a check called from
+ * the matcher) has a term; its value in slot, malloc'd (NULL on
+ * failure). */
+int zhsi_xdoc_has_term(const void *xapian_doc, const char *term);
+char *zhsi_xdoc_value(const void *xapian_doc, unsigned slot);
 
 enum zhsi_xop {
     ZHSI_XQ_AND, ZHSI_XQ_OR, ZHSI_XQ_AND_MAYBE, ZHSI_XQ_AND_NOT,
@@ -625,9 +629,9 @@ typedef struct zhsi_doccheck {
     size_t ntitle;       /* its bytes */
     const char *body;    /* normalized body */
     size_t nbody;        /* its bytes */
-    /* Whether the document's field passes a filter: kind 's' (source,
-     * normalized, equal to value), 'i' (id equal to value) or 'd' (date
-     * key within lo..hi). */
+    /* Whether the document passes a filter: kind 1, it has the term
+     * `value` (source:, author:, id:); kind 0, its date key (value 0) lies
+     * within lo..hi. */
     int (*field)(void *arg, int kind, const char *value, const char *lo,
                  const char *hi);
     void *arg;
