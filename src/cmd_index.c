@@ -64,7 +64,7 @@ struct lane {
 struct run {
     /* options */
     const char *db, *encoding;
-    int quiet, progress, prune;
+    int quiet, progress, prune, strict;
     /* state shared under mu */
     pthread_mutex_t mu;
     pthread_cond_t changed;
@@ -75,7 +75,7 @@ struct run {
     zhs_status fatal;
     char *fatal_msg;
     /* counters (the writer's under mu; all read by the progress line) */
-    unsigned long added, updated, unchanged, deleted, rejected;
+    unsigned long added, updated, unchanged, deleted, rejected, warned;
     uint64_t bytes_done, bytes_total;
     /* the reader's own */
     zhs_db *committed;        /* the index as last committed, or NULL */
@@ -175,6 +175,21 @@ static void reject(struct run *r, int root, const char *msg)
     if (r->progress)
         fputs("\r\033[K", stderr);
     cli_error("%s", msg);
+}
+
+/* Reports warnings (one a line) about an input that was indexed. */
+static void warn_input(struct run *r, const char *msg)
+{
+    const char *p = msg, *nl;
+
+    while (p && *p) {
+        nl = strchr(p, '\n');
+        r->warned++;                    /* the reader thread's own */
+        if (r->progress)
+            fputs("\r\033[K", stderr);
+        cli_error("warning: %.*s", nl ? (int)(nl - p) : (int)strlen(p), p);
+        p = nl ? nl + 1 : NULL;
+    }
 }
 
 /* Records an error that stops the run (the first one wins). */
@@ -420,11 +435,14 @@ static int read_jsonl(struct run *r, const char *path, const char *origin)
         free(msg);
         return 0;
     }
+    zhs_jsonl_set_strict(j, r->strict);
     for (;;) {
         if (stopping(r))
             break;
         msg = NULL;
         st = zhs_jsonl_next(j, &fd, &msg);
+        if (st == ZHS_OK && fd != NULL && zhs_jsonl_warning(j) != NULL)
+            warn_input(r, zhs_jsonl_warning(j));
         if (st == ZHS_EREJECTED) {
             reject(r, r->current, msg);
             free(msg);
@@ -517,7 +535,8 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: zhsearch index [--db DIR] [--dict FILE] [--encoding NAME]\n"
             "                      [--prune] [--jobs N] [--shards N]\n"
-            "                      [--wait[=SECONDS]] [--quiet] [PATH...]\n"
+            "                      [--wait[=SECONDS]] [--strict] [--quiet]\n"
+            "                      [PATH...]\n"
             "Index the inputs found in each PATH (default '%s') into the\n"
             "index at DIR (default '%s'): .txt and .md files (a document\n"
             "each; id: the path relative to PATH), and .jsonl or .ndjson\n"
@@ -529,8 +548,11 @@ static void usage(FILE *f)
             "is unchanged are skipped.  The run is committed once, at the\n"
             "end: readers never see part of it, and an interrupted or killed\n"
             "run leaves the index as it was.  A bad input is reported with\n"
-            "its path and line or byte offset and skipped.  The last line\n"
-            "counts documents added, updated, unchanged, deleted, rejected.\n\n"
+            "its path and line or byte offset and skipped; metadata that\n"
+            "cannot be used (a date that is not one) is dropped from its\n"
+            "document with a warning naming the file and line, and the\n"
+            "document is indexed.  The last line counts documents added,\n"
+            "updated, unchanged, deleted, rejected.\n\n"
             "  --db DIR         index directory (created if missing)\n"
             "  --dict FILE      user dictionary, one word a line, used for\n"
             "                   word segmentation (ranking) and recorded in\n"
@@ -549,6 +571,11 @@ static void usage(FILE *f)
             "                   run in one shard before another\n"
             "  --wait[=SECS]    if another writer holds the index, wait for\n"
             "                   it (for at most SECS) instead of failing\n"
+            "  --strict         reject a JSON Lines record whose metadata\n"
+            "                   cannot be used (a date that is not one, or\n"
+            "                   has text that is not a date; a field that\n"
+            "                   is not a string) instead of indexing it\n"
+            "                   without that field, with a warning\n"
             "  --quiet          no progress and no summary line\n"
             "  --help           this text\n\n%s",
             ZHS_DEFAULT_CORPUS, ZHS_DEFAULT_DB, ZHS_EXIT_HELP);
@@ -665,6 +692,7 @@ int cmd_index(int argc, char **argv)
         {"shards", required_argument, NULL, 's'},
         {"wait", optional_argument, NULL, 'w'},
         {"quiet", no_argument, NULL, 'q'},
+        {"strict", no_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -693,6 +721,7 @@ int cmd_index(int argc, char **argv)
         case 'e': r.encoding = optarg; break;
         case 'p': r.prune = 1; break;
         case 'q': r.quiet = 1; break;
+        case 'S': r.strict = 1; break;
         case 'j':
             if (cli_parse_uint(optarg, 64, &jobs) < 0 || jobs == 0) {
                 cli_error("--jobs takes a number from 1 to 64");
@@ -912,6 +941,9 @@ int cmd_index(int argc, char **argv)
         fprintf(stderr, "zhsearch: %s: added %lu, updated %lu, unchanged %lu, "
                 "deleted %lu, rejected %lu, %.2f s\n", r.db, r.added,
                 r.updated, r.unchanged, r.deleted, r.rejected, now() - r.t0);
+    if (!r.quiet && r.warned)
+        cli_error("%s: %lu warnings about metadata (see above; --strict "
+                  "rejects those records instead)", r.db, r.warned);
     rc = r.rejected ? zhs_status_exit_code(ZHS_EREJECTED) : 0;
 out:
     for (i = 0; tasks && i < ntasks; i++)

@@ -7,6 +7,7 @@
  * line and skipped; the file goes on.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@ struct zhs_jsonl {
     size_t cap, start, end;
     int eof;             /* no more input to read into buf */
     unsigned long line;  /* line number of the last line taken */
+    int strict;          /* a bad date rejects its record */
+    char *warning;       /* about the record last returned, or NULL */
 };
 
 static zhs_status fill(zhs_jsonl *j, char **errmsg)
@@ -160,7 +163,33 @@ void zhs_jsonl_close(zhs_jsonl *j)
         close(j->fd);
     free(j->buf);
     free(j->path);
+    free(j->warning);
     free(j);
+}
+
+void zhs_jsonl_set_strict(zhs_jsonl *j, int strict) { j->strict = strict; }
+
+const char *zhs_jsonl_warning(const zhs_jsonl *j) { return j->warning; }
+
+/* Adds a line to j->warning (one warning a line). */
+static void warn(zhs_jsonl *j, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void warn(zhs_jsonl *j, const char *fmt, ...)
+{
+    char buf[512], *nw;
+    size_t old = j->warning ? strlen(j->warning) : 0;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    nw = realloc(j->warning, old + strlen(buf) + 2);
+    if (nw == NULL)
+        return;                         /* a warning is not worth failing */
+    if (old)
+        nw[old++] = '\n';
+    strcpy(nw + old, buf);
+    j->warning = nw;
 }
 
 unsigned long zhs_jsonl_line(const zhs_jsonl *j) { return j->line; }
@@ -207,7 +236,8 @@ static int next_line(zhs_jsonl *j, const char **s, size_t *len,
 }
 
 /* A string field: the first of names present; -1 if present but not a
- * string (or null).  *v NULL if absent. */
+ * string (or null).  *v NULL if absent (or an empty string, which
+ * says nothing). */
 static int get_string(const cJSON *o, const char *const *names,
                       const char **v, const char **name)
 {
@@ -256,6 +286,8 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
     int r;
 
     *out = NULL;
+    free(j->warning);
+    j->warning = NULL;
     do {
         r = next_line(j, &line, &len, &st, errmsg);
         if (st != ZHS_OK || r == 0)
@@ -293,12 +325,7 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
                        j->path, j->line);
         goto out;
     }
-    if (get_string(o, text_names, &text, &name) < 0
-        || get_string(o, title_names, &title, &name) < 0
-        || get_string(o, date_names, &date, &name) < 0
-        || get_string(o, source_names, &source, &name) < 0
-        || get_string(o, url_names, &url, &name) < 0
-        || get_string(o, author_names, &author, &name) < 0) {
+    if (get_string(o, text_names, &text, &name) < 0) {
         st = zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: field '%s' is not a "
                        "string", j->path, j->line, name);
         goto out;
@@ -308,10 +335,47 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
                        "(text, content or body)", j->path, j->line);
         goto out;
     }
-    if (date != NULL && zhsi_normalize_date(date, iso) < 0) {
-        st = zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: invalid date '%.40s'",
-                       j->path, j->line, date);
-        goto out;
+    /* Metadata never costs a document (unless strict): a field that
+     * cannot be used is dropped from it, with a warning. */
+    {
+        static const char *const *const meta[] = {title_names, date_names,
+                                                  source_names, url_names,
+                                                  author_names};
+        const char **vals[] = {&title, &date, &source, &url, &author};
+        size_t k;
+        for (k = 0; k < sizeof meta / sizeof meta[0]; k++)
+            if (get_string(o, meta[k], vals[k], &name) < 0) {
+                if (j->strict) {
+                    st = zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: field "
+                                   "'%s' is not a string", j->path, j->line,
+                                   name);
+                    goto out;
+                }
+                warn(j, "%s:%lu: field '%s' is not a string; indexed "
+                     "without it", j->path, j->line, name);
+                *vals[k] = NULL;
+            }
+    }
+    if (date != NULL && date[0] != '\0') {
+        char ign[64];
+        int dr = zhsi_parse_date(date, iso, ign, sizeof ign);
+        if (dr != 0 && j->strict) {
+            st = zhsi_fail(errmsg, ZHS_EREJECTED, dr < 0
+                           ? "%s:%lu: invalid date '%.80s'"
+                           : "%s:%lu: date '%.80s' has text that is not a "
+                             "date", j->path, j->line, date);
+            goto out;
+        }
+        if (dr < 0) {
+            warn(j, "%s:%lu: invalid date '%.80s'; indexed without a date",
+                 j->path, j->line, date);
+            date = NULL;
+        } else if (dr > 0) {
+            warn(j, "%s:%lu: date '%.80s' stored as %s; ignored '%s'",
+                 j->path, j->line, date, iso, ign);
+        }
+    } else {
+        date = NULL;                    /* "" says nothing */
     }
     id = cJSON_GetObjectItemCaseSensitive(o, "id");
     if (id != NULL && cJSON_IsString(id) && id->valuestring[0] != '\0') {

@@ -71,6 +71,16 @@ char *zhsi_derive_title(const char *text, size_t len);
  * 2025/12/19, 2025.12.19, 2025年12月19日, 2025年12月, 2025) to ISO
  * (YYYY-MM-DD, YYYY-MM or YYYY) in out; -1 if it is not a valid date. */
 int zhsi_normalize_date(const char *in, char out[11]);
+/* Reads a date in the forms real corpora use (see terms.c: ISO 8601 with
+ * a time and zone, Chinese forms with spaces, weekdays and Chinese
+ * numerals, English month names as in RFC 2822 and date(1)) into out as
+ * YYYY-MM-DD, YYYY-MM or YYYY: the precision it was written with.  A
+ * weekday, time and zone are understood and dropped.  Returns -1 if it is
+ * not a date, 0 if all of it was read, 1 if text after a date known at
+ * least to the month was ignored (then copied, trimmed and cut to
+ * ignored_size - 1 bytes, into ignored). */
+int zhsi_parse_date(const char *in, char out[11], char *ignored,
+                    size_t ignored_size);
 /* The FNV-1a 64-bit hash, continued from h (start with ZHSI_FNV_INIT). */
 #define ZHSI_FNV_INIT 1469598103934665603ull
 uint64_t zhsi_fnv(uint64_t h, const void *data, size_t len);

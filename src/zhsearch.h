@@ -120,9 +120,11 @@ zhs_status zhs_doc_read_file(const char *path, const char *id,
 void zhs_file_doc_free(zhs_file_doc *fd);
 
 /* A JSON Lines reader: one JSON object a line with fields id, title, text
- * (or content, body), date (or time, pubdate: ISO dates, with or without a
- * time, and 2025年12月19日 forms), source, url, author.  A record without
- * an id gets "auto-" and a hash of its content. */
+ * (or content, body), date (or time, pubdate: ISO dates with or without a
+ * time and zone, Chinese forms such as 2017 年 9 月 21 日星期四 or
+ * 2020年三月, English month names as in RFC 2822, date(1) or "20 Mar
+ * 1993"), source, url, author.  A record without an id gets "auto-" and a
+ * hash of its content. */
 typedef struct zhs_jsonl zhs_jsonl;
 
 /* Opens path ("-" for standard input).  The encoding is detected from the
@@ -137,6 +139,18 @@ zhs_status zhs_jsonl_open(const char *path, const char *encoding,
  * invalid date) returns ZHS_EREJECTED with "path:line: why" in *errmsg;
  * call again for the next one.  Other statuses end the file. */
 zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg);
+
+/* With strict non-zero, a record whose metadata cannot be used (a date
+ * that is not one, or has text that is not a date; a field that is not a
+ * string) is rejected as ZHS_EREJECTED.  By default such metadata is
+ * dropped from the record (a partial date is kept with the precision it
+ * has) and zhs_jsonl_warning says so. */
+void zhs_jsonl_set_strict(zhs_jsonl *j, int strict);
+
+/* Warnings about the record last returned by zhs_jsonl_next ("path:line:
+ * what", one a line), or NULL if none; owned by j and valid until the
+ * next call. */
+const char *zhs_jsonl_warning(const zhs_jsonl *j);
 
 /* 1-based line number of the record last returned. */
 unsigned long zhs_jsonl_line(const zhs_jsonl *j);
