@@ -81,7 +81,10 @@ struct run {
     zhs_db *committed;        /* the index as last committed, or NULL */
     struct idset seen;
     zhs_preparer **preparers;
-    char **origins;           /* of each PATH; documents point to them */
+    char **origins;           /* of each PATH: its canonical path */
+    char *root;               /* the index's root: file ids are relative
+                                 to it ("" until known) */
+    int root_new;             /* record root at the commit */
     unsigned long *rejected_at; /* rejections under each PATH */
     int current;              /* the PATH being read */
     double t0, last_progress;
@@ -459,7 +462,11 @@ static int read_jsonl(struct run *r, const char *path, const char *origin)
         }
         if (fd == NULL)
             break;
-        fd->doc.origin = origin;    /* lives until the end of the run */
+        if (zhs_file_doc_set_field(fd, &fd->doc.origin, origin) != ZHS_OK) {
+            zhs_file_doc_free(fd);
+            set_fatal(r, ZHS_ENOMEM, NULL);
+            break;
+        }
         if (submit(r, fd, fd->doc.text_len) < 0)
             break;
         show_progress(r, 0);
@@ -470,8 +477,64 @@ static int read_jsonl(struct run *r, const char *path, const char *origin)
 
 struct walk_ctx {
     struct run *r;
-    const char *origin;
+    const char *origin;       /* the PATH's canonical path */
+    int is_dir;               /* the PATH is a directory */
 };
+
+/* a + "/" + b, malloc'd. */
+static char *path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    char *s = malloc(la + strlen(b) + 2);
+    if (s)
+        sprintf(s, "%s%s%s", a, la && a[la - 1] == '/' ? "" : "/", b);
+    return s;
+}
+
+/* The id of the file at canonical path f: its path relative to the index
+ * root, with "../" for each level it lies outside it; malloc'd. */
+static char *id_of(const char *f, const char *root)
+{
+    size_t n = strlen(root), common = 0, i, ups = 0;
+    char *id;
+
+    if (n == 0 || f[0] != '/')
+        return strdup(f);
+    if (strcmp(root, "/") == 0)
+        return strdup(f + 1);
+    if (strncmp(f, root, n) == 0 && f[n] == '/')
+        return strdup(f + n + 1);
+    for (i = 0; f[i] && f[i] == root[i]; i++)
+        if (f[i] == '/')
+            common = i;
+    for (i = common; root[i]; i++)
+        if (root[i] == '/')
+            ups++;
+    if ((id = malloc(3 * ups + strlen(f + common + 1) + 1)) == NULL)
+        return NULL;
+    id[0] = '\0';
+    for (i = 0; i < ups; i++)
+        strcat(id, "../");
+    strcat(id, f + common + 1);
+    return id;
+}
+
+/* The deepest directory holding both a and b (canonical paths), in a. */
+static void common_dir(char *a, const char *b)
+{
+    for (;;) {
+        size_t n = strlen(a);
+        char *slash;
+        if (strcmp(a, "/") == 0
+            || (strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/')))
+            return;
+        slash = strrchr(a, '/');
+        if (slash == NULL || slash == a)
+            strcpy(a, "/");
+        else
+            *slash = '\0';
+    }
+}
 
 static int index_file(const char *path, const char *id, zhs_status st,
                       const char *err, void *arg)
@@ -479,7 +542,8 @@ static int index_file(const char *path, const char *id, zhs_status st,
     struct walk_ctx *c = arg;
     struct run *r = c->r;
     zhs_file_doc *fd = NULL;
-    char *msg = NULL;
+    char *msg = NULL, *canon, *fid = NULL;
+    int rc = 0;
 
     if (stopping(r))
         return 1;
@@ -487,23 +551,44 @@ static int index_file(const char *path, const char *id, zhs_status st,
         reject(r, r->current, err ? err : zhs_strerror(st));
         return 0;
     }
-    if (is_jsonl(path))                 /* its records belong to the root */
-        return read_jsonl(r, path, c->origin) < 0;
-    st = zhs_doc_read_file(path, id, r->encoding, &fd, &msg);
-    if (st == ZHS_ENOMEM) {
-        set_fatal(r, st, msg);
+    /* The file's canonical path: the PATH's, and the names below it as
+     * found (a link to a file keeps its own name). */
+    canon = c->is_dir ? path_join(c->origin, id) : strdup(c->origin);
+    if (canon == NULL) {
+        set_fatal(r, ZHS_ENOMEM, NULL);
         return 1;
+    }
+    if (is_jsonl(path)) {               /* records: the file is the origin */
+        rc = read_jsonl(r, path, canon) < 0;
+        goto out;
+    }
+    if ((fid = id_of(canon, r->root)) == NULL) {
+        set_fatal(r, ZHS_ENOMEM, NULL);
+        rc = 1;
+        goto out;
+    }
+    st = zhs_doc_read_file(path, fid, r->encoding, &fd, &msg);
+    if (st == ZHS_OK)
+        st = zhs_file_doc_set_field(fd, &fd->doc.origin, canon);
+    if (st == ZHS_ENOMEM) {
+        zhs_file_doc_free(fd);
+        set_fatal(r, st, msg);
+        rc = 1;
+        goto out;
     }
     if (st != ZHS_OK) {
         reject(r, r->current, msg ? msg : zhs_strerror(st));
         free(msg);
-        return 0;
+        goto out;
     }
-    fd->doc.origin = c->origin;         /* lives until the end of the run */
     if (submit(r, fd, fd->doc.text_len) < 0)
-        return 1;
-    show_progress(r, 0);
-    return 0;
+        rc = 1;
+    else
+        show_progress(r, 0);
+out:
+    free(canon);
+    free(fid);
+    return rc;
 }
 
 /* Adds up the sizes of the inputs, for the ETA. */
@@ -518,8 +603,9 @@ static int add_size(const char *path, const char *id, zhs_status st,
     return 0;
 }
 
-/* The origin recorded for a root, so that --prune finds what came from
- * it: its absolute path, or "-" for standard input. */
+/* The canonical path of a PATH: absolute with symbolic links resolved
+ * (so that ids and --prune do not depend on the working directory or
+ * on how the PATH was spelled), or "-" for standard input. */
 static char *origin_of(const char *root)
 {
     char buf[PATH_MAX];
@@ -539,7 +625,8 @@ static void usage(FILE *f)
             "                      [PATH...]\n"
             "Index the inputs found in each PATH (default '%s') into the\n"
             "index at DIR (default '%s'): .txt and .md files (a document\n"
-            "each; id: the path relative to PATH), and .jsonl or .ndjson\n"
+            "each; id: the path relative to the index's root, the folder\n"
+            "its first run named), and .jsonl or .ndjson\n"
             "files of JSON Lines records (fields id, title, text or content\n"
             "or body, date or time or pubdate, source, url, author); '-'\n"
             "reads JSON Lines from standard input.  Inputs in UTF-8 (with or\n"
@@ -803,6 +890,8 @@ int cmd_index(int argc, char **argv)
     }
     if (st == ZHS_OK && committed_docs > 0)
         st = zhs_db_open(r.db, &r.committed, &msg);
+    if (st == ZHS_OK)
+        st = zhs_writer_root(r.lanes[0].w, &r.root, &msg);
     /* A first build into one index is written by parallel writers and
      * merged at the commit (zhs_writer_parallel). */
     if (st == ZHS_OK && committed_docs == 0 && r.nlanes == 1 && !serial)
@@ -838,6 +927,40 @@ int cmd_index(int argc, char **argv)
         rc = zhs_status_exit_code(ZHS_ENOMEM);
         goto out;
     }
+    /* An index without a root gets one from its first run with files:
+     * the deepest directory holding every PATH (a directory PATH itself,
+     * a file's folder), so that one directory's files keep the ids
+     * relative to it. */
+    if (r.root[0] == '\0') {
+        char *root = NULL;
+        for (k = 0; k < npaths; k++) {
+            struct stat sb;
+            char *dir;
+            if (strcmp(r.origins[k], "-") == 0 || r.origins[k][0] != '/'
+                || stat(r.origins[k], &sb) != 0)
+                continue;
+            if ((dir = strdup(r.origins[k])) == NULL)
+                break;
+            if (!S_ISDIR(sb.st_mode)) {
+                char *slash = strrchr(dir, '/');
+                if (slash == dir)
+                    dir[1] = '\0';
+                else
+                    *slash = '\0';
+            }
+            if (root == NULL) {
+                root = dir;
+            } else {
+                common_dir(root, dir);
+                free(dir);
+            }
+        }
+        if (root != NULL) {
+            free(r.root);
+            r.root = root;
+            r.root_new = 1;
+        }
+    }
     r.producing = 1;
     for (i = 0; i < r.nlanes && !r.stop; i++) {
         for (j = 0; j <= per_lane; j++) {
@@ -865,7 +988,9 @@ int cmd_index(int argc, char **argv)
 
     /* Read the inputs. */
     for (k = 0; k < npaths && !stopping(&r); k++) {
-        struct walk_ctx wc = {&r, r.origins[k]};
+        struct stat sb;
+        struct walk_ctx wc = {&r, r.origins[k], 0};
+        wc.is_dir = stat(paths[k], &sb) == 0 && S_ISDIR(sb.st_mode);
         r.current = k;
         if (strcmp(paths[k], "-") == 0)
             read_jsonl(&r, "-", r.origins[k]);
@@ -926,7 +1051,10 @@ int cmd_index(int argc, char **argv)
     }
     /* Each shard commits in turn (a plain index: the one commit). */
     for (i = 0; i < r.nlanes; i++) {
-        st = zhs_writer_commit(r.lanes[i].w, &msg);
+        st = r.root_new ? zhs_writer_set_root(r.lanes[i].w, r.root, &msg)
+                        : ZHS_OK;
+        if (st == ZHS_OK)
+            st = zhs_writer_commit(r.lanes[i].w, &msg);
         if (st != ZHS_OK) {
             cli_error("%s", msg ? msg : zhs_strerror(st));
             if (i > 0)
@@ -952,6 +1080,7 @@ out:
     for (k = 0; r.origins && k < npaths; k++)
         free(r.origins[k]);
     free(r.origins);
+    free(r.root);
     free(r.rejected_at);
     free(threads);
     zhs_db_close(r.committed);

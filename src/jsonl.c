@@ -266,6 +266,73 @@ static int is_integer(double v)
         && v == (double)(long long)v;
 }
 
+/* Skips a JSON string at s (at its opening quote); NULL if unterminated. */
+static const char *skip_string(const char *s, const char *end)
+{
+    for (s++; s < end; s++) {
+        if (*s == '\\')
+            s++;
+        else if (*s == '"')
+            return s + 1;
+    }
+    return NULL;
+}
+
+/* The text of the top-level member "id" of the JSON object in [s, end)
+ * (which cJSON has parsed, so it is valid JSON) if its value is a
+ * number: *len receives its length.  NULL if there is none.  cJSON keeps
+ * numbers only as doubles, which round integers past 2^53; ids must be
+ * kept as they were written. */
+static const char *raw_id_number(const char *s, const char *end,
+                                 size_t *len)
+{
+    int depth = 0;
+    const char *key = NULL;
+
+    while (s < end) {
+        if (*s == '"') {
+            const char *e = skip_string(s, end);
+            if (e == NULL)
+                return NULL;
+            if (depth == 1) {
+                const char *p = e;
+                while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'
+                                   || *p == '\n'))
+                    p++;
+                if (p < end && *p == ':') {
+                    key = e - s == 4 && memcmp(s, "\"id\"", 4) == 0 ? p : NULL;
+                    s = p + 1;
+                    if (key) {
+                        while (s < end && (*s == ' ' || *s == '\t'
+                                           || *s == '\r' || *s == '\n'))
+                            s++;
+                        if (s < end && (*s == '-' || (*s >= '0' && *s <= '9'))) {
+                            const char *q = s;
+                            while (q < end && (*q == '-' || *q == '+'
+                                               || *q == '.' || *q == 'e'
+                                               || *q == 'E'
+                                               || (*q >= '0' && *q <= '9')))
+                                q++;
+                            *len = (size_t)(q - s);
+                            return s;
+                        }
+                        return NULL;    /* the first "id" is no number */
+                    }
+                    continue;
+                }
+            }
+            s = e;
+            continue;
+        }
+        if (*s == '{' || *s == '[')
+            depth++;
+        else if (*s == '}' || *s == ']')
+            depth--;
+        s++;
+    }
+    return NULL;
+}
+
 zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
 {
     static const char *const text_names[] = {"text", "content", "body", NULL};
@@ -281,7 +348,7 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
     zhs_file_doc *fd = NULL;
     cJSON *o = NULL;
     const cJSON *id;
-    char idbuf[64], iso[11], *derived = NULL;
+    char idbuf[256], iso[11], *derived = NULL;
     size_t len, badat;
     int r;
 
@@ -380,10 +447,32 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
     id = cJSON_GetObjectItemCaseSensitive(o, "id");
     if (id != NULL && cJSON_IsString(id) && id->valuestring[0] != '\0') {
         bad = NULL;
-    } else if (id != NULL && cJSON_IsNumber(id)
-               && is_integer(id->valuedouble)) {
-        snprintf(idbuf, sizeof idbuf, "%lld", (long long)id->valuedouble);
+    } else if (id != NULL && cJSON_IsNumber(id)) {
+        /* An integer is its decimal digits as written (never through a
+         * double: 1234567890123456789 and ...790 are two ids).  A number
+         * written with a fraction or exponent that is an integer (1e3,
+         * 12.0) is that integer, if a double holds it exactly. */
+        size_t rl = 0, k;
+        const char *raw = raw_id_number(line, line + len, &rl);
+        int digits = raw != NULL && rl > 0;
+        for (k = raw && raw[0] == '-' ? 1 : 0; digits && k < rl; k++)
+            if (raw[k] < '0' || raw[k] > '9')
+                digits = 0;
         bad = NULL;
+        if (digits && rl < sizeof idbuf) {
+            memcpy(idbuf, raw, rl);
+            idbuf[rl] = '\0';
+            if (strcmp(idbuf, "-0") == 0)
+                strcpy(idbuf, "0");
+        } else if (digits) {
+            bad = "integer id longer than 240 digits";
+        } else if (is_integer(id->valuedouble)
+                   && id->valuedouble >= -9007199254740992.0
+                   && id->valuedouble <= 9007199254740992.0) {
+            snprintf(idbuf, sizeof idbuf, "%lld", (long long)id->valuedouble);
+        } else {
+            bad = "id must be a non-empty string or an integer";
+        }
     } else if (id == NULL || cJSON_IsNull(id)) {
         /* A stable id from the content: the same record gets the same id
          * on every run. */

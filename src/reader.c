@@ -244,6 +244,27 @@ zhs_status zhs_doc_read_file(const char *path, const char *id,
     return ZHS_OK;
 }
 
+zhs_status zhs_file_doc_set_field(zhs_file_doc *fd, const char **field,
+                                  const char *v)
+{
+    size_t slot = (size_t)-1, i;
+
+    /* a field set before: reuse its buffer's slot */
+    for (i = 0; *field && i < sizeof fd->bufs / sizeof fd->bufs[0]; i++)
+        if (fd->bufs[i] == *field)
+            slot = i;
+    if (slot != (size_t)-1) {
+        char *c = v ? strdup(v) : NULL;
+        if (v && c == NULL)
+            return ZHS_ENOMEM;
+        free(fd->bufs[slot]);
+        fd->bufs[slot] = c;
+        *field = c;
+        return ZHS_OK;
+    }
+    return zhsi_file_doc_set(fd, field, v) < 0 ? ZHS_ENOMEM : ZHS_OK;
+}
+
 void zhs_file_doc_free(zhs_file_doc *fd)
 {
     size_t i;

@@ -791,7 +791,9 @@ static zhs_status check_field(const char *name, const char *v, char **errmsg)
  * again: every field, the text, the term scheme and the dictionary. */
 static void doc_hash(const char *dict_id, const zhs_doc *d, char out[17])
 {
-    const char *f[] = {d->id, d->title, d->path, d->date, d->source, d->url,
+    /* not the path: the same file read from another working directory
+     * is the same document */
+    const char *f[] = {d->id, d->title, d->date, d->source, d->url,
                        d->author, d->origin, ZHSI_SCHEME, dict_id};
     uint64_t h = ZHSI_FNV_INIT;
     size_t i;
@@ -814,6 +816,27 @@ static void origin_term(const char *origin, char out[18])
 {
     snprintf(out, 18, "O%016llx", (unsigned long long)zhsi_fnv(
                  ZHSI_FNV_INIT, origin, strlen(origin)));
+}
+
+/* An origin term for the origin and for each directory above it
+ * (/a/b/c.jsonl: /a/b/c.jsonl, /a/b, /a), so that pruning a directory
+ * finds whatever was read from under it, whichever PATH named it. */
+static zhs_status add_origin_terms(zhsi_xdoc *doc, const char *origin,
+                                   char **errmsg)
+{
+    char oterm[18];
+    size_t i = strlen(origin);
+    zhs_status st = ZHS_OK;
+
+    origin_term(origin, oterm);
+    st = zhsi_xdoc_add_boolean(doc, oterm, strlen(oterm), errmsg);
+    while (st == ZHS_OK && i-- > 1)
+        if (origin[i] == '/' && origin[i - 1] != '/') {
+            snprintf(oterm, sizeof oterm, "O%016llx", (unsigned long long)
+                     zhsi_fnv(ZHSI_FNV_INIT, origin, i));
+            st = zhsi_xdoc_add_boolean(doc, oterm, strlen(oterm), errmsg);
+        }
+    return st;
 }
 
 unsigned zhs_writer_doc_count(zhs_writer *w) { return w->doccount; }
@@ -887,7 +910,7 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     struct termgen g = {0};
     zhsi_xdoc *doc = NULL;
     zhs_prepared *pr = NULL;
-    char *data = NULL, *norm = NULL, hash[17], oterm[18];
+    char *data = NULL, *norm = NULL, hash[17];
     uint64_t sim = 0;
     int has_sim = 0;
     size_t idlen, normlen = 0;
@@ -924,12 +947,9 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
         goto out;
     if ((st = add_simhash(doc, &body, &sim, &has_sim, errmsg)) != ZHS_OK)
         goto out;
-    if (d->origin) {
-        origin_term(d->origin, oterm);
-        if ((st = zhsi_xdoc_add_boolean(doc, oterm, strlen(oterm), errmsg))
-            != ZHS_OK)
-            goto out;
-    }
+    if (d->origin && (st = add_origin_terms(doc, d->origin, errmsg))
+        != ZHS_OK)
+        goto out;
     doc_hash(p->dict_id, d, hash);
     if ((st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_HASH, hash, errmsg))
         != ZHS_OK
@@ -1118,4 +1138,15 @@ zhs_status zhs_writer_prune(zhs_writer *w, const char *origin,
     if (deleted)
         *deleted = n;
     return st;
+}
+
+zhs_status zhs_writer_root(zhs_writer *w, char **root, char **errmsg)
+{
+    return zhsi_xwdb_metadata(w->x, ZHSI_META_ROOT, root, errmsg);
+}
+
+zhs_status zhs_writer_set_root(zhs_writer *w, const char *root,
+                               char **errmsg)
+{
+    return zhsi_xwdb_set_metadata(w->x, ZHSI_META_ROOT, root, errmsg);
 }

@@ -81,8 +81,10 @@ typedef struct zhs_doc {
     const char *source;  /* publishing outlet, or NULL */
     const char *url;     /* original address, or NULL */
     const char *author;  /* author(s), or NULL */
-    const char *origin;  /* the root it was indexed from (a directory or a
-                            JSON Lines file), for pruning; or NULL */
+    const char *origin;  /* the file it was read from (a text file or a
+                            JSON Lines file), absolute, or "-" for
+                            standard input; or NULL.  Pruning by a
+                            directory finds it too (zhs_writer_prune) */
     const char *text;    /* body, valid UTF-8 without BOM, text_len bytes */
     size_t text_len;     /* length of text in bytes */
 } zhs_doc;
@@ -118,6 +120,10 @@ zhs_status zhs_doc_read_file(const char *path, const char *id,
                              const char *encoding, zhs_file_doc **out,
                              char **errmsg);
 void zhs_file_doc_free(zhs_file_doc *fd);
+/* Sets *field (one of fd->doc's string fields) to a copy of v owned by fd
+ * (NULL: no value).  ZHS_ENOMEM. */
+zhs_status zhs_file_doc_set_field(zhs_file_doc *fd, const char **field,
+                                  const char *v);
 
 /* A JSON Lines reader: one JSON object a line with fields id, title, text
  * (or content, body), date (or time, pubdate: ISO dates with or without a
@@ -240,15 +246,25 @@ zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
                                    zhs_outcome *outcome, char **errmsg);
 void zhs_prepared_free(zhs_prepared *p);
 
-/* Deletes the documents indexed from `origin` (zhs_doc.origin) for which
- * keep(id, arg) returns 0; *deleted (if non-NULL) counts them.  Part of
- * the uncommitted batch like any change. */
+/* Deletes the documents indexed from `origin` (zhs_doc.origin: that file,
+ * or any file under that directory, as a path prefix ending at a '/') for
+ * which keep(id, arg) returns 0; *deleted (if non-NULL) counts them.  Part
+ * of the uncommitted batch like any change. */
 zhs_status zhs_writer_prune(zhs_writer *w, const char *origin,
                             int (*keep)(const char *id, void *arg),
                             void *arg, unsigned *deleted, char **errmsg);
 
+/* The index's root directory, which file ids are relative to (see
+ * zhsearch(1), INPUT FORMATS), in *root (malloc'd; "" if none is recorded
+ * yet).  Index errors, ZHS_ENOMEM. */
+zhs_status zhs_writer_root(zhs_writer *w, char **root, char **errmsg);
+/* Records the root, at the next commit. */
+zhs_status zhs_writer_set_root(zhs_writer *w, const char *root,
+                               char **errmsg);
+
 /* The content hash zhs_writer_put compares: 16 hex digits and a NUL.  It
- * covers every field, the text, the term scheme and the writer's
+ * covers every field but path (which depends on the directory the
+ * indexer ran in), the text, the term scheme and the writer's
  * dictionary. */
 void zhs_writer_doc_hash(zhs_writer *w, const zhs_doc *doc, char out[17]);
 
