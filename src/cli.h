@@ -22,6 +22,7 @@
     "  2   usage or query syntax error\n"                                    \
     "  65  corrupt index, or data that cannot be read (EX_DATAERR)\n"        \
     "  66  no index at the given location (EX_NOINPUT)\n"    \
+    "  67  no such document: the id is not in the index (show, delete)\n" \
     "  69  a shard of a sharded index did not answer (EX_UNAVAILABLE)\n" \
     "  70  internal error (EX_SOFTWARE)\n"                                   \
     "  71  out of memory (EX_OSERR)\n"                                       \
@@ -35,6 +36,7 @@ int cmd_rebuild(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_kwic(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
 
 /* export.c: search results as rows (zhsearch search --format). */
 enum export_format { EXPORT_JSONL, EXPORT_CSV, EXPORT_TSV };

@@ -47,8 +47,11 @@ int cmd_show(int argc, char **argv)
         return 2;
     }
     st = zhs_db_open(db_path, &db, &msg);
-    if (st == ZHS_OK)
+    if (st == ZHS_OK) {
         st = zhs_db_get(db, argv[optind], &fd, &msg);
+        if (st == ZHS_ENOTFOUND)        /* the index is there, the id not */
+            st = ZHS_ENODOC;
+    }
     if (st != ZHS_OK) {
         if (json) {
             out = zhs_error_json(st, msg);

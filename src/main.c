@@ -30,6 +30,7 @@ static const struct command commands[] = {
                        "(concordance)"},
     {"stats", cmd_stats, "counts per year, month or source; index "
                          "figures"},
+    {"delete", cmd_delete, "delete documents by id"},
 };
 
 void cli_error(const char *fmt, ...)

@@ -1140,6 +1140,37 @@ zhs_status zhs_writer_prune(zhs_writer *w, const char *origin,
     return st;
 }
 
+/* Deletion by id: a prune of the id term that keeps nothing. */
+static int keep_none(const char *idterm, void *arg)
+{
+    (void)idterm;
+    (void)arg;
+    return 0;
+}
+
+zhs_status zhs_writer_delete(zhs_writer *w, const char *id, int *found,
+                             char **errmsg)
+{
+    char *idterm;
+    unsigned n = 0;
+    zhs_status st;
+
+    if (id == NULL || id[0] == '\0' || strlen(id) > MAX_ID_BYTES)
+        return zhsi_fail(errmsg, ZHS_EUSAGE, "id must be 1 to %d bytes",
+                         MAX_ID_BYTES);
+    if ((idterm = malloc(strlen(id) + 2)) == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    idterm[0] = 'Q';
+    strcpy(idterm + 1, id);
+    st = zhsi_xwdb_prune(w->x, idterm, keep_none, NULL, &n, errmsg);
+    free(idterm);
+    if (st != ZHS_OK && st != ZHS_ENOMEM)
+        zhsi_errmsg_prefix(errmsg, w->dir);
+    if (st == ZHS_OK && found)
+        *found = n > 0;
+    return st;
+}
+
 zhs_status zhs_writer_root(zhs_writer *w, char **root, char **errmsg)
 {
     return zhsi_xwdb_metadata(w->x, ZHSI_META_ROOT, root, errmsg);

@@ -45,7 +45,8 @@ extern "C" {
     X(EMODIFIED, 75, "index changed while it was being read")                \
     X(EINTERNAL, 70, "internal error")                                       \
     X(EREJECTED, 1, "some inputs were rejected")                            \
-    X(EUNAVAILABLE, 69, "a shard did not answer")
+    X(EUNAVAILABLE, 69, "a shard did not answer")                          \
+    X(ENODOC, 67, "no such document")
 
 #define ZHS_STATUS_ENUM_(name, exit, msg) ZHS_##name,
 typedef enum zhs_status {
@@ -253,6 +254,12 @@ void zhs_prepared_free(zhs_prepared *p);
 zhs_status zhs_writer_prune(zhs_writer *w, const char *origin,
                             int (*keep)(const char *id, void *arg),
                             void *arg, unsigned *deleted, char **errmsg);
+
+/* Deletes the document `id`, as part of the uncommitted batch; *found
+ * (if non-NULL) is 1 if there was one, 0 if not (which is no error).
+ * Returns ZHS_EUSAGE for an empty or over-long id, index errors. */
+zhs_status zhs_writer_delete(zhs_writer *w, const char *id, int *found,
+                             char **errmsg);
 
 /* The index's root directory, which file ids are relative to (see
  * zhsearch(1), INPUT FORMATS), in *root (malloc'd; "" if none is recorded
