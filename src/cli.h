@@ -21,7 +21,9 @@
     "      the chart has nothing on its axis)\n"                             \
     "  2   usage or query syntax error\n"                                    \
     "  65  corrupt index, or data that cannot be read (EX_DATAERR)\n"        \
-    "  66  no index at the given location (EX_NOINPUT)\n"    \
+    "  66  no index at the given location, or none yet: its first\n"      \
+    "      build is running or was interrupted; or a PATH to index does\n"   \
+    "      not exist (EX_NOINPUT)\n"                                      \
     "  67  no such document: the id is not in the index (show, delete)\n" \
     "  69  a shard of a sharded index did not answer (EX_UNAVAILABLE)\n" \
     "  70  internal error (EX_SOFTWARE)\n"                                   \

@@ -76,6 +76,7 @@ struct run {
     char *fatal_msg;
     /* counters (the writer's under mu; all read by the progress line) */
     unsigned long added, updated, unchanged, deleted, rejected, warned;
+    unsigned long missing;    /* PATHs that do not exist */
     uint64_t bytes_done, bytes_total;
     /* the reader's own */
     zhs_db *committed;        /* the index as last committed, or NULL */
@@ -547,6 +548,19 @@ static int index_file(const char *path, const char *id, zhs_status st,
 
     if (stopping(r))
         return 1;
+    if (st == ZHS_ENOTFOUND && id == NULL) {
+        /* A PATH that does not exist: its own error (exit 66), not a
+         * rejected input; the other PATHs go on, and nothing is pruned
+         * under it. */
+        pthread_mutex_lock(&r->mu);
+        r->missing++;
+        r->rejected_at[r->current]++;
+        pthread_mutex_unlock(&r->mu);
+        if (r->progress)
+            fputs("\r\033[K", stderr);
+        cli_error("%s", err ? err : zhs_strerror(st));
+        return 0;
+    }
     if (st != ZHS_OK) {
         reject(r, r->current, err ? err : zhs_strerror(st));
         return 0;
@@ -1072,7 +1086,8 @@ int cmd_index(int argc, char **argv)
     if (!r.quiet && r.warned)
         cli_error("%s: %lu warnings about metadata (see above; --strict "
                   "rejects those records instead)", r.db, r.warned);
-    rc = r.rejected ? zhs_status_exit_code(ZHS_EREJECTED) : 0;
+    rc = r.missing ? zhs_status_exit_code(ZHS_ENOTFOUND)
+       : r.rejected ? zhs_status_exit_code(ZHS_EREJECTED) : 0;
 out:
     for (i = 0; tasks && i < ntasks; i++)
         zhs_preparer_free(tasks[i].prep);

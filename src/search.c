@@ -96,6 +96,17 @@ static char *stub_of(const char *path)
     return NULL;
 }
 
+/* A database whose first writer has not committed yet (revision 0): a
+ * first build running, or one that was interrupted. */
+static int never_committed(zhsi_xdb *x)
+{
+    unsigned long long rev = 1;
+    int known = 0;
+
+    return zhsi_xdb_revision(x, &rev, &known, NULL) == ZHS_OK && known
+        && rev == 0;
+}
+
 zhs_status zhs_db_open(const char *path, zhs_db **out, char **errmsg)
 {
     return zhs_db_open_ex(path, NULL, out, errmsg);
@@ -127,7 +138,10 @@ zhs_status zhs_db_open_ex(const char *path, const zhs_open_opts *opts,
     free(stub);
     if (st == ZHS_OK)
         st = zhsi_xdb_metadata(db->x, ZHSI_META_SCHEME, &scheme, errmsg);
-    if (st == ZHS_OK && strcmp(scheme, ZHSI_SCHEME) != 0)
+    if (st == ZHS_OK && scheme[0] == '\0' && never_committed(db->x))
+        st = zhsi_fail(errmsg, ZHS_ENOINDEX, "no index yet (a first build "
+                       "is running or was interrupted)");
+    else if (st == ZHS_OK && strcmp(scheme, ZHSI_SCHEME) != 0)
         st = scheme[0] == '\0'
             ? zhsi_fail(errmsg, ZHS_ECORRUPT, "not a zhsearch index")
             : zhsi_fail(errmsg, ZHS_ECORRUPT, "index uses the older term "

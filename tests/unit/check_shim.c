@@ -222,14 +222,48 @@ START_TEST(test_not_a_zhsearch_index)
 {
     char *dir = tu_tmpdir(), *msg = NULL;
     zhsi_xwdb *w;
+    zhsi_xdoc *doc;
     zhs_db *db;
 
+    /* another program's database: committed, with a document, without
+     * zhsearch's metadata */
     ck_assert_int_eq(zhsi_xwdb_open(dir, &w, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_xdoc_new(&doc, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_xwdb_replace(w, "Qother", doc, NULL), ZHS_OK);
+    zhsi_xdoc_free(doc);
     ck_assert_int_eq(zhsi_xwdb_commit(w, NULL), ZHS_OK);
     zhsi_xwdb_close(w);
     ck_assert_int_eq(zhs_db_open(dir, &db, &msg), ZHS_ECORRUPT);
     ck_assert_ptr_nonnull(strstr(msg, "not a zhsearch index"));
     ck_assert_ptr_nonnull(strstr(msg, dir));
+    free(msg);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* A database no writer has committed to (a first build running or
+ * interrupted) is no index yet, not a corrupt one (issue 18). */
+START_TEST(test_no_index_yet)
+{
+    char *dir = tu_tmpdir(), *msg = NULL;
+    zhs_writer *w;
+    zhs_db *db;
+    zhs_doc d = {0};
+
+    ck_assert_int_eq(zhs_writer_open(dir, &w, NULL), ZHS_OK);
+    d.id = "a";
+    d.text = "正在建的索引。";
+    d.text_len = strlen(d.text);
+    ck_assert_int_eq(zhs_writer_put(w, &d, NULL, NULL), ZHS_OK);
+    ck_assert_int_eq(zhs_db_open(dir, &db, &msg), ZHS_ENOINDEX);
+    ck_assert_ptr_nonnull(strstr(msg, "no index yet (a first build is "
+                                      "running or was interrupted)"));
+    free(msg);
+    msg = NULL;
+    zhs_writer_close(w);                /* interrupted: never committed */
+    ck_assert_int_eq(zhs_db_open(dir, &db, &msg), ZHS_ENOINDEX);
+    ck_assert_ptr_nonnull(strstr(msg, "no index yet"));
     free(msg);
     tu_rmrf(dir);
     free(dir);
@@ -249,6 +283,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_bad_query_combination);
     tcase_add_test(tc, test_reader_survives_commits);
     tcase_add_test(tc, test_not_a_zhsearch_index);
+    tcase_add_test(tc, test_no_index_yet);
     suite_add_tcase(s, tc);
     return s;
 }
