@@ -64,7 +64,7 @@ struct lane {
 struct run {
     /* options */
     const char *db, *encoding;
-    int quiet, progress, prune, strict;
+    int quiet, progress, prune, strict, verbose;
     /* state shared under mu */
     pthread_mutex_t mu;
     pthread_cond_t changed;
@@ -77,6 +77,9 @@ struct run {
     /* counters (the writer's under mu; all read by the progress line) */
     unsigned long added, updated, unchanged, deleted, rejected, warned;
     unsigned long missing;    /* PATHs that do not exist */
+    unsigned long skipped;    /* files left out because of their names */
+    struct { char ext[16]; unsigned long n; } skipped_ext[8];
+    unsigned nskipped_ext;    /* distinct extensions in skipped_ext */
     uint64_t bytes_done, bytes_total;
     /* the reader's own */
     zhs_db *committed;        /* the index as last committed, or NULL */
@@ -410,6 +413,14 @@ static int is_jsonl(const char *path)
         || (n > 7 && strcasecmp(path + n - 7, ".ndjson") == 0);
 }
 
+static int is_html(const char *path)
+{
+    size_t n = strlen(path);
+    return (n > 5 && strcasecmp(path + n - 5, ".html") == 0)
+        || (n > 4 && strcasecmp(path + n - 4, ".htm") == 0)
+        || (n > 6 && strcasecmp(path + n - 6, ".xhtml") == 0);
+}
+
 static int stopping(struct run *r)
 {
     int stop;
@@ -572,6 +583,15 @@ static int index_file(const char *path, const char *id, zhs_status st,
         set_fatal(r, ZHS_ENOMEM, NULL);
         return 1;
     }
+    if (is_html(path)) {
+        /* Only a file named directly gets here: its markup would be
+         * indexed as text. */
+        char m[PATH_MAX + 160];
+        snprintf(m, sizeof m, "%s: HTML is not indexed (its markup would be "
+                 "read as text): convert it to .txt first", path);
+        reject(r, r->current, m);
+        goto out;
+    }
     if (is_jsonl(path)) {               /* records: the file is the origin */
         rc = read_jsonl(r, path, canon) < 0;
         goto out;
@@ -605,6 +625,44 @@ out:
     return rc;
 }
 
+/* A file a directory walk left out because of its name: counted by
+ * extension for the summary, and named with --verbose. */
+static int skip_file(const char *path, void *arg)
+{
+    struct run *r = ((struct walk_ctx *)arg)->r;
+    const char *base = strrchr(path, '/'), *dot;
+    char ext[16];
+    unsigned i;
+
+    base = base ? base + 1 : path;
+    dot = strrchr(base, '.');
+    if (dot == NULL || dot == base || strlen(dot) >= sizeof ext)
+        snprintf(ext, sizeof ext, "%s", dot && dot != base ? "other" : "no extension");
+    else
+        for (i = 0; i < sizeof ext; i++)
+            if ((ext[i] = (char)(dot[i] >= 'A' && dot[i] <= 'Z'
+                                 ? dot[i] | 0x20 : dot[i])) == '\0')
+                break;
+    r->skipped++;
+    for (i = 0; i < r->nskipped_ext; i++)
+        if (strcmp(r->skipped_ext[i].ext, ext) == 0)
+            break;
+    if (i == r->nskipped_ext && i < sizeof r->skipped_ext
+                                        / sizeof r->skipped_ext[0]) {
+        snprintf(r->skipped_ext[i].ext, sizeof r->skipped_ext[i].ext, "%s",
+                 ext);
+        r->nskipped_ext++;
+    }
+    if (i < r->nskipped_ext)
+        r->skipped_ext[i].n++;
+    if (r->verbose) {
+        if (r->progress)
+            fputs("\r\033[K", stderr);
+        cli_error("skipped %s (not .txt, .md, .jsonl or .ndjson)", path);
+    }
+    return stopping(r);
+}
+
 /* Adds up the sizes of the inputs, for the ETA. */
 static int add_size(const char *path, const char *id, zhs_status st,
                     const char *err, void *arg)
@@ -635,8 +693,8 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: zhsearch index [--db DIR] [--dict FILE] [--encoding NAME]\n"
             "                      [--prune] [--jobs N] [--shards N]\n"
-            "                      [--wait[=SECONDS]] [--strict] [--quiet]\n"
-            "                      [PATH...]\n"
+            "                      [--wait[=SECONDS]] [--strict] [--verbose]\n"
+            "                      [--quiet] [PATH...]\n"
             "Index the inputs found in each PATH (default '%s') into the\n"
             "index at DIR (default '%s'): .txt and .md files (a document\n"
             "each; id: the path relative to the index's root, the folder\n"
@@ -677,6 +735,9 @@ static void usage(FILE *f)
             "                   has text that is not a date; a field that\n"
             "                   is not a string) instead of indexing it\n"
             "                   without that field, with a warning\n"
+            "  --verbose        name each file a directory walk skips\n"
+            "                   because of its name (the summary counts\n"
+            "                   them by extension)\n"
             "  --quiet          no progress and no summary line\n"
             "  --help           this text\n\n%s",
             ZHS_DEFAULT_CORPUS, ZHS_DEFAULT_DB, ZHS_EXIT_HELP);
@@ -794,6 +855,7 @@ int cmd_index(int argc, char **argv)
         {"wait", optional_argument, NULL, 'w'},
         {"quiet", no_argument, NULL, 'q'},
         {"strict", no_argument, NULL, 'S'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -823,6 +885,7 @@ int cmd_index(int argc, char **argv)
         case 'p': r.prune = 1; break;
         case 'q': r.quiet = 1; break;
         case 'S': r.strict = 1; break;
+        case 'v': r.verbose = 1; break;
         case 'j':
             if (cli_parse_uint(optarg, 64, &jobs) < 0 || jobs == 0) {
                 cli_error("--jobs takes a number from 1 to 64");
@@ -1009,7 +1072,7 @@ int cmd_index(int argc, char **argv)
         if (strcmp(paths[k], "-") == 0)
             read_jsonl(&r, "-", r.origins[k]);
         else
-            zhs_walk(paths[k], index_file, &wc);
+            zhs_walk_ex(paths[k], index_file, skip_file, &wc);
     }
 
     pthread_mutex_lock(&r.mu);
@@ -1083,6 +1146,20 @@ int cmd_index(int argc, char **argv)
         fprintf(stderr, "zhsearch: %s: added %lu, updated %lu, unchanged %lu, "
                 "deleted %lu, rejected %lu, %.2f s\n", r.db, r.added,
                 r.updated, r.unchanged, r.deleted, r.rejected, now() - r.t0);
+    if (!r.quiet && r.skipped) {
+        char list[400] = "";
+        size_t used = 0;
+        for (i = 0; i < r.nskipped_ext && used < sizeof list - 40; i++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s %lu",
+                                     i ? ", " : "", r.skipped_ext[i].ext,
+                                     r.skipped_ext[i].n);
+        cli_error("%s: skipped %lu files that are not .txt, .md, .jsonl or "
+                  ".ndjson (%s%s)%s", r.db, r.skipped, list,
+                  r.nskipped_ext == sizeof r.skipped_ext
+                                        / sizeof r.skipped_ext[0]
+                      ? ", ..." : "",
+                  r.verbose ? "" : "; --verbose names them");
+    }
     if (!r.quiet && r.warned)
         cli_error("%s: %lu warnings about metadata (see above; --strict "
                   "rejects those records instead)", r.db, r.warned);

@@ -311,7 +311,7 @@ static char *join(const char *a, const char *b)
 
 /* Walks directory `dir` whose id prefix is `rel` ("" at the root). */
 static zhs_status walk_dir(const char *dir, const char *rel, int depth,
-                           zhs_walk_fn fn, void *arg)
+                           zhs_walk_fn fn, zhs_skip_fn skipped, void *arg)
 {
     DIR *d;
     struct dirent *de;
@@ -360,7 +360,7 @@ static zhs_status walk_dir(const char *dir, const char *rel, int depth,
         if (path == NULL || id == NULL) {
             st = ZHS_ENOMEM;
         } else if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            st = walk_dir(path, id, depth + 1, fn, arg);
+            st = walk_dir(path, id, depth + 1, fn, skipped, arg);
         } else if (wanted_name(names[i])) {
             /* stat follows a link to a file; a dangling link is reported */
             if (stat(path, &sb) != 0) {
@@ -372,6 +372,9 @@ static zhs_status walk_dir(const char *dir, const char *rel, int depth,
             } else if (S_ISREG(sb.st_mode) && fn(path, id, ZHS_OK, NULL, arg)) {
                 st = ZHS_EREJECTED;
             }
+        } else if (skipped != NULL && stat(path, &sb) == 0
+                   && S_ISREG(sb.st_mode) && skipped(path, arg)) {
+            st = ZHS_EREJECTED;
         }
         free(path);
         free(id);
@@ -385,6 +388,12 @@ out:
 }
 
 zhs_status zhs_walk(const char *root, zhs_walk_fn fn, void *arg)
+{
+    return zhs_walk_ex(root, fn, NULL, arg);
+}
+
+zhs_status zhs_walk_ex(const char *root, zhs_walk_fn fn, zhs_skip_fn skipped,
+                       void *arg)
 {
     struct stat sb;
     char *msg = NULL;
@@ -400,7 +409,7 @@ zhs_status zhs_walk(const char *root, zhs_walk_fn fn, void *arg)
         return stop ? ZHS_EREJECTED : ZHS_OK;
     }
     if (S_ISDIR(sb.st_mode))
-        return walk_dir(root, "", 0, fn, arg);
+        return walk_dir(root, "", 0, fn, skipped, arg);
     base = strrchr(root, '/');
     base = base ? base + 1 : root;
     return fn(root, base, ZHS_OK, NULL, arg) ? ZHS_EREJECTED : ZHS_OK;

@@ -180,6 +180,16 @@ typedef int (*zhs_walk_fn)(const char *path, const char *id, zhs_status st,
  * it. */
 zhs_status zhs_walk(const char *root, zhs_walk_fn fn, void *arg);
 
+/* Called by zhs_walk_ex for each regular file (or link to one) in a
+ * walked directory that zhs_walk leaves out because of its name (not a
+ * hidden one).  Return non-zero to stop the walk. */
+typedef int (*zhs_skip_fn)(const char *path, void *arg);
+
+/* zhs_walk, also calling skipped (if non-NULL) for each file left out
+ * because of its name, so that nothing is skipped without a word. */
+zhs_status zhs_walk_ex(const char *root, zhs_walk_fn fn, zhs_skip_fn skipped,
+                       void *arg);
+
 /* ------------------------------------------------------------------ */
 /* Writing an index                                                    */
 
