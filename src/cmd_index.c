@@ -59,7 +59,76 @@ struct lane {
     unsigned long next_take;  /* next slot a worker prepares */
     unsigned long next_put;   /* next slot the writer puts */
     zhs_writer *w;
+    const char *dir;          /* its index directory */
+    int fresh;                /* the run created it: no commit before */
+    off_t size[6];            /* its tables' sizes when opened (-1: none) */
 };
+
+/* ---- giving back the space of a failed run --------------------------
+ *
+ * Xapian writes a run's changes into new blocks of its table files before
+ * the commit and never overwrites committed blocks; a run that fails (a
+ * full disk) leaves the files grown by blocks no commit refers to, which
+ * no later run frees, so that every later run fails too.  The tables are
+ * cut back to their sizes when the writer opened them (under its lock),
+ * and the files of an index the run created are removed.
+ */
+static const char *const tables[6] = {"docdata", "position", "postlist",
+                                      "termlist", "spelling", "synonym"};
+
+static void note_sizes(struct lane *l)
+{
+    char p[PATH_MAX];
+    struct stat sb;
+    unsigned t;
+
+    for (t = 0; t < 6; t++) {
+        snprintf(p, sizeof p, "%s/%s.glass", l->dir, tables[t]);
+        l->size[t] = stat(p, &sb) == 0 ? sb.st_size : -1;
+    }
+}
+
+/* Before the writer is closed (it holds the lock): cuts the tables back.
+ * Returns the bytes given back. */
+static unsigned long long cut_back(struct lane *l)
+{
+    unsigned long long freed = 0;
+    char p[PATH_MAX];
+    struct stat sb;
+    unsigned t;
+
+    if (l->fresh)
+        return 0;                       /* removed after the close */
+    for (t = 0; t < 6; t++) {
+        snprintf(p, sizeof p, "%s/%s.glass", l->dir, tables[t]);
+        if (l->size[t] >= 0 && stat(p, &sb) == 0 && sb.st_size > l->size[t]
+            && truncate(p, l->size[t]) == 0)
+            freed += (unsigned long long)(sb.st_size - l->size[t]);
+    }
+    return freed;
+}
+
+/* After the writer is closed: removes the files of an index this run
+ * created and never committed.  Returns the bytes given back. */
+static unsigned long long remove_fresh(struct lane *l)
+{
+    static const char *const others[] = {"iamglass", "flintlock"};
+    unsigned long long freed = 0;
+    char p[PATH_MAX];
+    struct stat sb;
+    unsigned t;
+
+    if (!l->fresh)
+        return 0;
+    for (t = 0; t < 6 + 2; t++) {
+        snprintf(p, sizeof p, t < 6 ? "%s/%s.glass" : "%s/%s", l->dir,
+                 t < 6 ? tables[t] : others[t - 6]);
+        if (stat(p, &sb) == 0 && unlink(p) == 0)
+            freed += (unsigned long long)sb.st_size;
+    }
+    rmdir(l->dir);                      /* only if nothing else is there */
+    return freed;
+}
 
 struct run {
     /* options */
@@ -439,6 +508,7 @@ static int read_jsonl(struct run *r, const char *path, const char *origin)
     zhs_file_doc *fd;
     char *msg = NULL;
     zhs_status st;
+    unsigned long records = 0;  /* lines that were records, good or bad */
 
     st = zhs_jsonl_open(path, r->encoding, &j, &msg);
     if (st == ZHS_ENOMEM) {
@@ -459,6 +529,7 @@ static int read_jsonl(struct run *r, const char *path, const char *origin)
         if (st == ZHS_OK && fd != NULL && zhs_jsonl_warning(j) != NULL)
             warn_input(r, zhs_jsonl_warning(j));
         if (st == ZHS_EREJECTED) {
+            records++;
             reject(r, r->current, msg);
             free(msg);
             continue;
@@ -472,8 +543,19 @@ static int read_jsonl(struct run *r, const char *path, const char *origin)
             free(msg);
             break;
         }
-        if (fd == NULL)
+        if (fd == NULL) {
+            /* Like an empty text file, an empty feed is most likely a
+             * failed download: reported, and (being a rejection) it keeps
+             * --prune from deleting the documents it had. */
+            if (records == 0) {
+                char m[PATH_MAX + 120];
+                snprintf(m, sizeof m, "%s: empty feed, no records to index "
+                         "(a failed download?)", path);
+                reject(r, r->current, m);
+            }
             break;
+        }
+        records++;
         if (zhs_file_doc_set_field(fd, &fd->doc.origin, origin) != ZHS_OK) {
             zhs_file_doc_free(fd);
             set_fatal(r, ZHS_ENOMEM, NULL);
@@ -870,7 +952,7 @@ int cmd_index(int argc, char **argv)
     unsigned shards = 0, ndirs = 0, per_lane, committed_docs = 0;
     int parallel = 0, serial = getenv("ZHSEARCH_SERIAL_BUILD") != NULL;
     double wait = 0;
-    int npaths = 1, c, k, rc = 0;
+    int npaths = 1, c, k, rc = 0, give_back = -1;
     long ncpu;
     zhs_status st;
 
@@ -952,9 +1034,18 @@ int cmd_index(int argc, char **argv)
     wait += now();                      /* the deadline */
     for (i = 0; st == ZHS_OK && i < ndirs; i++) {
         const char *db = r.db;
+        char glass[PATH_MAX];
+        struct stat gsb;
+        snprintf(glass, sizeof glass, "%s/iamglass", dirs[i]);
+        r.lanes[i].dir = dirs[i];
+        r.lanes[i].fresh = stat(glass, &gsb) != 0;
         r.db = dirs[i];                 /* for open_writer's messages */
         st = open_writer(&r, wait, &r.lanes[i].w, &msg);
         r.db = db;
+        if (st != ZHS_OK)
+            r.lanes[i].fresh = 0;       /* not ours to remove */
+        else
+            note_sizes(&r.lanes[i]);
         if (st == ZHS_OK && dict != NULL)
             st = zhs_writer_set_dict(r.lanes[i].w, dict, &warning, &msg);
         if (warning != NULL) {
@@ -1103,6 +1194,8 @@ int cmd_index(int argc, char **argv)
         cli_error("%s", r.fatal_msg ? r.fatal_msg : zhs_strerror(r.fatal));
         cli_error("%s: nothing was committed; the index is unchanged", r.db);
         rc = zhs_status_exit_code(r.fatal);
+        if (r.fatal == ZHS_EIO)
+            give_back = 0;              /* from lane 0 on */
         goto out;
     }
     for (k = 0; r.prune && k < npaths; k++) {
@@ -1139,6 +1232,8 @@ int cmd_index(int argc, char **argv)
                           "complete the batch", r.db, i, r.nlanes);
             free(msg);
             rc = zhs_status_exit_code(st);
+            if (st == ZHS_EIO)
+                give_back = (int)i;     /* the lanes not committed */
             goto out;
         }
     }
@@ -1176,6 +1271,19 @@ out:
     free(r.rejected_at);
     free(threads);
     zhs_db_close(r.committed);
+    if (give_back >= 0) {
+        unsigned long long freed = 0;
+        for (i = (unsigned)give_back; i < r.nlanes; i++)
+            freed += cut_back(&r.lanes[i]);
+        for (i = (unsigned)give_back; i < r.nlanes; i++) {
+            zhs_writer_close(r.lanes[i].w);
+            r.lanes[i].w = NULL;
+            freed += remove_fresh(&r.lanes[i]);
+        }
+        cli_error("%s: the space this run used in the index was given back "
+                  "(%llu bytes); if the disk is full, free space on it and "
+                  "run again", r.db, freed);
+    }
     for (i = 0; r.lanes && i < r.nlanes; i++)
         zhs_writer_close(r.lanes[i].w);
     free(r.lanes);
