@@ -477,13 +477,10 @@ static int named_month(const char *s, int *y, int *m, int *d,
             continue;
         }
         if ((v = read_digits(&s, &nd)) >= 0) {
-            if (nd == 4 && !*y && !saw_time) {
-                *y = (int)v;
-            } else if (nd == 4 && saw_time && p > s - 5 && (p[-1] == '+'
-                                                           || p[-1] == '-')) {
-                ;                       /* the zone's digits */
-            } else if (nd == 4 && !*y) {
-                *y = (int)v;            /* date(1): the year after the time */
+            if (nd == 4 && !*y) {
+                *y = (int)v;            /* date(1): also after the time */
+            } else if (nd == 4 && saw_time) {
+                ;                       /* a zone's offset: GMT+0800 */
             } else if (nd <= 2 && !*d && v >= 1) {
                 *d = (int)v;
                 read_word(&s, w, sizeof w);     /* 31st */
@@ -535,11 +532,12 @@ int zhsi_parse_date(const char *in, char out[11], char *ignored,
             p++;
         }
     }
-    if (has_month_word) {
-        if (named_month(in, &y, &m, &d, &ign) < 0)
-            return -1;
+    /* A month name makes it that kind of date, unless it is not one:
+     * then the name may be text after a numeric date. */
+    if (has_month_word && named_month(in, &y, &m, &d, &ign) == 0)
         goto check;
-    }
+    ign = NULL;
+    m = d = 0;
 
     skip_ws(&s);
     p = s;

@@ -55,6 +55,9 @@ static const struct date_case cases[] = {
     {"Tue, 1 Dec 2026 18:22:12 -0800 (PST)", "2026-12-01", NULL},
     {"Fri Mar  9 10:00:00 CST 2001", "2001-03-09", NULL},
     {"Tue Dec  1 18:22:12 UTC 2026", "2026-12-01", NULL},
+    {"Fri Mar 09 2001 10:00:00 GMT+0800 (CST)", "2001-03-09", NULL},
+    {"Fri Mar 09 2001 10:00:00 GMT-0500", "2001-03-09", NULL},
+    {"Mar 9, 2001 10:00 AM", "2001-03-09", NULL},
     {"1995 October 31", "1995-10-31", NULL},
     {"October 31, 1995", "1995-10-31", NULL},
     {"31 October 1995", "1995-10-31", NULL},
@@ -67,6 +70,8 @@ static const struct date_case cases[] = {
     {"2017-09-21 (revised)", "2017-09-21", "(revised)"},
     {"2020年三月 下旬", "2020-03", "下旬"},
     {"March 1993, second edition", "1993-03", "second edition"},
+    {"2020-03-05 (May update)", "2020-03-05", "(May update)"},
+    {"1993 May 5 June", NULL, NULL},            /* two months */
     /* not dates: dropped with a warning, never guessed */
     {"", NULL, NULL},
     {"unknown", NULL, NULL},
