@@ -217,7 +217,8 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              separated by , ; / | (or their full-width forms) or 、, and
  *              each white-space separated word of each (author:).
  *   "Y" yyyy, "M" yyyymm   the date's year and month.
- *   "O" hash   where the document came from (zhs_doc.origin), hashed.
+ *   "O" hash   where the document came from (zhs_doc.origin) and each
+ *              directory above it, hashed (zhs_writer_prune).
  *   value 1    the content hash (zhs_writer_doc_hash), for incremental runs.
  *   value 2    the id: equal scores rank by id, so a sharded index (whose
  *              document numbers interleave) ranks exactly as one index.
@@ -242,8 +243,6 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
 #define ZHSI_META_DICT "zhsearch.dict"
 #define ZHSI_META_DICT_ID "zhsearch.dict_id"
 #define ZHSI_META_DICT_NAME "zhsearch.dict_name"
-/* The directory file ids are relative to (writer.c, cmd_index.c). */
-#define ZHSI_META_ROOT "zhsearch.root"
 #define ZHSI_TITLE_WDF 3
 #define ZHSI_MAX_WORD_BYTES 64
 #define ZHSI_BOUNDARY 0x01u
