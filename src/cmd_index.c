@@ -62,6 +62,7 @@ struct lane {
     const char *dir;          /* its index directory */
     int fresh;                /* the run created it: no commit before */
     off_t size[6];            /* its tables' sizes when opened (-1: none) */
+    struct stat version;      /* its version file (iamglass) then */
 };
 
 /* ---- giving back the space of a failed run --------------------------
@@ -86,6 +87,24 @@ static void note_sizes(struct lane *l)
         snprintf(p, sizeof p, "%s/%s.glass", l->dir, tables[t]);
         l->size[t] = stat(p, &sb) == 0 ? sb.st_size : -1;
     }
+    snprintf(p, sizeof p, "%s/iamglass", l->dir);
+    if (stat(p, &l->version) != 0)
+        memset(&l->version, 0, sizeof l->version);
+}
+
+/* Whether the version file is the one the writer opened: if a failed
+ * commit got as far as replacing it, the new revision may refer to the
+ * new blocks, and nothing may be cut. */
+static int same_version(const struct lane *l)
+{
+    char p[PATH_MAX];
+    struct stat sb;
+
+    snprintf(p, sizeof p, "%s/iamglass", l->dir);
+    return stat(p, &sb) == 0 && sb.st_ino == l->version.st_ino
+        && sb.st_dev == l->version.st_dev && sb.st_size == l->version.st_size
+        && sb.st_mtim.tv_sec == l->version.st_mtim.tv_sec
+        && sb.st_mtim.tv_nsec == l->version.st_mtim.tv_nsec;
 }
 
 /* Before the writer is closed (it holds the lock): cuts the tables back.
@@ -97,8 +116,9 @@ static unsigned long long cut_back(struct lane *l)
     struct stat sb;
     unsigned t;
 
-    if (l->fresh)
-        return 0;                       /* removed after the close */
+    if (l->fresh || !same_version(l))
+        return 0;                       /* removed after the close; or
+                                           perhaps committed after all */
     for (t = 0; t < 6; t++) {
         snprintf(p, sizeof p, "%s/%s.glass", l->dir, tables[t]);
         if (l->size[t] >= 0 && stat(p, &sb) == 0 && sb.st_size > l->size[t]
@@ -118,7 +138,7 @@ static unsigned long long remove_fresh(struct lane *l)
     struct stat sb;
     unsigned t;
 
-    if (!l->fresh)
+    if (!l->fresh || !same_version(l))
         return 0;
     for (t = 0; t < 6 + 2; t++) {
         snprintf(p, sizeof p, t < 6 ? "%s/%s.glass" : "%s/%s", l->dir,
@@ -1280,9 +1300,13 @@ out:
             r.lanes[i].w = NULL;
             freed += remove_fresh(&r.lanes[i]);
         }
-        cli_error("%s: the space this run used in the index was given back "
-                  "(%llu bytes); if the disk is full, free space on it and "
-                  "run again", r.db, freed);
+        if (freed > 0)
+            cli_error("%s: the space this run used in the index was given "
+                      "back (%llu bytes); if the disk is full, free space on "
+                      "it and run again", r.db, freed);
+        else
+            cli_error("%s: if the disk is full, free space on it and run "
+                      "again", r.db);
     }
     for (i = 0; r.lanes && i < r.nlanes; i++)
         zhs_writer_close(r.lanes[i].w);
