@@ -60,7 +60,7 @@ struct lane {
     unsigned long next_put;   /* next slot the writer puts */
     zhs_writer *w;
     const char *dir;          /* its index directory */
-    int fresh;                /* the run created it: no commit before */
+    int fresh;                /* never committed when the run opened it */
     off_t size[6];            /* its tables' sizes when opened (-1: none) */
     struct stat version;      /* its version file (iamglass) then */
 };
@@ -1054,18 +1054,19 @@ int cmd_index(int argc, char **argv)
     wait += now();                      /* the deadline */
     for (i = 0; st == ZHS_OK && i < ndirs; i++) {
         const char *db = r.db;
-        char glass[PATH_MAX];
-        struct stat gsb;
-        snprintf(glass, sizeof glass, "%s/iamglass", dirs[i]);
         r.lanes[i].dir = dirs[i];
-        r.lanes[i].fresh = stat(glass, &gsb) != 0;
         r.db = dirs[i];                 /* for open_writer's messages */
         st = open_writer(&r, wait, &r.lanes[i].w, &msg);
         r.db = db;
-        if (st != ZHS_OK)
-            r.lanes[i].fresh = 0;       /* not ours to remove */
-        else
+        if (st == ZHS_OK) {
+            /* Under the lock: has it ever been committed?  If not, a
+             * failed run may remove it. */
+            zhs_db *probe = NULL;
+            r.lanes[i].fresh = zhs_db_open(dirs[i], &probe, NULL)
+                               == ZHS_ENOINDEX;
+            zhs_db_close(probe);
             note_sizes(&r.lanes[i]);
+        }
         if (st == ZHS_OK && dict != NULL)
             st = zhs_writer_set_dict(r.lanes[i].w, dict, &warning, &msg);
         if (warning != NULL) {
