@@ -1223,8 +1223,13 @@ int cmd_index(int argc, char **argv)
         /* A rejected input may be a document that still exists but could
          * not be read this time: prune nothing under that PATH. */
         if (r.rejected_at[k] > 0) {
-            cli_error("warning: not pruning %s: %lu of its inputs were "
-                      "rejected", paths[k], r.rejected_at[k]);
+            struct stat sb;
+            if (strcmp(paths[k], "-") != 0 && stat(paths[k], &sb) != 0)
+                cli_error("warning: not pruning %s: it does not exist",
+                          paths[k]);
+            else
+                cli_error("warning: not pruning %s: %lu of its inputs were "
+                          "rejected", paths[k], r.rejected_at[k]);
             continue;
         }
         for (i = 0; i < r.nlanes; i++) {
