@@ -502,14 +502,6 @@ static int is_jsonl(const char *path)
         || (n > 7 && strcasecmp(path + n - 7, ".ndjson") == 0);
 }
 
-static int is_html(const char *path)
-{
-    size_t n = strlen(path);
-    return (n > 5 && strcasecmp(path + n - 5, ".html") == 0)
-        || (n > 4 && strcasecmp(path + n - 4, ".htm") == 0)
-        || (n > 6 && strcasecmp(path + n - 6, ".xhtml") == 0);
-}
-
 static int stopping(struct run *r)
 {
     int stop;
@@ -685,15 +677,6 @@ static int index_file(const char *path, const char *id, zhs_status st,
         set_fatal(r, ZHS_ENOMEM, NULL);
         return 1;
     }
-    if (is_html(path)) {
-        /* Only a file named directly gets here: its markup would be
-         * indexed as text. */
-        char m[PATH_MAX + 160];
-        snprintf(m, sizeof m, "%s: HTML is not indexed (its markup would be "
-                 "read as text): convert it to .txt first", path);
-        reject(r, r->current, m);
-        goto out;
-    }
     if (is_jsonl(path)) {               /* records: the file is the origin */
         rc = read_jsonl(r, path, canon) < 0;
         goto out;
@@ -760,7 +743,7 @@ static int skip_file(const char *path, void *arg)
     if (r->verbose) {
         if (r->progress)
             fputs("\r\033[K", stderr);
-        cli_error("skipped %s (not .txt, .md, .jsonl or .ndjson)", path);
+        cli_error("skipped %s (not a kind of file zhsearch reads)", path);
     }
     return stopping(r);
 }
@@ -1274,8 +1257,8 @@ int cmd_index(int argc, char **argv)
             used += (size_t)snprintf(list + used, sizeof list - used, "%s%s %lu",
                                      i ? ", " : "", r.skipped_ext[i].ext,
                                      r.skipped_ext[i].n);
-        cli_error("%s: skipped %lu files that are not .txt, .md, .jsonl or "
-                  ".ndjson (%s%s)%s", r.db, r.skipped, list,
+        cli_error("%s: skipped %lu files of kinds zhsearch does not read "
+                  "(%s%s)%s", r.db, r.skipped, list,
                   r.nskipped_ext == sizeof r.skipped_ext
                                         / sizeof r.skipped_ext[0]
                       ? ", ..." : "",

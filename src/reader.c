@@ -203,6 +203,14 @@ int zhsi_file_doc_take_text(zhs_file_doc *fd, char *buf, size_t len)
     return 0;
 }
 
+static int html_name(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && strcasecmp(name + n - 5, ".html") == 0)
+        || (n > 4 && strcasecmp(name + n - 4, ".htm") == 0)
+        || (n > 6 && strcasecmp(name + n - 6, ".xhtml") == 0);
+}
+
 zhs_status zhs_doc_read_file(const char *path, const char *id,
                              const char *encoding, zhs_file_doc **out,
                              char **errmsg)
@@ -227,8 +235,17 @@ zhs_status zhs_doc_read_file(const char *path, const char *id,
         zhsi_errmsg_prefix(errmsg, path);
         return st;
     }
+    title = NULL;
+    if (html_name(path)) {
+        char *page = text;
+        st = zhsi_html_text(page, len, path, &text, &len, &title, errmsg);
+        free(page);
+        if (st != ZHS_OK)
+            return st;
+    }
     fd = calloc(1, sizeof *fd);
-    title = zhsi_derive_title(text, len);
+    if (title == NULL)
+        title = zhsi_derive_title(text, len);
     if (fd == NULL || zhsi_file_doc_take_text(fd, text, len) < 0
         || zhsi_file_doc_set(fd, &fd->doc.id, id) < 0
         || zhsi_file_doc_set(fd, &fd->doc.path, path) < 0
@@ -281,7 +298,8 @@ void zhs_file_doc_free(zhs_file_doc *fd)
 static int wanted_name(const char *name)
 {
     size_t n = strlen(name);
-    return (n > 4 && strcasecmp(name + n - 4, ".txt") == 0)
+    return (zhsi_html_supported() && html_name(name))
+        || (n > 4 && strcasecmp(name + n - 4, ".txt") == 0)
         || (n > 3 && strcasecmp(name + n - 3, ".md") == 0)
         || (n > 6 && strcasecmp(name + n - 6, ".jsonl") == 0)
         || (n > 7 && strcasecmp(name + n - 7, ".ndjson") == 0);

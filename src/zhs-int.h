@@ -81,6 +81,20 @@ int zhsi_normalize_date(const char *in, char out[11]);
  * ignored_size - 1 bytes, into ignored). */
 int zhsi_parse_date(const char *in, char out[11], char *ignored,
                     size_t ignored_size);
+/* ---- html.c ------------------------------------------------------ */
+
+/* The text a reader sees of the HTML page html[0..len) (UTF-8): body
+ * text with entities decoded, white space collapsed except in <pre>, a
+ * line break around block elements, no script, style or head; *title the
+ * <title>, else the first <h1>, else NULL.  Both malloc'd.  ZHS_EENCODING
+ * for a page without text, ZHS_ENOMEM; ZHS_EUSAGE when built without
+ * libxml2.  Messages name path. */
+zhs_status zhsi_html_text(const char *html, size_t len, const char *path,
+                          char **text, size_t *text_len, char **title,
+                          char **errmsg);
+/* 1 if HTML pages can be read (built with libxml2). */
+int zhsi_html_supported(void);
+
 /* The FNV-1a 64-bit hash, continued from h (start with ZHSI_FNV_INIT). */
 #define ZHSI_FNV_INIT 1469598103934665603ull
 uint64_t zhsi_fnv(uint64_t h, const void *data, size_t len);

@@ -112,11 +112,15 @@ zhs_status zhs_decode(const char *in, size_t len, const char *encoding,
 
 /* Reads a .txt or .md file (decoded as by zhs_decode) and derives its
  * title: the first Markdown heading, or else the first non-empty line.
- * `id` is stored as the document id.  Returns ZHS_ENOTFOUND if the file
- * does not exist, ZHS_EIO if it cannot be read, ZHS_EENCODING with the
- * byte offset if it cannot be decoded (or holds a NUL character) and for
- * an empty file, ZHS_ENOMEM.  Messages name the
- * path.  On success *out is a new document the caller frees. */
+ * An .html, .htm or .xhtml file is decoded likewise and then read as HTML
+ * (libxml2's parser): its text as a browser shows it, its title the
+ * <title> or else the first <h1>.  `id` is stored as the document id.
+ * Returns ZHS_ENOTFOUND if the file does not exist, ZHS_EIO if it cannot
+ * be read, ZHS_EENCODING with the byte offset if it cannot be decoded (or
+ * holds a NUL character) and for an empty file or an HTML page without
+ * text, ZHS_EUSAGE for HTML when built without libxml2, ZHS_ENOMEM.
+ * Messages name the path.  On success *out is a new document the caller
+ * frees. */
 zhs_status zhs_doc_read_file(const char *path, const char *id,
                              const char *encoding, zhs_file_doc **out,
                              char **errmsg);
@@ -173,7 +177,8 @@ typedef int (*zhs_walk_fn)(const char *path, const char *id, zhs_status st,
                            const char *err, void *arg);
 
 /* Walks `root` (a file or a directory) and calls fn for every regular file
- * ending in .txt, .md, .jsonl or .ndjson, in byte order of path, not following symbolic
+ * ending in .txt, .md, .jsonl or .ndjson (and .html, .htm, .xhtml when
+ * built with libxml2), in byte order of path, not following symbolic
  * links to directories.  ids are paths relative to root (for a file given
  * directly, its base name).  Returns ZHS_OK when the walk completed (entry
  * problems are reported through fn, not here), or the status that stopped
