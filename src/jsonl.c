@@ -236,8 +236,7 @@ static int next_line(zhs_jsonl *j, const char **s, size_t *len,
 }
 
 /* A string field: the first of names present; -1 if present but not a
- * string (or null).  *v NULL if absent (or an empty string, which
- * says nothing). */
+ * string (or null).  *v NULL if absent. */
 static int get_string(const cJSON *o, const char *const *names,
                       const char **v, const char **name)
 {
