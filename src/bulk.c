@@ -63,6 +63,7 @@ struct zhsi_bulk {
     zhs_status st;       /* the first part failure */
     char *msg;           /* its message */
     char *dir;           /* the index directory */
+    zhsi_xwdb *main_db;  /* the (empty) index's writer, for its metadata */
     char *build;         /* dir/.zhs-build */
     struct dupent *ents;
     size_t nents, capents;
@@ -360,14 +361,35 @@ static int seen_id(zhsi_bulk *b, const char *id)
 
 /* ---- the build --------------------------------------------------- */
 
+/* The index's metadata that its writer may set (the scheme, the
+ * dictionary, the root of file ids): copied into the first part at the
+ * end, so that what was set during the run is kept. */
+static const char *const meta_keys[] = {ZHSI_META_SCHEME, ZHSI_META_DICT,
+                                        ZHSI_META_DICT_ID, ZHSI_META_DICT_NAME,
+                                        ZHSI_META_ROOT};
+
+static zhs_status copy_meta(zhsi_xwdb *from, zhsi_xwdb *to, char **errmsg)
+{
+    zhs_status st = ZHS_OK;
+    size_t k;
+
+    for (k = 0; st == ZHS_OK && k < sizeof meta_keys / sizeof meta_keys[0];
+         k++) {
+        char *v = NULL;
+        st = zhsi_xwdb_metadata(from, meta_keys[k], &v, errmsg);
+        if (st == ZHS_OK && v[0])
+            st = zhsi_xwdb_set_metadata(to, meta_keys[k], v, errmsg);
+        free(v);
+    }
+    return st;
+}
+
 zhs_status zhsi_bulk_start(const char *dir, zhsi_xwdb *main_db,
                            unsigned nparts, zhsi_bulk **out, char **errmsg)
 {
-    static const char *const keys[] = {ZHSI_META_SCHEME, ZHSI_META_DICT,
-                                       ZHSI_META_DICT_ID, ZHSI_META_DICT_NAME};
     zhsi_bulk *b = calloc(1, sizeof *b);
     zhs_status st = ZHS_OK;
-    unsigned i, k;
+    unsigned i;
 
     if (nparts < 1)
         nparts = 1;
@@ -383,6 +405,7 @@ zhs_status zhsi_bulk_start(const char *dir, zhsi_xwdb *main_db,
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->changed, NULL);
     b->nparts = nparts;
+    b->main_db = main_db;
     sprintf(b->build, "%s/%s", dir, BUILD_DIR);
     zhsi_remove_tree(b->build);
     if (mkdir(b->build, 0777) != 0)
@@ -396,16 +419,6 @@ zhs_status zhsi_bulk_start(const char *dir, zhsi_xwdb *main_db,
         }
         sprintf(pt->path, "%s/part-%u", b->build, i);
         if ((st = zhsi_xwdb_open_part(pt->path, &pt->x, errmsg)) != ZHS_OK)
-            break;
-        /* the index's metadata (scheme, dictionary) goes with the parts */
-        for (k = 0; st == ZHS_OK && k < sizeof keys / sizeof keys[0]; k++) {
-            char *v = NULL;
-            st = zhsi_xwdb_metadata(main_db, keys[k], &v, errmsg);
-            if (st == ZHS_OK && v[0])
-                st = zhsi_xwdb_set_metadata(pt->x, keys[k], v, errmsg);
-            free(v);
-        }
-        if (st != ZHS_OK)
             break;
         if ((pa = malloc(sizeof *pa)) == NULL) {
             st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
@@ -503,6 +516,8 @@ zhs_status zhsi_bulk_finish(zhsi_bulk *b, zhsi_vocab *vocab, char **errmsg)
         zhsi_fail(errmsg, st, "%s", b->msg ? b->msg : zhs_strerror(st));
     if (st == ZHS_OK && vocab != NULL)
         st = zhsi_vocab_write(vocab, b->parts[0].x, errmsg);
+    if (st == ZHS_OK)
+        st = copy_meta(b->main_db, b->parts[0].x, errmsg);
     for (i = 0; st == ZHS_OK && i < b->nparts; i++) {
         st = zhsi_xwdb_commit(b->parts[i].x, errmsg);
         zhsi_xwdb_close(b->parts[i].x);

@@ -1171,16 +1171,13 @@ zhs_status zhs_writer_delete(zhs_writer *w, const char *id, int *found,
     return st;
 }
 
-/* The metadata key of the index's root (zhs_writer_root). */
-#define META_ROOT "zhsearch.root"
-
 zhs_status zhs_writer_root(zhs_writer *w, char **root, char **errmsg)
 {
-    return zhsi_xwdb_metadata(w->x, META_ROOT, root, errmsg);
+    return zhsi_xwdb_metadata(w->x, ZHSI_META_ROOT, root, errmsg);
 }
 
 zhs_status zhs_writer_set_root(zhs_writer *w, const char *root,
                                char **errmsg)
 {
-    return zhsi_xwdb_set_metadata(w->x, META_ROOT, root, errmsg);
+    return zhsi_xwdb_set_metadata(w->x, ZHSI_META_ROOT, root, errmsg);
 }

@@ -257,6 +257,8 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
 #define ZHSI_META_DICT "zhsearch.dict"
 #define ZHSI_META_DICT_ID "zhsearch.dict_id"
 #define ZHSI_META_DICT_NAME "zhsearch.dict_name"
+/* The directory file ids are relative to (cmd_index.c). */
+#define ZHSI_META_ROOT "zhsearch.root"
 #define ZHSI_TITLE_WDF 3
 #define ZHSI_MAX_WORD_BYTES 64
 #define ZHSI_BOUNDARY 0x01u
