@@ -1028,6 +1028,16 @@ static zhs_status build_text(const zhsi_qnode *nd, const char *prefix,
             && (st = bigram_query(nd->whole.cps[i], nd->whole.cps[i + 1],
                                   prefix, &t, errmsg)) == ZHS_OK)
             st = xl_push(&ranks, t, errmsg);
+    /* Where the title holds a string, it ranks higher: the title's own
+     * terms ("S"), which without positions are what says that the
+     * query's words stand together (a title is short).  Measured with
+     * tools/mrr: MRR@10 0.954 without, 0.967 with; weighting them 2x or 4x
+     * changed nothing. */
+    for (i = 0; rank && st == ZHS_OK && prefix[0] == '\0'
+                && i < nd->nneedles; i++)
+        if ((st = substring_query(&nd->needles[i], "S", &t, errmsg))
+            == ZHS_OK)
+            st = xl_push(&ranks, t, errmsg);
     if (st != ZHS_OK) {
         xl_free(&req);
         xl_free(&ranks);

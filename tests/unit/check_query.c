@@ -238,9 +238,11 @@ START_TEST(test_build_shapes)
     ck_assert_msg(has(d, "{SG医疗} AND {SG疗队}"), "%s", d);
     ck_assert_msg(!has(d, "{G哈哈} AND {G哈哈}") && has(d, "{G哈哈}"), "%s", d);
     free(d);
-    /* Words of three or more characters rank as terms of their own. */
+    /* Words of three or more characters rank as terms of their own, and
+     * the string's title terms rank too. */
     d = built(seg, "医疗队");
-    ck_assert_msg(strstr(d, "AND_MAYBE 医疗队") != NULL, "%s", d);
+    ck_assert_msg(strstr(d, "AND_MAYBE (医疗队 OR") != NULL, "%s", d);
+    ck_assert_msg(has(d, "OR ({SG医疗} AND {SG疗队})"), "%s", d);
     free(d);
     /* Filters weigh nothing; a lone NOT subtracts from everything. */
     d = built(seg, "source:新华社 date:2024 -援疆");
