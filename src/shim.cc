@@ -49,13 +49,26 @@ struct zhsi_xq {
 #define ZSTD_LEVEL 3
 #define MIN_COMPRESS 128
 
+/* One compression and one decompression context per thread, freed when
+ * the thread ends. */
+struct zstd_contexts {
+    ZSTD_CCtx *c = NULL;
+    ZSTD_DCtx *d = NULL;
+    ~zstd_contexts()
+    {
+        ZSTD_freeCCtx(c);
+        ZSTD_freeDCtx(d);
+    }
+};
+static thread_local zstd_contexts zctx;
+
 static std::string pack_data(const char *data, size_t len, int level)
 {
-    static thread_local ZSTD_CCtx *cctx;
     if (len < MIN_COMPRESS)
         return std::string(data, len);
-    if (cctx == NULL && (cctx = ZSTD_createCCtx()) == NULL)
+    if (zctx.c == NULL && (zctx.c = ZSTD_createCCtx()) == NULL)
         throw std::bad_alloc();
+    ZSTD_CCtx *cctx = zctx.c;
     std::string out(ZSTD_compressBound(len), '\0');
     size_t n = ZSTD_compressCCtx(cctx, &out[0], out.size(), data, len,
                                  level);
@@ -67,7 +80,6 @@ static std::string pack_data(const char *data, size_t len, int level)
 
 static std::string unpack(const std::string &d)
 {
-    static thread_local ZSTD_DCtx *dctx;
     if (d.size() < 4 || (unsigned char)d[0] != 0x28
         || (unsigned char)d[1] != 0xB5 || (unsigned char)d[2] != 0x2F
         || (unsigned char)d[3] != 0xFD)
@@ -77,8 +89,9 @@ static std::string unpack(const std::string &d)
         || n > (1ull << 31))
         throw Xapian::DatabaseCorruptError("stored data cannot be "
                                            "decompressed");
-    if (dctx == NULL && (dctx = ZSTD_createDCtx()) == NULL)
+    if (zctx.d == NULL && (zctx.d = ZSTD_createDCtx()) == NULL)
         throw std::bad_alloc();
+    ZSTD_DCtx *dctx = zctx.d;
     std::string out((size_t)n, '\0');
     size_t got = ZSTD_decompressDCtx(dctx, &out[0], out.size(), d.data(),
                                      d.size());
