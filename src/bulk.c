@@ -445,19 +445,15 @@ zhs_status zhsi_bulk_put(zhsi_bulk *b, zhs_prepared *p, zhs_outcome *outcome,
                          char **errmsg)
 {
     const char *id = p->idterm + 1;
-    char key[ZHSI_CLUSTER_KEY_LEN + 2];
+    char key[ZHSI_CLUSTER_KEY_LEN + 1];
     struct part *pt;
     zhs_status st = ZHS_OK;
     int again;
 
     if (p->has_simhash) {
-        st = dup_key(b, p->simhash, id, key + 1, errmsg);
+        st = dup_key(b, p->simhash, id, key, errmsg);
         if (st == ZHS_OK)
-            st = zhsi_xdoc_set_value(p->doc, ZHSI_SLOT_CLUSTER, key + 1,
-                                     errmsg);
-        key[0] = 'K';
-        if (st == ZHS_OK)
-            st = zhsi_xdoc_add_boolean(p->doc, key, strlen(key), errmsg);
+            st = zhsi_prepared_set_cluster(p, key, errmsg);
     }
     if (st == ZHS_OK && (again = seen_id(b, id)) < 0)
         st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");

@@ -955,7 +955,7 @@ int cmd_index(int argc, char **argv)
     struct task *tasks = NULL;
     unsigned jobs = 0, nthreads = 0, ntasks = 0, i, j, waitsecs = 0;
     unsigned shards = 0, ndirs = 0, per_lane, committed_docs = 0;
-    int parallel = 0, serial = getenv("ZHSEARCH_SERIAL_BUILD") != NULL;
+    int serial = getenv("ZHSEARCH_SERIAL_BUILD") != NULL;
     double wait = 0;
     int npaths = 1, c, k, rc = 0, give_back = -1;
     long ncpu;
@@ -1069,7 +1069,7 @@ int cmd_index(int argc, char **argv)
     /* A first build into one index is written by parallel writers and
      * merged at the commit (zhs_writer_parallel). */
     if (st == ZHS_OK && committed_docs == 0 && r.nlanes == 1 && !serial)
-        st = zhs_writer_parallel(r.lanes[0].w, 0, &parallel, &msg);
+        st = zhs_writer_parallel(r.lanes[0].w, 0, NULL, &msg);
     if (st != ZHS_OK) {
         cli_error("%s", msg ? msg : zhs_strerror(st));
         free(msg);

@@ -861,15 +861,15 @@ static void xl_free(struct xlist *l)
 
 /* Combines the list (one item: itself) into *out and frees the list. */
 static zhs_status xl_combine(struct xlist *l, enum zhsi_xop op,
-                             unsigned window, zhsi_xq **out, char **errmsg)
+                             zhsi_xq **out, char **errmsg)
 {
     zhs_status st = ZHS_OK;
 
-    if (l->n == 1 && op != ZHSI_XQ_PHRASE && op != ZHSI_XQ_NEAR) {
+    if (l->n == 1) {
         *out = l->v[0];
         l->n = 0;
     } else {
-        st = zhsi_xq_combine(op, l->v, l->n, window, out, errmsg);
+        st = zhsi_xq_combine(op, l->v, l->n, out, errmsg);
     }
     xl_free(l);
     return st;
@@ -880,7 +880,7 @@ static zhs_status pair(enum zhsi_xop op, zhsi_xq *a, zhsi_xq *b,
                        zhsi_xq **out, char **errmsg)
 {
     zhsi_xq *v[2] = {a, b};
-    zhs_status st = zhsi_xq_combine(op, v, 2, 0, out, errmsg);
+    zhs_status st = zhsi_xq_combine(op, v, 2, out, errmsg);
     zhsi_xq_free(a);
     zhsi_xq_free(b);
     return st;
@@ -946,7 +946,7 @@ static zhs_status substring_query(const zhsi_needle *nd, const char *prefix,
         xl_free(&l);
         return st;
     }
-    return xl_combine(&l, ZHSI_XQ_AND, 0, out, errmsg);
+    return xl_combine(&l, ZHSI_XQ_AND, out, errmsg);
 }
 
 /* The term of a word that ranks: words of three or more code points have
@@ -1045,13 +1045,13 @@ static zhs_status build_text(const zhsi_qnode *nd, const char *prefix,
     }
     if (ranks.n == 0) {
         xl_free(&ranks);
-        return xl_combine(&req, ZHSI_XQ_AND, 0, out, errmsg);
+        return xl_combine(&req, ZHSI_XQ_AND, out, errmsg);
     }
-    if ((st = xl_combine(&req, ZHSI_XQ_AND, 0, &a, errmsg)) != ZHS_OK) {
+    if ((st = xl_combine(&req, ZHSI_XQ_AND, &a, errmsg)) != ZHS_OK) {
         xl_free(&ranks);
         return st;
     }
-    if ((st = xl_combine(&ranks, ZHSI_XQ_OR, 0, &b, errmsg)) != ZHS_OK) {
+    if ((st = xl_combine(&ranks, ZHSI_XQ_OR, &b, errmsg)) != ZHS_OK) {
         zhsi_xq_free(a);
         return st;
     }
@@ -1097,16 +1097,16 @@ static zhs_status build_and(const zhsi_qnode *nd, const char *prefix,
         prev = k;
     }
     if (st == ZHS_OK)
-        st = pos.n ? xl_combine(&pos, ZHSI_XQ_AND, 0, &base, errmsg)
+        st = pos.n ? xl_combine(&pos, ZHSI_XQ_AND, &base, errmsg)
                    : zhsi_xq_all(&base, errmsg);
     if (st == ZHS_OK && boosts.n) {
-        if ((st = xl_combine(&boosts, ZHSI_XQ_OR, 0, &t, errmsg)) == ZHS_OK) {
+        if ((st = xl_combine(&boosts, ZHSI_XQ_OR, &t, errmsg)) == ZHS_OK) {
             st = pair(ZHSI_XQ_AND_MAYBE, base, t, &x, errmsg);
             base = st == ZHS_OK ? x : NULL;
         }
     }
     if (st == ZHS_OK && neg.n) {
-        if ((st = xl_combine(&neg, ZHSI_XQ_OR, 0, &t, errmsg)) == ZHS_OK) {
+        if ((st = xl_combine(&neg, ZHSI_XQ_OR, &t, errmsg)) == ZHS_OK) {
             st = pair(ZHSI_XQ_AND_NOT, base, t, &x, errmsg);
             base = st == ZHS_OK ? x : NULL;
         }
@@ -1159,7 +1159,7 @@ static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
             xl_free(&l);
             return st;
         }
-        return xl_combine(&l, ZHSI_XQ_OR, 0, out, errmsg);
+        return xl_combine(&l, ZHSI_XQ_OR, out, errmsg);
     case Q_SOURCE:
     case Q_ID:
     case Q_AUTHOR:

@@ -647,6 +647,34 @@ static void cluster_members(const Xapian::Database &db, const Xapian::Query &q,
     h->ndups = matched > 0 ? matched - 1 : 0;
 }
 
+/* The hits of a page: in o's order (see page_before), each with its data
+ * and, when collapsing, its cluster's other members (checked here when
+ * client). */
+static void page_hits(const Xapian::Database &db, const Xapian::Query &q,
+                      const zhsi_xsearch *o, std::vector<page_item> &page,
+                      bool client, zhsi_xresult *r)
+{
+    if (o->sort != ZHS_SORT_RELEVANCE)
+        std::stable_sort(page.begin(), page.end(), page_before);
+    r->hits = static_cast<zhsi_xhit *>(std::calloc(page.size() + 1,
+                                                   sizeof *r->hits));
+    if (r->hits == NULL)
+        throw std::bad_alloc();
+    for (size_t i = 0; i < page.size(); i++) {
+        Xapian::Document doc = page[i].it.get_document();
+        std::string data = stored_data(doc);
+        zhsi_xhit *h = &r->hits[i];
+        r->nhits = i + 1;
+        h->weight = page[i].weight;
+        if ((h->data = dup_string(data)) == NULL)
+            throw std::bad_alloc();
+        h->len = data.size();
+        std::string key = doc.get_value(ZHSI_SLOT_CLUSTER);
+        if (o->collapse && !key.empty())
+            cluster_members(db, q, o, key, page[i].id, client, h);
+    }
+}
+
 /* zhsi_xdb_search where candidates must be checked but a shard is
  * remote: the candidates are read in rank order, in growing pages,
  * checked here, collapsed and counted here.  The total is exact when every
@@ -708,25 +736,7 @@ static void search_client(zhsi_xdb *db, const zhsi_xq *q,
             break;
         step *= 2;
     }
-    if (o->sort != ZHS_SORT_RELEVANCE)
-        std::stable_sort(page.begin(), page.end(), page_before);
-    r->hits = static_cast<zhsi_xhit *>(std::calloc(page.size() + 1,
-                                                   sizeof *r->hits));
-    if (r->hits == NULL)
-        throw std::bad_alloc();
-    for (size_t i = 0; i < page.size(); i++) {
-        Xapian::Document doc = page[i].it.get_document();
-        std::string data = stored_data(doc);
-        zhsi_xhit *h = &r->hits[i];
-        r->nhits = i + 1;
-        h->weight = page[i].weight;
-        if ((h->data = dup_string(data)) == NULL)
-            throw std::bad_alloc();
-        h->len = data.size();
-        std::string key = doc.get_value(ZHSI_SLOT_CLUSTER);
-        if (o->collapse && !key.empty())
-            cluster_members(db->db, q->q, o, key, page[i].id, true, h);
-    }
+    page_hits(db->db, q->q, o, page, true, r);
     r->exact = all;
     r->total = all || examined == 0 ? groups
         : std::max<Xapian::doccount>(
@@ -803,26 +813,7 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
             page.push_back(page_item{it.get_sort_key(), it.get_weight(),
                                      it.get_document().get_value(
                                          ZHSI_SLOT_ID), it});
-        if (o->sort != ZHS_SORT_RELEVANCE)
-            std::stable_sort(page.begin(), page.end(), page_before);
-
-        r->hits = static_cast<zhsi_xhit *>(std::calloc(page.size() + 1,
-                                                       sizeof *r->hits));
-        if (r->hits == NULL)
-            throw std::bad_alloc();
-        for (size_t i = 0; i < page.size(); i++) {
-            Xapian::Document doc = page[i].it.get_document();
-            std::string data = stored_data(doc);
-            zhsi_xhit *h = &r->hits[i];
-            r->nhits = i + 1;
-            h->weight = page[i].weight;
-            if ((h->data = dup_string(data)) == NULL)
-                throw std::bad_alloc();
-            h->len = data.size();
-            std::string key = doc.get_value(ZHSI_SLOT_CLUSTER);
-            if (o->collapse && !key.empty())
-                cluster_members(db->db, q->q, o, key, page[i].id, false, h);
-        }
+        page_hits(db->db, q->q, o, page, false, r);
         r->total = ms.get_matches_estimated();
         r->exact = ms.get_matches_lower_bound() == ms.get_matches_upper_bound();
         if (!spies.empty()) {
@@ -1182,18 +1173,6 @@ extern "C" zhs_status zhsi_xdoc_add_term(zhsi_xdoc *doc, const char *term,
     }
 }
 
-extern "C" zhs_status zhsi_xdoc_add_posting(zhsi_xdoc *doc, const char *term,
-                                            size_t len, unsigned pos,
-                                            char **errmsg)
-{
-    try {
-        doc->doc.add_posting(std::string(term, len), pos);
-        return ZHS_OK;
-    } catch (...) {
-        return map_exception(errmsg);
-    }
-}
-
 extern "C" zhs_status zhsi_xdoc_set_data(zhsi_xdoc *doc, const char *data,
                                          size_t len, char **errmsg)
 {
@@ -1255,8 +1234,7 @@ extern "C" zhs_status zhsi_xq_term(const char *term, size_t len,
 
 extern "C" zhs_status zhsi_xq_combine(enum zhsi_xop op,
                                       zhsi_xq *const *subs, size_t n,
-                                      unsigned window, zhsi_xq **out,
-                                      char **errmsg)
+                                      zhsi_xq **out, char **errmsg)
 {
     try {
         Xapian::Query::op xop;
@@ -1265,9 +1243,7 @@ extern "C" zhs_status zhsi_xq_combine(enum zhsi_xop op,
         case ZHSI_XQ_OR: xop = Xapian::Query::OP_OR; break;
         case ZHSI_XQ_AND_MAYBE: xop = Xapian::Query::OP_AND_MAYBE; break;
         case ZHSI_XQ_AND_NOT: xop = Xapian::Query::OP_AND_NOT; break;
-        case ZHSI_XQ_PHRASE: xop = Xapian::Query::OP_PHRASE; break;
         case ZHSI_XQ_SYNONYM: xop = Xapian::Query::OP_SYNONYM; break;
-        case ZHSI_XQ_NEAR: xop = Xapian::Query::OP_NEAR; break;
         default:
             throw Xapian::InvalidArgumentError("unknown query operator");
         }
@@ -1277,8 +1253,7 @@ extern "C" zhs_status zhsi_xq_combine(enum zhsi_xop op,
         v.reserve(n);
         for (size_t i = 0; i < n; i++)
             v.push_back(subs[i]->q);
-        *out = new zhsi_xq{Xapian::Query(xop, v.begin(), v.end(),
-                                         window ? window : 0)};
+        *out = new zhsi_xq{Xapian::Query(xop, v.begin(), v.end())};
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);

@@ -107,6 +107,26 @@ static zhs_status load_recorded_dict(zhs_writer *w, char **errmsg)
     return st;
 }
 
+/* Records dictionary d (taken) under name in the index and segments with
+ * it from now on. */
+static zhs_status record_dict(zhs_writer *w, zhsi_dict *d, const char *name,
+                              char **errmsg)
+{
+    zhs_status st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT,
+                                           zhsi_dict_serial(d), errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT_ID, zhsi_dict_id(d),
+                                    errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT_NAME, name, errmsg);
+    if (st != ZHS_OK) {
+        zhsi_dict_free(d);
+        return st;
+    }
+    use_dict(w, d);
+    return ZHS_OK;
+}
+
 zhs_status zhs_writer_set_dict(zhs_writer *w, const char *path,
                                char **warning, char **errmsg)
 {
@@ -136,21 +156,12 @@ zhs_status zhs_writer_set_dict(zhs_writer *w, const char *path,
                   old[0] ? "another dictionary" : "no dictionary");
     name = strrchr(path, '/');
     name = name ? name + 1 : path;
-    if (st == ZHS_OK)
-        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT, zhsi_dict_serial(d),
-                                    errmsg);
-    if (st == ZHS_OK)
-        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT_ID, zhsi_dict_id(d),
-                                    errmsg);
-    if (st == ZHS_OK)
-        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT_NAME, name, errmsg);
     free(old);
     if (st != ZHS_OK) {
         zhsi_dict_free(d);
         return st;
     }
-    use_dict(w, d);
-    return ZHS_OK;
+    return record_dict(w, d, name, errmsg);
 }
 
 zhs_status zhsi_writer_use_dict(zhs_writer *w, const char *serial,
@@ -159,20 +170,7 @@ zhs_status zhsi_writer_use_dict(zhs_writer *w, const char *serial,
     zhsi_dict *d;
     zhs_status st = zhsi_dict_new(serial, strlen(serial), &d, errmsg);
 
-    if (st == ZHS_OK)
-        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT, zhsi_dict_serial(d),
-                                    errmsg);
-    if (st == ZHS_OK)
-        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT_ID, zhsi_dict_id(d),
-                                    errmsg);
-    if (st == ZHS_OK)
-        st = zhsi_xwdb_set_metadata(w->x, ZHSI_META_DICT_NAME, name, errmsg);
-    if (st != ZHS_OK) {
-        zhsi_dict_free(d);
-        return st;
-    }
-    use_dict(w, d);
-    return ZHS_OK;
+    return st == ZHS_OK ? record_dict(w, d, name, errmsg) : st;
 }
 
 zhs_status zhs_writer_open(const char *dir, zhs_writer **out, char **errmsg)
@@ -1042,10 +1040,23 @@ static zhs_status cluster_key(zhs_writer *w, const zhs_prepared *p,
     return ZHS_OK;
 }
 
+zhs_status zhsi_prepared_set_cluster(zhs_prepared *p, const char *key,
+                                     char **errmsg)
+{
+    char term[ZHSI_CLUSTER_KEY_LEN + 2];
+    zhs_status st = zhsi_xdoc_set_value(p->doc, ZHSI_SLOT_CLUSTER, key,
+                                        errmsg);
+
+    snprintf(term, sizeof term, "K%s", key);
+    return st == ZHS_OK ? zhsi_xdoc_add_boolean(p->doc, term, strlen(term),
+                                                errmsg)
+                        : st;
+}
+
 zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
                                    zhs_outcome *outcome, char **errmsg)
 {
-    char key[ZHSI_CLUSTER_KEY_LEN + 2];
+    char key[ZHSI_CLUSTER_KEY_LEN + 1];
     int exists = 0;
     zhs_status st;
 
@@ -1062,13 +1073,9 @@ zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
     st = zhsi_xwdb_term_exists(w->x, p->idterm, &exists, errmsg);
 
     if (st == ZHS_OK && p->has_simhash) {
-        st = cluster_key(w, p, key + 1, errmsg);
+        st = cluster_key(w, p, key, errmsg);
         if (st == ZHS_OK)
-            st = zhsi_xdoc_set_value(p->doc, ZHSI_SLOT_CLUSTER, key + 1,
-                                     errmsg);
-        key[0] = 'K';
-        if (st == ZHS_OK)
-            st = zhsi_xdoc_add_boolean(p->doc, key, strlen(key), errmsg);
+            st = zhsi_prepared_set_cluster(p, key, errmsg);
     }
     if (st == ZHS_OK)
         st = zhsi_xwdb_replace(w->x, p->idterm, p->doc, errmsg);

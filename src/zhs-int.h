@@ -315,6 +315,10 @@ int zhsi_vocab_add(zhsi_vocab *v, const zhs_prepared *p);
 zhs_status zhsi_vocab_write(zhsi_vocab *v, zhsi_xwdb *x, char **errmsg);
 void zhsi_vocab_free(zhsi_vocab *v);
 
+/* Gives p cluster key `key` (value 7 and its "K" term). */
+zhs_status zhsi_prepared_set_cluster(zhs_prepared *p, const char *key,
+                                     char **errmsg);
+
 /* ---- bulk.c ------------------------------------------------------ */
 
 /* A first build written by parallel part writers (see bulk.c). */
@@ -559,8 +563,6 @@ zhs_status zhsi_xdoc_new(zhsi_xdoc **out, char **errmsg);
 void zhsi_xdoc_free(zhsi_xdoc *doc);
 zhs_status zhsi_xdoc_add_term(zhsi_xdoc *doc, const char *term, size_t len,
                               unsigned wdfinc, char **errmsg);
-zhs_status zhsi_xdoc_add_posting(zhsi_xdoc *doc, const char *term,
-                                 size_t len, unsigned pos, char **errmsg);
 zhs_status zhsi_xdoc_set_data(zhsi_xdoc *doc, const char *data, size_t len,
                               char **errmsg);
 zhs_status zhsi_xdoc_add_boolean(zhsi_xdoc *doc, const char *term, size_t len,
@@ -578,14 +580,13 @@ char *zhsi_xdoc_value(const void *xapian_doc, unsigned slot);
 
 enum zhsi_xop {
     ZHSI_XQ_AND, ZHSI_XQ_OR, ZHSI_XQ_AND_MAYBE, ZHSI_XQ_AND_NOT,
-    ZHSI_XQ_PHRASE, ZHSI_XQ_SYNONYM, ZHSI_XQ_NEAR
+    ZHSI_XQ_SYNONYM
 };
 zhs_status zhsi_xq_term(const char *term, size_t len, zhsi_xq **out,
                         char **errmsg);
-/* Combines n >= 1 subqueries (not consumed: free them yourself). For
- * PHRASE, window is the phrase window (0: the number of subqueries). */
+/* Combines n >= 1 subqueries (not consumed: free them yourself). */
 zhs_status zhsi_xq_combine(enum zhsi_xop op, zhsi_xq *const *subs, size_t n,
-                           unsigned window, zhsi_xq **out, char **errmsg);
+                           zhsi_xq **out, char **errmsg);
 /* Every document. */
 zhs_status zhsi_xq_all(zhsi_xq **out, char **errmsg);
 /* q with its weight multiplied by factor (0: a pure filter). */

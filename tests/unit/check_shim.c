@@ -31,8 +31,8 @@ START_TEST(test_roundtrip)
 
     ck_assert_int_eq(zhsi_xwdb_open(dir, &w, NULL), ZHS_OK);
     ck_assert_int_eq(zhsi_xdoc_new(&d, NULL), ZHS_OK);
-    ck_assert_int_eq(zhsi_xdoc_add_posting(d, "G医院", strlen("G医院"), 1,
-                                           NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_xdoc_add_term(d, "G医院", strlen("G医院"), 1,
+                                        NULL), ZHS_OK);
     ck_assert_int_eq(zhsi_xdoc_set_data(d, "{\"x\":1}", 7, NULL), ZHS_OK);
     ck_assert_int_eq(zhsi_xwdb_replace(w, "Qdoc1", d, NULL), ZHS_OK);
     ck_assert_int_eq(zhsi_xwdb_replace(w, "Qdoc1", d, NULL), ZHS_OK);
@@ -162,12 +162,12 @@ START_TEST(test_bad_query_combination)
     char *msg = NULL;
     zhsi_xq *q = NULL;
 
-    ck_assert_int_eq(zhsi_xq_combine(ZHSI_XQ_AND, NULL, 0, 0, &q, &msg),
+    ck_assert_int_eq(zhsi_xq_combine(ZHSI_XQ_AND, NULL, 0, &q, &msg),
                      ZHS_EUSAGE);
     ck_assert_ptr_nonnull(msg);
     free(msg);
     msg = NULL;
-    ck_assert_int_eq(zhsi_xq_combine((enum zhsi_xop)99, &q, 1, 0, &q, &msg),
+    ck_assert_int_eq(zhsi_xq_combine((enum zhsi_xop)99, &q, 1, &q, &msg),
                      ZHS_EUSAGE);
     free(msg);
 }
