@@ -40,20 +40,6 @@ struct part {
     char *path;
 };
 
-/* The documents seen so far, for the near-duplicate probes: band term ->
- * chain of entries. */
-struct dupent {
-    uint64_t simhash;
-    char key[ZHSI_CLUSTER_KEY_LEN + 1];
-    char *id;
-    int next;            /* next entry with the same band term, or -1 */
-};
-
-struct bandslot {
-    char term[ZHSI_BAND_TERM_SIZE];
-    int head;            /* first entry, -1: empty slot */
-};
-
 struct zhsi_bulk {
     struct part parts[ZHSI_BULK_PARTS];
     unsigned nparts;
@@ -65,10 +51,7 @@ struct zhsi_bulk {
     char *dir;           /* the index directory */
     zhsi_xwdb *main_db;  /* the (empty) index's writer, for its metadata */
     char *build;         /* dir/.zhs-build */
-    struct dupent *ents;
-    size_t nents, capents;
-    struct bandslot *bands;
-    size_t nbands, usedbands;
+    zhsi_dupmem *dups;   /* the build's documents so far */
     char **ids;          /* ids put so far (open addressing), for outcomes */
     size_t nids, usedids;
 };
@@ -230,100 +213,20 @@ zhs_status zhsi_swap_in(const char *from, const char *to, char **errmsg)
 
 /* ---- near-duplicates in memory ----------------------------------- */
 
-static int band_slot(zhsi_bulk *b, const char *term, int create)
-{
-    size_t j;
-
-    if (create && (b->usedbands + 1) * 2 > b->nbands) {
-        size_t ns = b->nbands ? b->nbands * 2 : 1u << 16, i, k;
-        struct bandslot *nv = malloc(ns * sizeof *nv);
-        if (nv == NULL)
-            return -2;
-        for (i = 0; i < ns; i++)
-            nv[i].head = -1;
-        for (i = 0; i < b->nbands; i++) {
-            if (b->bands[i].head < 0)
-                continue;
-            for (k = hash_bytes(b->bands[i].term, strlen(b->bands[i].term))
-                     & (ns - 1);
-                 nv[k].head >= 0; k = (k + 1) & (ns - 1))
-                ;
-            nv[k] = b->bands[i];
-        }
-        free(b->bands);
-        b->bands = nv;
-        b->nbands = ns;
-    }
-    if (b->nbands == 0)
-        return -1;
-    for (j = hash_bytes(term, strlen(term)) & (b->nbands - 1);
-         b->bands[j].head >= 0; j = (j + 1) & (b->nbands - 1))
-        if (strcmp(b->bands[j].term, term) == 0)
-            return (int)j;
-    if (!create)
-        return -1;
-    snprintf(b->bands[j].term, sizeof b->bands[j].term, "%s", term);
-    b->usedbands++;
-    return (int)j;
-}
-
 /* The cluster key of a document with SimHash h and id self, as
  * writer.c's cluster_key finds it in an index, and records the document
  * for those after it. */
 static zhs_status dup_key(zhsi_bulk *b, uint64_t h, const char *self,
                           char key[ZHSI_CLUSTER_KEY_LEN + 1], char **errmsg)
 {
-    char terms[ZHSI_DUP_NPROBES][ZHSI_BAND_TERM_SIZE];
-    const struct dupent *best = NULL;
-    int bestd = 65, e, slot;
-    unsigned seen = 0, k;
-    struct dupent *ne;
+    const char *k, *id;
 
-    zhsi_dup_probes(h, terms);
-    for (k = 0; k < ZHSI_DUP_NPROBES && seen < ZHSI_DUP_MAX_CANDIDATES; k++) {
-        if ((slot = band_slot(b, terms[k], 0)) < 0)
-            continue;
-        for (e = b->bands[slot].head;
-             e >= 0 && seen < ZHSI_DUP_MAX_CANDIDATES; e = b->ents[e].next) {
-            const struct dupent *c = &b->ents[e];
-            int d = zhsi_hamming(c->simhash, h);
-            seen++;
-            if (strcmp(c->id, self) == 0)
-                continue;
-            if (d <= ZHSI_DUP_MAX_BITS
-                && (d < bestd || (d == bestd && strcmp(c->id, best->id) < 0))) {
-                best = c;
-                bestd = d;
-            }
-        }
-    }
-    if (best)
-        memcpy(key, best->key, ZHSI_CLUSTER_KEY_LEN + 1);
+    if (zhsi_dupmem_nearest(b->dups, h, self, NULL, NULL, &k, &id) >= 0)
+        memcpy(key, k, ZHSI_CLUSTER_KEY_LEN + 1);
     else
         zhsi_cluster_key(h, self, key);
-    /* record it under its own bands */
-    for (k = 0; k < ZHSI_DUP_BANDS; k++) {
-        if (b->nents == b->capents) {
-            size_t nc = b->capents ? b->capents * 2 : 4096;
-            struct dupent *nv = realloc(b->ents, nc * sizeof *nv);
-            if (nv == NULL)
-                return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-            b->ents = nv;
-            b->capents = nc;
-        }
-        if ((slot = band_slot(b, terms[k], 1)) < 0)
-            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-        ne = &b->ents[b->nents];
-        ne->simhash = h;
-        memcpy(ne->key, key, sizeof ne->key);
-        /* the first band's entry owns the id; the others share it */
-        ne->id = k == 0 ? strdup(self) : b->ents[b->nents - k].id;
-        if (ne->id == NULL)
-            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-        ne->next = b->bands[slot].head;
-        b->bands[slot].head = (int)b->nents;
-        b->nents++;
-    }
+    if (zhsi_dupmem_add(b->dups, h, self, key) < 0)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     return ZHS_OK;
 }
 
@@ -396,9 +299,12 @@ zhs_status zhsi_bulk_start(const char *dir, zhsi_xwdb *main_db,
     if (nparts > ZHSI_BULK_PARTS)
         nparts = ZHSI_BULK_PARTS;
     if (b == NULL || (b->dir = strdup(dir)) == NULL
-        || (b->build = malloc(strlen(dir) + sizeof BUILD_DIR + 2)) == NULL) {
-        if (b)
+        || (b->build = malloc(strlen(dir) + sizeof BUILD_DIR + 2)) == NULL
+        || (b->dups = zhsi_dupmem_new()) == NULL) {
+        if (b) {
             free(b->dir);
+            free(b->build);
+        }
         free(b);
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     }
@@ -549,10 +455,7 @@ void zhsi_bulk_free(zhsi_bulk *b)
     }
     if (b->build)
         zhsi_remove_tree(b->build);
-    for (k = 0; k < b->nents; k += ZHSI_DUP_BANDS)
-        free(b->ents[k].id);
-    free(b->ents);
-    free(b->bands);
+    zhsi_dupmem_free(b->dups);
     for (k = 0; k < b->nids; k++)
         free(b->ids[k]);
     free(b->ids);

@@ -44,6 +44,7 @@ struct slot {
     zhs_status st;       /* READY: status of preparing */
     char *msg;           /* READY: its message */
     int root;            /* index of the PATH it came from */
+    unsigned long seq;   /* its place in the run, over all lanes */
 };
 
 /* A set of strings: the ids seen in this run. */
@@ -159,6 +160,8 @@ struct run {
     pthread_cond_t changed;
     struct lane *lanes;       /* one per shard (one for a plain index) */
     unsigned nlanes;
+    zhs_clusters *clusters;   /* shards: the writers' shared clusters */
+    unsigned long order;      /* documents handed to the lanes so far */
     int producing;            /* the reader may still add slots */
     int stop;                 /* a fatal error: everyone stops */
     zhs_status fatal;
@@ -300,6 +303,8 @@ static void set_fatal(struct run *r, zhs_status st, char *msg)
     }
     pthread_cond_broadcast(&r->changed);
     pthread_mutex_unlock(&r->mu);
+    if (r->clusters)
+        zhs_clusters_cancel(r->clusters);  /* writers waiting for a turn */
     free(msg);
 }
 
@@ -409,9 +414,12 @@ static void *writer(void *arg)
         msg = NULL;
         st = s->st;
         if (st == ZHS_OK) {
-            st = zhs_writer_put_prepared(l->w, s->prep, &outcome, &msg);
+            st = zhs_writer_put_in_turn(l->w, s->prep, s->seq, &outcome,
+                                        &msg);
             s->prep = NULL;
         } else {
+            if (r->clusters)
+                zhs_clusters_pass(r->clusters, s->seq);
             msg = s->msg;
             s->msg = NULL;
         }
@@ -485,6 +493,7 @@ static int submit(struct run *r, zhs_file_doc *fd, size_t bytes)
     s = &l->ring[l->next_seq % RING];
     s->doc = fd;
     s->root = r->current;
+    s->seq = r->order++;
     s->state = SLOT_RAW;
     l->next_seq++;
     pthread_cond_broadcast(&r->changed);
@@ -1064,6 +1073,13 @@ int cmd_index(int argc, char **argv)
     }
     if (st == ZHS_OK && committed_docs > 0)
         st = zhs_db_open(r.db, &r.committed, &msg);
+    /* The shards' writers find near-duplicates in every shard, in the
+     * run's order, so that clusters do not depend on the layout. */
+    if (st == ZHS_OK && r.nlanes > 1) {
+        st = zhs_clusters_new(r.db, committed_docs > 0, &r.clusters, &msg);
+        for (i = 0; st == ZHS_OK && i < r.nlanes; i++)
+            zhs_writer_share_clusters(r.lanes[i].w, r.clusters);
+    }
     if (st == ZHS_OK)
         st = zhs_writer_root(r.lanes[0].w, &r.root, &msg);
     /* A first build into one index is written by parallel writers and
@@ -1180,6 +1196,8 @@ int cmd_index(int argc, char **argv)
     }
     pthread_cond_broadcast(&r.changed);
     pthread_mutex_unlock(&r.mu);
+    if (r.stop && r.clusters)
+        zhs_clusters_cancel(r.clusters);
     for (i = 0; i < nthreads; i++)
         pthread_join(threads[i], NULL);
     for (i = 0; i < r.nlanes; i++)     /* after a stop */
@@ -1301,6 +1319,7 @@ out:
     }
     for (i = 0; r.lanes && i < r.nlanes; i++)
         zhs_writer_close(r.lanes[i].w);
+    zhs_clusters_free(r.clusters);
     free(r.lanes);
     zhs_shards_free(dirs, ndirs);
     idset_free(&r.seen);

@@ -22,6 +22,7 @@
  * one in a thousand.)
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "zhs-int.h"
@@ -133,5 +134,160 @@ int zhsi_parse_hex64(const char *s, uint64_t *out)
     if (s[16] != '\0')
         return -1;
     *out = v;
+    return 0;
+}
+
+/* ---- a set of SimHashes in memory -------------------------------------
+ *
+ * The documents of a run that an index cannot show yet (a parallel first
+ * build's parts, the other shards of a sharded index), for the same probes
+ * the writer runs against the index: band term -> chain of entries, each
+ * document under its ZHSI_DUP_BANDS band terms.
+ */
+
+struct dupent {
+    uint64_t simhash;
+    char key[ZHSI_CLUSTER_KEY_LEN + 1];
+    char *id;            /* owned by the document's first band entry */
+    int next;            /* next entry with the same band term, or -1 */
+};
+
+struct bandslot {
+    char term[ZHSI_BAND_TERM_SIZE];
+    int head;            /* first entry, -1: empty slot */
+};
+
+struct zhsi_dupmem {
+    struct dupent *ents;
+    size_t nents, capents;
+    struct bandslot *bands;
+    size_t nbands, usedbands;
+};
+
+zhsi_dupmem *zhsi_dupmem_new(void)
+{
+    return calloc(1, sizeof(zhsi_dupmem));
+}
+
+void zhsi_dupmem_free(zhsi_dupmem *m)
+{
+    size_t k;
+
+    if (m == NULL)
+        return;
+    for (k = 0; k < m->nents; k++)     /* a document's entries share an id */
+        if (k == 0 || m->ents[k].id != m->ents[k - 1].id)
+            free(m->ents[k].id);
+    free(m->ents);
+    free(m->bands);
+    free(m);
+}
+
+static uint64_t term_hash(const char *term)
+{
+    return zhsi_fnv(ZHSI_FNV_INIT, term, strlen(term));
+}
+
+/* The slot of band term `term`; -1 if absent (and not create), -2 out of
+ * memory. */
+static int band_slot(zhsi_dupmem *m, const char *term, int create)
+{
+    size_t j;
+
+    if (create && (m->usedbands + 1) * 2 > m->nbands) {
+        size_t ns = m->nbands ? m->nbands * 2 : 1u << 12, i, k;
+        struct bandslot *nv = malloc(ns * sizeof *nv);
+        if (nv == NULL)
+            return -2;
+        for (i = 0; i < ns; i++)
+            nv[i].head = -1;
+        for (i = 0; i < m->nbands; i++) {
+            if (m->bands[i].head < 0)
+                continue;
+            for (k = term_hash(m->bands[i].term) & (ns - 1); nv[k].head >= 0;
+                 k = (k + 1) & (ns - 1))
+                ;
+            nv[k] = m->bands[i];
+        }
+        free(m->bands);
+        m->bands = nv;
+        m->nbands = ns;
+    }
+    if (m->nbands == 0)
+        return -1;
+    for (j = term_hash(term) & (m->nbands - 1); m->bands[j].head >= 0;
+         j = (j + 1) & (m->nbands - 1))
+        if (strcmp(m->bands[j].term, term) == 0)
+            return (int)j;
+    if (!create)
+        return -1;
+    snprintf(m->bands[j].term, sizeof m->bands[j].term, "%s", term);
+    m->usedbands++;
+    return (int)j;
+}
+
+int zhsi_dupmem_nearest(zhsi_dupmem *m, uint64_t h, const char *self,
+                        int (*skip)(void *, const char *), void *arg,
+                        const char **key, const char **id)
+{
+    char terms[ZHSI_DUP_NPROBES][ZHSI_BAND_TERM_SIZE];
+    const struct dupent *best = NULL;
+    int bestd = ZHSI_DUP_MAX_BITS + 1, e, slot;
+    unsigned seen = 0, k;
+
+    zhsi_dup_probes(h, terms);
+    for (k = 0; k < ZHSI_DUP_NPROBES && seen < ZHSI_DUP_MAX_CANDIDATES; k++) {
+        if ((slot = band_slot(m, terms[k], 0)) < 0)
+            continue;
+        for (e = m->bands[slot].head;
+             e >= 0 && seen < ZHSI_DUP_MAX_CANDIDATES; e = m->ents[e].next) {
+            const struct dupent *c = &m->ents[e];
+            int d = zhsi_hamming(c->simhash, h);
+            seen++;
+            if (strcmp(c->id, self) == 0 || (skip && skip(arg, c->id)))
+                continue;
+            if (d < bestd || (d == bestd && best && strcmp(c->id, best->id) < 0)) {
+                best = c;
+                bestd = d;
+            }
+        }
+    }
+    if (best == NULL)
+        return -1;
+    *key = best->key;
+    *id = best->id;
+    return bestd;
+}
+
+int zhsi_dupmem_add(zhsi_dupmem *m, uint64_t h, const char *id,
+                    const char *key)
+{
+    char term[ZHSI_BAND_TERM_SIZE];
+    unsigned k;
+    int slot;
+
+    for (k = 0; k < ZHSI_DUP_BANDS; k++) {
+        struct dupent *ne;
+        if (m->nents == m->capents) {
+            size_t nc = m->capents ? m->capents * 2 : 4096;
+            struct dupent *nv = realloc(m->ents, nc * sizeof *nv);
+            if (nv == NULL)
+                return -1;
+            m->ents = nv;
+            m->capents = nc;
+        }
+        zhsi_band_term(term, h, k);
+        if ((slot = band_slot(m, term, 1)) < 0)
+            return -1;
+        ne = &m->ents[m->nents];
+        ne->simhash = h;
+        memcpy(ne->key, key, sizeof ne->key);
+        ne->id = k == 0 ? strdup(id) : m->ents[m->nents - k].id;
+        if (ne->id == NULL)
+            return -1;
+        ne->next = m->bands[slot].head;
+        m->bands[slot].head = (int)m->nents;
+        m->nents++;
+    }
     return 0;
 }

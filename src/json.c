@@ -91,8 +91,7 @@ char *zhs_results_json(const zhs_results *r)
         return NULL;
     cJSON_AddStringToObject(o, "query", r->query);
     cJSON_AddNumberToObject(o, "total", r->total);
-    if (!r->total_exact)
-        cJSON_AddTrueToObject(o, "total_is_estimate");
+    cJSON_AddBoolToObject(o, "total_is_estimate", !r->total_exact);
     cJSON_AddNumberToObject(o, "offset", r->offset);
     cJSON_AddNumberToObject(o, "limit", r->limit);
     cJSON_AddNumberToObject(o, "took_ms", round_to(r->took_ms, 1e3));

@@ -732,12 +732,17 @@ static void search_client(zhsi_xdb *db, const zhsi_xq *q,
             break;
         }
         start += step;
-        if (!o->facets && groups >= std::max(want, o->check_at_least))
+        /* Past the page, on as the counting pass of a local search goes
+         * (see count_matches). */
+        if (!o->facets && groups >= std::max(want, o->check_at_least)
+            && (groups > o->exact_upto || examined >= ZHSI_COUNT_CHECKS
+                || estimate >= 3 * o->exact_upto))
             break;
         step *= 2;
     }
     page_hits(db->db, q->q, o, page, true, r);
-    r->exact = all;
+    r->exact = all && !(o->collapse && o->exact_upto
+                        && groups > o->exact_upto);
     r->total = all || examined == 0 ? groups
         : std::max<Xapian::doccount>(
               groups, (Xapian::doccount)((double)estimate * groups
@@ -758,6 +763,59 @@ static void search_client(zhsi_xdb *db, const zhsi_xq *q,
                        &r->facets[j]);
             j++;
         }
+    }
+}
+
+/* A Checker that gives up after `budget` candidates: the counting pass
+ * must not check every candidate of a rare string made of common bigrams
+ * (tens of thousands at 100,000 documents). */
+class BudgetChecker : public Checker {
+    mutable unsigned left_;
+    mutable bool spent_;
+  public:
+    BudgetChecker(int (*accept)(void *, const char *, size_t, const void *),
+                  void *arg, unsigned budget)
+        : Checker(accept, arg), left_(budget), spent_(false) {}
+    bool operator()(const Xapian::Document &doc) const override
+    {
+        if (left_ == 0) {
+            spent_ = true;
+            return false;
+        }
+        left_--;
+        return Checker::operator()(doc);
+    }
+    bool spent() const { return spent_; }
+};
+
+/* The total of a search whose page left it an estimate, when it may be
+ * at most o->exact_upto: the matches counted without weights (clusters
+ * once each), stopping at the first o->exact_upto + 1, checking at most
+ * ZHSI_COUNT_CHECKS candidates.  A count that reaches either limit
+ * leaves the estimate, raised to what was counted if below it. */
+static void count_matches(zhsi_xdb *db, const zhsi_xq *q,
+                          const zhsi_xsearch *o, Xapian::doccount seen,
+                          zhsi_xresult *r)
+{
+    Xapian::Enquire enquire(db->db);
+    BudgetChecker checker(o->accept, o->accept_arg, ZHSI_COUNT_CHECKS);
+    enquire.set_query(q->q);
+    enquire.set_weighting_scheme(Xapian::BoolWeight());
+    if (o->collapse)
+        enquire.set_collapse_key(ZHSI_SLOT_CLUSTER);
+    if (db->time_limit > 0)
+        enquire.set_time_limit(db->time_limit);
+    /* The matches themselves are kept (weightless, so the pass stops at
+     * the first exact_upto + 1): Xapian's bounds with collapsing stay
+     * apart even when every match was seen. */
+    Xapian::MSet ms = enquire.get_mset(0, o->exact_upto + 1, 0, NULL,
+                                       o->accept ? &checker : NULL);
+    Xapian::doccount got = ms.size();
+    if (got <= o->exact_upto && !checker.spent()) {
+        r->total = got;
+        r->exact = 1;
+    } else if (r->total < std::max(seen, got)) {
+        r->total = std::max(seen, got);
     }
 }
 
@@ -816,6 +874,13 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
         page_hits(db->db, q->q, o, page, false, r);
         r->total = ms.get_matches_estimated();
         r->exact = ms.get_matches_lower_bound() == ms.get_matches_upper_bound();
+        if (!r->exact && o->exact_upto > ms.get_matches_lower_bound()
+            && ms.get_matches_estimated() < 3 * o->exact_upto)
+            count_matches(db, q, o, ms.get_matches_lower_bound(), r);
+        /* Clusters are counted exactly up to exact_upto only; Xapian's
+         * bounds beyond that differ between one index and shards. */
+        if (o->collapse && o->exact_upto && r->total > o->exact_upto)
+            r->exact = 0;
         if (!spies.empty()) {
             r->facets = static_cast<zhs_facet *>(
                 std::calloc(spies.size(), sizeof *r->facets));
@@ -961,25 +1026,25 @@ extern "C" zhs_status zhsi_xwdb_value_of(zhsi_xwdb *db, const char *idterm,
     return db_value_of(db->db, idterm, slot, value, found, errmsg);
 }
 
-extern "C" zhs_status zhsi_xwdb_candidates(zhsi_xwdb *db,
-                                           char *const *terms, size_t n,
-                                           unsigned max, zhsi_xcand **out,
-                                           size_t *nout, char **errmsg)
+/* zhsi_xwdb_candidates and zhsi_xdb_candidates, for either handle. */
+static zhs_status candidates(const Xapian::Database &db, char *const *terms,
+                             size_t n, unsigned max, zhsi_xcand **out,
+                             size_t *nout, char **errmsg)
 {
     zhsi_xcand *c = NULL;
     size_t k = 0;
     try {
         std::vector<Xapian::docid> ids;
         for (size_t i = 0; i < n && ids.size() < max; i++)
-            for (Xapian::PostingIterator it = db->db.postlist_begin(terms[i]);
-                 it != db->db.postlist_end(terms[i]) && ids.size() < max; ++it)
+            for (Xapian::PostingIterator it = db.postlist_begin(terms[i]);
+                 it != db.postlist_end(terms[i]) && ids.size() < max; ++it)
                 if (std::find(ids.begin(), ids.end(), *it) == ids.end())
                     ids.push_back(*it);
         c = static_cast<zhsi_xcand *>(std::calloc(ids.size() + 1, sizeof *c));
         if (c == NULL)
             throw std::bad_alloc();
         for (; k < ids.size(); k++) {
-            Xapian::Document doc = db->db.get_document(ids[k]);
+            Xapian::Document doc = db.get_document(ids[k]);
             c[k].id = dup_string(doc.get_value(ZHSI_SLOT_ID));
             c[k].simhash = dup_string(doc.get_value(ZHSI_SLOT_SIMHASH));
             c[k].cluster = dup_string(doc.get_value(ZHSI_SLOT_CLUSTER));
@@ -995,6 +1060,22 @@ extern "C" zhs_status zhsi_xwdb_candidates(zhsi_xwdb *db,
         zhsi_xcands_free(c, k);
         return map_exception(errmsg);
     }
+}
+
+extern "C" zhs_status zhsi_xwdb_candidates(zhsi_xwdb *db,
+                                           char *const *terms, size_t n,
+                                           unsigned max, zhsi_xcand **out,
+                                           size_t *nout, char **errmsg)
+{
+    return candidates(db->db, terms, n, max, out, nout, errmsg);
+}
+
+extern "C" zhs_status zhsi_xdb_candidates(zhsi_xdb *db, char *const *terms,
+                                          size_t n, unsigned max,
+                                          zhsi_xcand **out, size_t *nout,
+                                          char **errmsg)
+{
+    return candidates(db->db, terms, n, max, out, nout, errmsg);
 }
 
 extern "C" void zhsi_xcands_free(zhsi_xcand *c, size_t n)

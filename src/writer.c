@@ -14,6 +14,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ struct zhs_writer {
     unsigned doccount;   /* committed documents when opened */
     zhsi_bulk *bulk;     /* a parallel first build, or NULL */
     zhsi_vocab *vocab;   /* the batch's words */
+    zhs_clusters *clusters; /* shared with the other shards' writers */
 };
 
 static void use_dict(zhs_writer *w, zhsi_dict *d)
@@ -994,9 +996,8 @@ out:
 /* The cluster key of a document: that of the nearest near-duplicate
  * already indexed (this batch included; equal distances: the smaller
  * id), else a new key the document founds.  Its own earlier version is
- * not a candidate, so an edited document follows its text.  Candidates
- * come from this index only: with shards, near-duplicates whose ids hash
- * to different shards are not found. */
+ * not a candidate, so an edited document follows its text.  The writers
+ * of a sharded index's shards do the same through shared_key. */
 static zhs_status cluster_key(zhs_writer *w, const zhs_prepared *p,
                               char key[ZHSI_CLUSTER_KEY_LEN + 1],
                               char **errmsg)
@@ -1040,6 +1041,214 @@ static zhs_status cluster_key(zhs_writer *w, const zhs_prepared *p,
     return ZHS_OK;
 }
 
+/* ---- clusters across the shards of an index -------------------------
+ *
+ * One document at a time, in the run's order, under the lock: the writer
+ * of one index would probe that index, which holds what was committed and
+ * what the run has put before the document.  Here that is the committed
+ * documents of every shard (read through the stub, as of the run's start:
+ * shards commit at the end), less those the run has replaced, and the
+ * run's documents so far, in memory.
+ */
+struct zhs_clusters {
+    pthread_mutex_t mu;
+    pthread_cond_t turned;
+    unsigned long turn;  /* the seq whose turn it is */
+    int cancelled;
+    zhsi_dupmem *mem;    /* the run's documents with a SimHash */
+    zhsi_xdb *committed; /* every shard's committed documents, or NULL */
+    char **ids;          /* ids the run has put (open addressing) */
+    size_t nids, usedids;
+};
+
+zhs_status zhs_clusters_new(const char *db, int committed,
+                            zhs_clusters **out, char **errmsg)
+{
+    zhs_clusters *c = calloc(1, sizeof *c);
+    zhs_status st;
+
+    *out = NULL;
+    if (c == NULL || (c->mem = zhsi_dupmem_new()) == NULL) {
+        free(c);
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->turned, NULL);
+    if (committed
+        && (st = zhsi_xdb_open(db, &c->committed, errmsg)) != ZHS_OK) {
+        zhsi_errmsg_prefix(errmsg, db);
+        zhs_clusters_free(c);
+        return st;
+    }
+    *out = c;
+    return ZHS_OK;
+}
+
+void zhs_clusters_free(zhs_clusters *c)
+{
+    size_t i;
+
+    if (c == NULL)
+        return;
+    zhsi_dupmem_free(c->mem);
+    zhsi_xdb_close(c->committed);
+    for (i = 0; i < c->nids; i++)
+        free(c->ids[i]);
+    free(c->ids);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->turned);
+    free(c);
+}
+
+void zhs_writer_share_clusters(zhs_writer *w, zhs_clusters *c)
+{
+    w->clusters = c;
+}
+
+/* 1 if the run has put id (its committed version is gone), else 0. */
+static int run_has(void *arg, const char *id)
+{
+    zhs_clusters *c = arg;
+    size_t j;
+
+    if (c->nids == 0)
+        return 0;
+    for (j = zhsi_fnv(ZHSI_FNV_INIT, id, strlen(id)) & (c->nids - 1);
+         c->ids[j]; j = (j + 1) & (c->nids - 1))
+        if (strcmp(c->ids[j], id) == 0)
+            return 1;
+    return 0;
+}
+
+static int run_add(zhs_clusters *c, const char *id)
+{
+    size_t j;
+
+    if (run_has(c, id))
+        return 0;
+    if ((c->usedids + 1) * 2 > c->nids) {
+        size_t ns = c->nids ? c->nids * 2 : 1024, i, k;
+        char **nv = calloc(ns, sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        for (i = 0; i < c->nids; i++) {
+            if (c->ids[i] == NULL)
+                continue;
+            for (k = zhsi_fnv(ZHSI_FNV_INIT, c->ids[i], strlen(c->ids[i]))
+                     & (ns - 1);
+                 nv[k]; k = (k + 1) & (ns - 1))
+                ;
+            nv[k] = c->ids[i];
+        }
+        free(c->ids);
+        c->ids = nv;
+        c->nids = ns;
+    }
+    for (j = zhsi_fnv(ZHSI_FNV_INIT, id, strlen(id)) & (c->nids - 1);
+         c->ids[j]; j = (j + 1) & (c->nids - 1))
+        ;
+    if ((c->ids[j] = strdup(id)) == NULL)
+        return -1;
+    c->usedids++;
+    return 0;
+}
+
+/* The cluster key of p, found as cluster_key finds it in one index;
+ * under c's lock, in p's turn. */
+static zhs_status shared_key(zhs_clusters *c, const zhs_prepared *p,
+                             char key[ZHSI_CLUSTER_KEY_LEN + 1],
+                             char **errmsg)
+{
+    const char *self = p->idterm + 1, *bkey = NULL, *bid = NULL;
+    int bestd = zhsi_dupmem_nearest(c->mem, p->simhash, self, NULL, NULL,
+                                    &bkey, &bid);
+    zhsi_xcand *cand = NULL;
+    size_t n = 0, i;
+
+    if (c->committed) {
+        char terms[ZHSI_DUP_NPROBES][ZHSI_BAND_TERM_SIZE];
+        char *tp[ZHSI_DUP_NPROBES];
+        unsigned b;
+        zhs_status st;
+        zhsi_dup_probes(p->simhash, terms);
+        for (b = 0; b < ZHSI_DUP_NPROBES; b++)
+            tp[b] = terms[b];
+        st = zhsi_xdb_candidates(c->committed, tp, ZHSI_DUP_NPROBES,
+                                 ZHSI_DUP_MAX_CANDIDATES, &cand, &n, errmsg);
+        if (st != ZHS_OK)
+            return st;
+    }
+    for (i = 0; i < n; i++) {
+        uint64_t h;
+        int d;
+        if (strcmp(cand[i].id, self) == 0 || run_has(c, cand[i].id)
+            || strlen(cand[i].cluster) != ZHSI_CLUSTER_KEY_LEN
+            || zhsi_parse_hex64(cand[i].simhash, &h) < 0)
+            continue;
+        d = zhsi_hamming(h, p->simhash);
+        if (d <= ZHSI_DUP_MAX_BITS
+            && (bestd < 0 || d < bestd
+                || (d == bestd && strcmp(cand[i].id, bid) < 0))) {
+            bestd = d;
+            bkey = cand[i].cluster;
+            bid = cand[i].id;
+        }
+    }
+    if (bestd >= 0)
+        memcpy(key, bkey, ZHSI_CLUSTER_KEY_LEN + 1);
+    else
+        zhsi_cluster_key(p->simhash, self, key);
+    zhsi_xcands_free(cand, n);
+    if (zhsi_dupmem_add(c->mem, p->simhash, self, key) < 0)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    return ZHS_OK;
+}
+
+/* Waits for turn seq, then: the key of p (if p has a SimHash; *has_key
+ * says), p's id recorded, and the turn passed on. */
+static zhs_status take_turn(zhs_clusters *c, unsigned long seq,
+                            const zhs_prepared *p,
+                            char key[ZHSI_CLUSTER_KEY_LEN + 1],
+                            int *has_key, char **errmsg)
+{
+    zhs_status st = ZHS_OK;
+
+    *has_key = 0;
+    pthread_mutex_lock(&c->mu);
+    while (c->turn != seq && !c->cancelled)
+        pthread_cond_wait(&c->turned, &c->mu);
+    if (c->cancelled) {
+        pthread_mutex_unlock(&c->mu);
+        return zhsi_fail(errmsg, ZHS_EIO, "cancelled");
+    }
+    if (p != NULL) {
+        if (p->has_simhash && (st = shared_key(c, p, key, errmsg)) == ZHS_OK)
+            *has_key = 1;
+        if (st == ZHS_OK && run_add(c, p->idterm + 1) < 0)
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    }
+    c->turn++;
+    pthread_cond_broadcast(&c->turned);
+    pthread_mutex_unlock(&c->mu);
+    return st;
+}
+
+void zhs_clusters_pass(zhs_clusters *c, unsigned long seq)
+{
+    char key[ZHSI_CLUSTER_KEY_LEN + 1];
+    int has_key;
+
+    (void)take_turn(c, seq, NULL, key, &has_key, NULL);
+}
+
+void zhs_clusters_cancel(zhs_clusters *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->cancelled = 1;
+    pthread_cond_broadcast(&c->turned);
+    pthread_mutex_unlock(&c->mu);
+}
+
 zhs_status zhsi_prepared_set_cluster(zhs_prepared *p, const char *key,
                                      char **errmsg)
 {
@@ -1053,12 +1262,26 @@ zhs_status zhsi_prepared_set_cluster(zhs_prepared *p, const char *key,
                         : st;
 }
 
-zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
-                                   zhs_outcome *outcome, char **errmsg)
+/* zhs_writer_put_prepared and zhs_writer_put_in_turn; seq is used only
+ * with shared clusters. */
+static zhs_status put_prepared(zhs_writer *w, zhs_prepared *p,
+                               unsigned long seq, zhs_outcome *outcome,
+                               char **errmsg)
 {
     char key[ZHSI_CLUSTER_KEY_LEN + 1];
-    int exists = 0;
+    int exists = 0, has_key = 0;
     zhs_status st;
+
+    if (w->clusters != NULL) {
+        st = take_turn(w->clusters, seq, p, key, &has_key, errmsg);
+        if (st == ZHS_OK && zhsi_vocab_add(w->vocab, p) < 0)
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        if (st == ZHS_OK)
+            st = zhsi_xwdb_term_exists(w->x, p->idterm, &exists, errmsg);
+        if (st == ZHS_OK && has_key)
+            st = zhsi_prepared_set_cluster(p, key, errmsg);
+        goto write;
+    }
 
     if (zhsi_vocab_add(w->vocab, p) < 0) {
         zhs_prepared_free(p);
@@ -1077,6 +1300,7 @@ zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
         if (st == ZHS_OK)
             st = zhsi_prepared_set_cluster(p, key, errmsg);
     }
+write:
     if (st == ZHS_OK)
         st = zhsi_xwdb_replace(w->x, p->idterm, p->doc, errmsg);
     if (st == ZHS_OK && outcome)
@@ -1085,6 +1309,24 @@ zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
         zhsi_errmsg_prefix(errmsg, w->dir);   /* a write to the index failed */
     zhs_prepared_free(p);
     return st;
+}
+
+zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
+                                   zhs_outcome *outcome, char **errmsg)
+{
+    if (w->clusters != NULL) {
+        zhs_prepared_free(p);
+        return zhsi_fail(errmsg, ZHS_EUSAGE, "a writer sharing clusters "
+                         "puts with zhs_writer_put_in_turn");
+    }
+    return put_prepared(w, p, 0, outcome, errmsg);
+}
+
+zhs_status zhs_writer_put_in_turn(zhs_writer *w, zhs_prepared *p,
+                                  unsigned long seq, zhs_outcome *outcome,
+                                  char **errmsg)
+{
+    return put_prepared(w, p, seq, outcome, errmsg);
 }
 
 zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *d,

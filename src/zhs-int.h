@@ -385,6 +385,21 @@ void zhsi_cluster_key(uint64_t founder, const char *founder_id,
 /* Parses exactly 16 lower-case hex digits; -1 otherwise. */
 int zhsi_parse_hex64(const char *s, uint64_t *out);
 
+/* SimHashes held in memory, probed as an index's band terms are. */
+typedef struct zhsi_dupmem zhsi_dupmem;
+zhsi_dupmem *zhsi_dupmem_new(void);
+void zhsi_dupmem_free(zhsi_dupmem *m);
+/* The nearest document of m within ZHSI_DUP_MAX_BITS of h, other than
+ * self and those skip(arg, id) rejects (skip may be NULL), among the first
+ * ZHSI_DUP_MAX_CANDIDATES the probes find; equal distances: the smaller
+ * id.  Returns the distance and sets *key and *id (owned by m), or -1. */
+int zhsi_dupmem_nearest(zhsi_dupmem *m, uint64_t h, const char *self,
+                        int (*skip)(void *, const char *), void *arg,
+                        const char **key, const char **id);
+/* Records document id with SimHash h in cluster key; -1 out of memory. */
+int zhsi_dupmem_add(zhsi_dupmem *m, uint64_t h, const char *id,
+                    const char *key);
+
 /* ---- shim.cc: the only C++; every body is one try ---------------- */
 
 typedef struct zhsi_xdb zhsi_xdb;     /* read handle */
@@ -426,10 +441,18 @@ typedef struct zhsi_xhit {
 } zhsi_xhit;
 
 /* How to run a search. */
+/* Candidates the counting pass of a search checks at most (see
+ * zhsi_xsearch.exact_upto). */
+#define ZHSI_COUNT_CHECKS 3000u
+
 typedef struct zhsi_xsearch {
     unsigned offset;     /* hits to skip */
     unsigned limit;      /* hits to return */
     unsigned check_at_least; /* matches to examine at least */
+    unsigned exact_upto; /* totals up to this are counted exactly (a
+                            second, unweighted pass when the page's pass
+                            left the total an estimate, checking at most
+                            ZHSI_COUNT_CHECKS candidates); 0: no pass */
     zhs_sort sort;       /* relevance (ties by id) or date */
     unsigned facets;     /* ZHS_FACET_* to count */
     int collapse;        /* collapse on the cluster key (value 7) */
@@ -530,6 +553,10 @@ typedef struct zhsi_xcand {
 zhs_status zhsi_xwdb_candidates(zhsi_xwdb *db, char *const *terms, size_t n,
                                 unsigned max, zhsi_xcand **out,
                                 size_t *nout, char **errmsg);
+/* The same from committed documents (of every shard of a stub). */
+zhs_status zhsi_xdb_candidates(zhsi_xdb *db, char *const *terms, size_t n,
+                               unsigned max, zhsi_xcand **out, size_t *nout,
+                               char **errmsg);
 void zhsi_xcands_free(zhsi_xcand *c, size_t n);
 
 /* Deletes the documents having term `term` whose "Q" id term keep()

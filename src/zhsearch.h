@@ -262,6 +262,37 @@ zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
                                    zhs_outcome *outcome, char **errmsg);
 void zhs_prepared_free(zhs_prepared *p);
 
+/* Near-duplicate clusters shared by the writers of a sharded index, one
+ * writer per shard in threads of its own, so that the clusters are those
+ * one index would get from the same run: each document is probed, in the
+ * run's order (its `seq`, 0, 1, 2, ... over all the shards), against the
+ * committed documents of every shard and the run's documents before it.
+ * Writers that share one must put with zhs_writer_put_in_turn; each seq
+ * of the run must be put or passed exactly once.
+ *
+ * zhs_clusters_new opens `db` (a sharded index's directory) to read its
+ * committed documents when `committed` is non-zero; ZHS_ENOMEM, or the
+ * statuses of zhs_db_open. */
+typedef struct zhs_clusters zhs_clusters;
+zhs_status zhs_clusters_new(const char *db, int committed,
+                            zhs_clusters **out, char **errmsg);
+/* w assigns its documents' clusters through c (which must outlive w's
+ * puts). */
+void zhs_writer_share_clusters(zhs_writer *w, zhs_clusters *c);
+/* zhs_writer_put_prepared for the document with run order seq: waits
+ * until every document before it took its turn (or passed).  After
+ * zhs_clusters_cancel it fails with ZHS_EIO ("cancelled"). */
+zhs_status zhs_writer_put_in_turn(zhs_writer *w, zhs_prepared *p,
+                                  unsigned long seq, zhs_outcome *outcome,
+                                  char **errmsg);
+/* The document with run order seq will not be put (it failed): its turn
+ * passes. */
+void zhs_clusters_pass(zhs_clusters *c, unsigned long seq);
+/* Wakes every writer waiting for a turn, failing its put: the run is
+ * stopping. */
+void zhs_clusters_cancel(zhs_clusters *c);
+void zhs_clusters_free(zhs_clusters *c);
+
 /* Deletes the documents indexed from `origin` (zhs_doc.origin: that file,
  * or any file under that directory, as a path prefix ending at a '/') for
  * which keep(id, arg) returns 0; *deleted (if non-NULL) counts them.  Part
@@ -454,9 +485,11 @@ typedef struct zhs_facet {
 
 typedef struct zhs_results {
     char *query;         /* the query as given */
-    unsigned total;      /* number of matching documents: exact when
-                            total_exact, else Xapian's estimate (the
-                            search stops once it knows the page) */
+    unsigned total;      /* number of matching documents (a cluster
+                            once unless no_collapse): exact when
+                            total_exact (always when at most 1,000, but
+                            for the limits the README gives), else
+                            Xapian's estimate */
     int total_exact;     /* 1 if total is exact, 0 if an estimate */
     unsigned offset;     /* hits skipped before the first one returned */
     unsigned limit;      /* the most hits asked for */

@@ -235,6 +235,15 @@ async function search(push) {
       return showError(chinese(e), e.message, e.code === 'EQUERY'
                        && /position/.test(e.message) && !e.message.startsWith('parameter'));
     }
+    // a page past the last (an old link, a total that shrank) shows the
+    // last page instead, and the address says so
+    if (d.hits.length === 0 && page > 1) {
+      page = Math.max(1, Math.min(page - 1, Math.ceil(d.total / PAGE)));
+      const u = new URLSearchParams(location.search);
+      if (page > 1) u.set('page', page); else u.delete('page');
+      history.replaceState(null, '', '?' + u);
+      return search(false);
+    }
     render(d);
   } catch (e) {
     if (e.name !== 'AbortError') showError('搜索失败', 'Search failed: ' + e.message);

@@ -242,6 +242,13 @@ try:
     check(shown("pager") and js("document.getElementById('next').disabled")
           and not js("document.getElementById('prev').disabled"),
           f"pager on the last page ({last}): Next should be disabled, Previous not")
+    # A page past the last (an old link): the last page, and its address.
+    load(f"/?q={urllib.parse.quote('医疗')}&page={last + 5}", "a page past the last")
+    wait_for(f"document.getElementById('status').textContent.includes('第 {last} / {last}')"
+             f" && location.search.includes('page={last}')"
+             " && document.querySelectorAll('#results > li').length > 0",
+             "the last page instead of an empty one past it")
+    js("history.back()")
     js("history.back()")
     wait_for("location.search.includes('page=2')", "Back to page 2")
 
