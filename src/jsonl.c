@@ -277,6 +277,38 @@ static const char *skip_string(const char *s, const char *end)
     return NULL;
 }
 
+/* The byte offset in [s, end) of the first \u0000 escape inside a JSON
+ * string, or -1.  cJSON decodes it to a NUL byte and every C string of
+ * the value then ends there: "第一段\u0000第二段" would be stored as 第一段,
+ * and an id "n2\u0000x" as n2 (replacing another record).  A backslash
+ * escapes the character after it, so \\u0000 is a backslash and the text
+ * u0000, not a NUL. */
+static long nul_escape_at(const char *s, const char *end)
+{
+    const char *p = s;
+    int in_string = 0;
+
+    while (p < end) {
+        if (!in_string) {
+            if (*p == '"')
+                in_string = 1;
+            p++;
+            continue;
+        }
+        if (*p == '"') {
+            in_string = 0;
+            p++;
+        } else if (*p == '\\') {
+            if (end - p >= 6 && memcmp(p + 1, "u0000", 5) == 0)
+                return (long)(p - s);
+            p += 2;                     /* the escaped character too */
+        } else {
+            p++;
+        }
+    }
+    return -1;
+}
+
 /* The text of the top-level member "id" of the JSON object in [s, end)
  * (which cJSON has parsed, so it is valid JSON) if its value is a
  * number: *len receives its length.  NULL if there is none.  cJSON keeps
@@ -341,8 +373,9 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
     static const char *const url_names[] = {"url", NULL};
     static const char *const author_names[] = {"author", NULL};
     const char *line, *text, *title, *date, *source, *url, *author, *bad;
-    const char *nul;
+    const char *nul, *parse_end = NULL;
     const char *name = "";
+    long nulat;
     zhs_status st = ZHS_OK;
     zhs_file_doc *fd = NULL;
     cJSON *o = NULL;
@@ -379,12 +412,21 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
         return zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: NUL byte at byte %zu "
                          "of the line", j->path, j->line,
                          (size_t)(nul - line));
-    o = cJSON_ParseWithLength(line, len);
+    /* cJSON's own error pointer is a global, shared by every thread: the
+     * position comes back through parse_end instead. */
+    o = cJSON_ParseWithLengthOpts(line, len, &parse_end, 0);
     if (o == NULL) {
-        const char *e = cJSON_GetErrorPtr();
-        size_t at = e && e >= line && e <= line + len ? (size_t)(e - line) : 0;
+        size_t at = parse_end && parse_end >= line && parse_end <= line + len
+                    ? (size_t)(parse_end - line) : 0;
         return zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: not valid JSON "
                          "(near byte %zu of the line)", j->path, j->line, at);
+    }
+    /* Valid JSON, so the scan below sees its strings as cJSON did. */
+    if ((nulat = nul_escape_at(line, line + len)) >= 0) {
+        st = zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: \\u0000 (NUL) in a "
+                       "string at byte %ld of the line: a string would be "
+                       "cut there", j->path, j->line, nulat);
+        goto out;
     }
     if (!cJSON_IsObject(o)) {
         st = zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: not a JSON object",
