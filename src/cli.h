@@ -53,6 +53,28 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parses a whole decimal number in [0, max]; -1 if it is not one. */
 int cli_parse_uint(const char *s, unsigned max, unsigned *out);
 
+/* ---- cli_safe.c: indexed content on a terminal ------------------- */
+
+/* Room for the visible form of one character. */
+#define CLI_ESC_MAX 12
+/* The visible form of code point cp ("\x1b", "\u009b", "\u202e") if it
+ * must not reach a terminal as itself: a C0 control, DEL, a C1 control,
+ * a bidi embedding, override or isolate; else NULL. */
+const char *cli_cp_escape(unsigned cp, char buf[CLI_ESC_MAX]);
+/* Writes the character at s to f (f NULL: writes nothing), escaped as
+ * cli_cp_escape says unless it is an ASCII character in keep (NULL: none;
+ * "\n\t" keeps a text's lines); a byte that is not UTF-8 is written as
+ * \xNN.  Adds the columns written to *width if width is non-NULL.
+ * Returns the bytes of s taken (at least 1; s must not be at its NUL). */
+size_t cli_safe_put_cp(FILE *f, const char *s, const char *keep,
+                       size_t *width);
+/* Writes s, every control character escaped except those in keep. */
+void cli_safe_write(FILE *f, const char *s, const char *keep);
+/* Writes s as one line: every control character escaped. */
+void cli_safe_puts(FILE *f, const char *s);
+/* The columns cli_safe_puts(s) takes on a terminal. */
+size_t cli_safe_width(const char *s);
+
 /* ---- cli_db.c: reading commands ------------------------------- */
 
 /* Where to read and how: --db, --timeout, --allow-partial. */

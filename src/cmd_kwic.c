@@ -102,7 +102,9 @@ static int decode(const char *s, struct cps *out)
     return 0;
 }
 
-/* Copies v[a, b), with control characters (newlines, tabs) as spaces. */
+/* Copies v[a, b), with the layout controls (newline, tab, CR, form
+ * feed) as spaces; other control characters are kept, to be printed in
+ * their visible form (cli_safe.c). */
 static int slice(const unsigned *v, size_t a, size_t b, struct cps *out)
 {
     size_t i;
@@ -112,7 +114,8 @@ static int slice(const unsigned *v, size_t a, size_t b, struct cps *out)
     if (out->v == NULL)
         return -1;
     for (i = a; i < b; i++)
-        out->v[i - a] = v[i] < 0x20 || v[i] == 0x7F ? ' ' : v[i];
+        out->v[i - a] = v[i] == '\n' || v[i] == '\t' || v[i] == '\r'
+                        || v[i] == '\f' || v[i] == '\v' ? ' ' : v[i];
     return 0;
 }
 
@@ -210,33 +213,31 @@ static int by_right(const void *pa, const void *pb)
 
 static char *cps_utf8(const struct cps *c);
 
+/* Prints c, its control characters in their visible form. */
 static void print_cps(const struct cps *c)
 {
     char *s = cps_utf8(c);
     if (s)
-        fputs(s, stdout);
+        cli_safe_puts(stdout, s);
     free(s);
 }
 
+/* The columns print_cps(c) takes. */
 static size_t cps_width(const struct cps *c)
 {
+    char buf[CLI_ESC_MAX];
+    const char *esc;
     size_t i, w = 0;
     for (i = 0; i < c->n; i++)
-        w += (size_t)zhs_cp_width(c->v[i]);
+        w += (esc = cli_cp_escape(c->v[i], buf)) != NULL
+             ? strlen(esc) : (size_t)zhs_cp_width(c->v[i]);
     return w;
 }
 
-/* Display width of UTF-8 text. */
+/* Display width of UTF-8 text as cli_safe_puts prints it. */
 static size_t str_width(const char *s)
 {
-    struct cps c;
-    size_t w;
-
-    if (decode(s, &c) < 0)
-        return strlen(s);
-    w = cps_width(&c);
-    free(c.v);
-    return w;
+    return cli_safe_width(s);
 }
 
 static void pad(size_t n)
@@ -269,7 +270,7 @@ static void print_text(const struct kwic *k, size_t n, int color)
     }
     for (i = 0; i < n; i++) {
         const struct kline *l = &k->lines[i];
-        fputs(k->ids[l->doc], stdout);
+        cli_safe_puts(stdout, k->ids[l->doc]);
         if (l->line > 0)
             printf(":%u", l->line);
         pad(refw - ref_width(k, l) + 2);
@@ -333,7 +334,7 @@ static int print_json(const struct kwic *k, size_t n)
             cJSON_AddStringToObject(o, "left", left);
             cJSON_AddStringToObject(o, "match", match);
             cJSON_AddStringToObject(o, "right", right);
-            out = cJSON_PrintUnformatted(o);
+            out = zhs_json_escape_controls(cJSON_PrintUnformatted(o));
         }
         if (out)
             puts(out);

@@ -92,7 +92,8 @@ static void usage(FILE *f)
             ZHS_MAX_LIMIT, ZHS_EXIT_HELP);
 }
 
-/* Prints UTF-8 text with the code point spans hl marked by open/close. */
+/* Prints UTF-8 text with the code point spans hl marked by open/close,
+ * its control characters escaped (cli_safe.c). */
 static void print_marked(const char *text, const zhs_span *hl, size_t nhl,
                          const char *open, const char *close)
 {
@@ -100,11 +101,10 @@ static void print_marked(const char *text, const zhs_span *hl, size_t nhl,
     size_t cp = 0, h = 0;
 
     for (; *p; cp++) {
-        size_t len = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
         if (h < nhl && hl[h].start == cp)
             fputs(open, stdout);
-        fwrite(p, 1, len, stdout);
-        p += len;
+        /* one code point; a control character in its visible form */
+        p += cli_safe_put_cp(stdout, (const char *)p, NULL, NULL);
         if (h < nhl && hl[h].end == cp + 1) {
             fputs(close, stdout);
             h++;
@@ -140,9 +140,11 @@ static void print_facets(const zhs_results *r)
     for (i = 0; i < r->nfacets; i++) {
         const zhs_facet *f = &r->facets[i];
         printf("  %s:%s", f->name, f->nvalues ? "" : " (none)");
-        for (j = 0; j < f->nvalues; j++)
-            printf("%s %s %u", j ? "," : "", f->values[j].value,
-                   f->values[j].count);
+        for (j = 0; j < f->nvalues; j++) {
+            printf("%s ", j ? "," : "");
+            cli_safe_puts(stdout, f->values[j].value);
+            printf(" %u", f->values[j].count);
+        }
         putchar('\n');
     }
 }
@@ -156,8 +158,10 @@ static void print_duplicates(const zhs_hit *h)
         return;
     printf("   + %u near-duplicate%s:", h->duplicates,
            h->duplicates == 1 ? "" : "s");
-    for (i = 0; i < shown; i++)
-        printf("%s %s", i ? "," : "", h->duplicate_ids[i]);
+    for (i = 0; i < shown; i++) {
+        printf("%s ", i ? "," : "");
+        cli_safe_puts(stdout, h->duplicate_ids[i]);
+    }
     printf("%s\n", h->duplicates > shown ? ", ..." : "");
 }
 
@@ -167,16 +171,28 @@ static void print_text(const zhs_results *r, int color)
     const char *close = color ? "\033[0m" : "】";
     size_t i, j;
 
-    printf("%s%u hit%s for %s (%.2f ms)%s\n", r->total_exact ? "" : "about ",
-           r->total, r->total == 1 ? "" : "s", r->query, r->took_ms,
+    printf("%s%u hit%s for ", r->total_exact ? "" : "about ", r->total,
+           r->total == 1 ? "" : "s");
+    cli_safe_puts(stdout, r->query);
+    printf(" (%.2f ms)%s\n", r->took_ms,
            r->missing_shards ? " - partial: some shards did not answer" : "");
+    /* Titles, ids, dates and sources are the indexed files' words: their
+     * control characters are shown, never obeyed (cli_safe.c). */
     for (i = 0; i < r->nhits; i++) {
         const zhs_hit *h = &r->hits[i];
-        printf("\n%u. %s%s%s\n   %s%s%s%s%s  score %.2f\n", h->rank,
-               color ? "\033[1m" : "", h->title ? h->title : h->id,
-               color ? "\033[0m" : "", h->id, h->date ? "  " : "",
-               h->date ? h->date : "", h->source ? "  " : "",
-               h->source ? h->source : "", h->score);
+        printf("\n%u. %s", h->rank, color ? "\033[1m" : "");
+        cli_safe_puts(stdout, h->title ? h->title : h->id);
+        printf("%s\n   ", color ? "\033[0m" : "");
+        cli_safe_puts(stdout, h->id);
+        if (h->date) {
+            fputs("  ", stdout);
+            cli_safe_puts(stdout, h->date);
+        }
+        if (h->source) {
+            fputs("  ", stdout);
+            cli_safe_puts(stdout, h->source);
+        }
+        printf("  score %.2f\n", h->score);
         for (j = 0; j < h->nsnippets; j++) {
             const zhs_snippet *s = &h->snippets[j];
             printf("   L%-4u ", s->line);

@@ -70,22 +70,25 @@ int cmd_show(int argc, char **argv)
             rc = zhs_status_exit_code(ZHS_ENOMEM);
         free(out);
     } else {
+        /* The indexed files' words: control characters are shown, never
+         * obeyed (cli_safe.c); the text keeps its lines and tabs. */
         const zhs_doc *d = &fd->doc;
-        printf("id:     %s\n", d->id);
-        if (d->title)
-            printf("title:  %s\n", d->title);
-        if (d->date)
-            printf("date:   %s\n", d->date);
-        if (d->source)
-            printf("source: %s\n", d->source);
-        if (d->author)
-            printf("author: %s\n", d->author);
-        if (d->url)
-            printf("url:    %s\n", d->url);
-        if (d->path)
-            printf("path:   %s\n", d->path);
-        printf("\n%s%s", d->text ? d->text : "",
-               d->text_len && d->text[d->text_len - 1] == '\n' ? "" : "\n");
+        const char *names[] = {"id:     ", "title:  ", "date:   ",
+                               "source: ", "author: ", "url:    ",
+                               "path:   "};
+        const char *vals[] = {d->id, d->title, d->date, d->source,
+                              d->author, d->url, d->path};
+        size_t k;
+        for (k = 0; k < sizeof vals / sizeof vals[0]; k++)
+            if (vals[k]) {
+                fputs(names[k], stdout);
+                cli_safe_puts(stdout, vals[k]);
+                putchar('\n');
+            }
+        putchar('\n');
+        cli_safe_write(stdout, d->text ? d->text : "", "\n\t");
+        if (!(d->text_len && d->text[d->text_len - 1] == '\n'))
+            putchar('\n');
     }
     zhs_file_doc_free(fd);
     zhs_db_close(db);

@@ -141,40 +141,29 @@ static const char *row_name(const struct table *t, size_t r)
 
 /* ---- text output ---------------------------------------------------- */
 
-/* Display width of UTF-8 text. */
+/* Display width of UTF-8 text as print_left prints it. */
 static size_t width_of(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t w = 0;
-
-    while (*p) {
-        unsigned c = *p, len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        unsigned k;
-        if (len > 1)
-            c &= 0x3Fu >> (len - 1);
-        for (k = 1; k < len && p[k]; k++)
-            c = (c << 6) | (p[k] & 0x3Fu);
-        w += (size_t)zhs_cp_width(c);
-        p += k;
-    }
-    return w;
+    return cli_safe_width(s);
 }
 
-/* Prints s left-aligned in a field of w columns. */
+/* Prints s left-aligned in a field of w columns; sources and terms come
+ * from the index and the user, so control characters are shown in their
+ * visible form (cli_safe.c). */
 static void print_left(const char *s, size_t w)
 {
-    size_t sw = width_of(s);
-    fputs(s, stdout);
+    size_t sw = cli_safe_width(s);
+    cli_safe_puts(stdout, s);
     while (sw++ < w)
         putchar(' ');
 }
 
 static void print_right(const char *s, size_t w)
 {
-    size_t sw = width_of(s);
+    size_t sw = cli_safe_width(s);
     while (sw++ < w)
         putchar(' ');
-    fputs(s, stdout);
+    cli_safe_puts(stdout, s);
 }
 
 #define DOCS_W 8   /* columns of the docs count */
@@ -296,7 +285,7 @@ static char *table_json(const struct table *t)
                                     (double)t->cells[r * t->nterms + j].occ);
         }
     }
-    out = cJSON_PrintUnformatted(o);
+    out = zhs_json_escape_controls(cJSON_PrintUnformatted(o));
 out:
     cJSON_Delete(o);
     return out;
@@ -889,7 +878,7 @@ static int print_info(zhs_db *db, const char *path, int json)
                 cJSON_AddItemToArray(a, s);
             }
         cJSON_AddNumberToObject(o, "no_source", nosrc);
-        out = cJSON_PrintUnformatted(o);
+        out = zhs_json_escape_controls(cJSON_PrintUnformatted(o));
         cJSON_Delete(o);
         if (out == NULL) {
             rc = cli_fail(json, ZHS_ENOMEM, NULL);

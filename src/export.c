@@ -35,7 +35,7 @@ static char *ids_json(const zhs_hit *h)
         return NULL;
     for (i = 0; i < h->nduplicate_ids; i++)
         cJSON_AddItemToArray(a, cJSON_CreateString(h->duplicate_ids[i]));
-    s = cJSON_PrintUnformatted(a);
+    s = zhs_json_escape_controls(cJSON_PrintUnformatted(a));
     cJSON_Delete(a);
     return s;
 }
@@ -153,7 +153,7 @@ static int put_jsonl(FILE *out, const zhs_hit *h, const char *const *f)
         } else
             cJSON_AddItemToObject(o, k, str_or_null(f[i]));
     }
-    s = cJSON_PrintUnformatted(o);
+    s = zhs_json_escape_controls(cJSON_PrintUnformatted(o));
     cJSON_Delete(o);
     if (s == NULL)
         return -1;

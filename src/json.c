@@ -81,6 +81,53 @@ static void add_facets(cJSON *o, const zhs_results *r)
     }
 }
 
+/* The code point of a C1 or bidi control at s (UTF-8), or 0. */
+static unsigned control_at(const unsigned char *s)
+{
+    if (s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F)
+        return s[1];
+    if (s[0] == 0xE2 && s[1] == 0x80 && s[2] >= 0xAA && s[2] <= 0xAE)
+        return 0x2000u + (s[2] & 0x3Fu);
+    if (s[0] == 0xE2 && s[1] == 0x81 && s[2] >= 0xA6 && s[2] <= 0xA9)
+        return 0x2040u + (s[2] & 0x3Fu);
+    return 0;
+}
+
+char *zhs_json_escape_controls(char *json)
+{
+    const unsigned char *p;
+    size_t n = 0, extra = 0;
+    char *out, *q;
+    unsigned c;
+
+    if (json == NULL)
+        return NULL;
+    /* Outside strings JSON is ASCII, so every such character is in one. */
+    for (p = (const unsigned char *)json; *p; p++)
+        if (*p >= 0xC2 && *p <= 0xE2 && (c = control_at(p)) != 0) {
+            n++;
+            extra += c < 0x100 ? 4 : 3;   /* 6 bytes for 2 or 3 */
+        }
+    if (n == 0)
+        return json;
+    out = malloc(strlen(json) + extra + 1);
+    if (out == NULL) {
+        free(json);
+        return NULL;
+    }
+    for (p = (const unsigned char *)json, q = out; *p;) {
+        if (*p >= 0xC2 && *p <= 0xE2 && (c = control_at(p)) != 0) {
+            q += sprintf(q, "\\u%04x", c);
+            p += c < 0x100 ? 2 : 3;
+        } else {
+            *q++ = (char)*p++;
+        }
+    }
+    *q = '\0';
+    free(json);
+    return out;
+}
+
 char *zhs_results_json(const zhs_results *r)
 {
     cJSON *o = cJSON_CreateObject(), *hits;
@@ -116,7 +163,7 @@ char *zhs_results_json(const zhs_results *r)
         cJSON_AddItemToArray(hits, hit_json(&r->hits[i]));
     if (r->facets)
         add_facets(o, r);
-    s = cJSON_PrintUnformatted(o);
+    s = zhs_json_escape_controls(cJSON_PrintUnformatted(o));
     cJSON_Delete(o);
     return s;
 }
@@ -132,7 +179,7 @@ char *zhs_error_json(zhs_status st, const char *message)
     cJSON_AddStringToObject(e, "code", zhs_status_name(st));
     cJSON_AddStringToObject(e, "message",
                             message ? message : zhs_strerror(st));
-    s = cJSON_PrintUnformatted(o);
+    s = zhs_json_escape_controls(cJSON_PrintUnformatted(o));
     cJSON_Delete(o);
     return s;
 }
@@ -149,7 +196,7 @@ char *zhs_doc_json(const zhs_doc *d)
 
     for (i = 0; o && i < sizeof keys / sizeof keys[0]; i++)
         cJSON_AddItemToObject(o, keys[i], str_or_null(vals[i]));
-    s = o ? cJSON_PrintUnformatted(o) : NULL;
+    s = o ? zhs_json_escape_controls(cJSON_PrintUnformatted(o)) : NULL;
     cJSON_Delete(o);
     return s;
 }
@@ -177,7 +224,7 @@ char *zhs_suggestions_json(const zhs_suggestions *sg)
         cJSON_AddItemToArray(a, it);
     }
     cJSON_AddNumberToObject(o, "took_ms", round_to(sg->took_ms, 1e3));
-    s = cJSON_PrintUnformatted(o);
+    s = zhs_json_escape_controls(cJSON_PrintUnformatted(o));
     cJSON_Delete(o);
     return s;
 }

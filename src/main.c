@@ -36,11 +36,25 @@ static const struct command commands[] = {
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
+    char *msg = NULL;
+    int n;
 
+    /* Messages quote file names, ids and field values: their control
+     * characters are escaped like indexed content (cli_safe.c). */
     fputs("zhsearch: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    if (n >= 0 && (msg = malloc((size_t)n + 1)) != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(msg, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    if (msg != NULL)
+        cli_safe_write(stderr, msg, "\n\t");
+    else
+        fputs("(out of memory)", stderr);
+    free(msg);
     fputc('\n', stderr);
 }
 

@@ -566,6 +566,16 @@ void zhs_results_free(zhs_results *r);
  * zhsearch(1), JSON OUTPUT). */
 char *zhs_results_json(const zhs_results *r);
 
+/* Rewrites JSON text json (malloc'd, as cJSON prints it) so that the C1
+ * controls U+0080..U+009F and the bidi embeddings, overrides and isolates
+ * (U+202A..U+202E, U+2066..U+2069) in its strings are \u escapes, as the
+ * encoder already writes C0 controls: the same JSON value, which a
+ * terminal showing it cannot take for control sequences.  Returns the
+ * rewritten text (json itself or a new buffer; json is then freed), or
+ * NULL when out of memory (json freed) or if json is NULL.  Every JSON
+ * printer of the library and the program goes through it. */
+char *zhs_json_escape_controls(char *json);
+
 /* The JSON error object {"error": {"code": ..., "message": ...}};
  * malloc'd, NULL when out of memory. */
 char *zhs_error_json(zhs_status st, const char *message);
