@@ -67,19 +67,31 @@ static void fail(struct api_response *r, unsigned status, zhs_status st,
     set_body(r, status, zhs_error_json(st, msg));
 }
 
-/* An error from the library, without the index's path: clients need not
- * learn where the server keeps its files. */
-static void fail_status(struct api_response *r, zhs_db *db, zhs_status st,
-                        const char *msg)
+/* An error from the library.  Clients need not learn where the server
+ * keeps its files: a message about the index itself (5xx: missing,
+ * moved away in a swap, a shard away, damaged) quotes paths and the stub
+ * file's lines, so the client gets only the kind of failure and the
+ * operator the whole message on standard error.  A 4xx message is about
+ * what the client sent; it loses the index's path at its start. */
+void api_fail_status(struct api_response *r, zhs_db *db, zhs_status st,
+                     const char *msg)
 {
     const char *path = db ? zhs_db_path(db) : NULL;
     size_t n = path ? strlen(path) : 0;
+    unsigned status = api_http_status(st);
 
+    if (status >= 500) {
+        if (msg != NULL)
+            fprintf(stderr, "zhsearch: HTTP %u: %s\n", status, msg);
+        set_body(r, status, zhs_error_json(st, zhs_strerror(st)));
+        return;
+    }
     if (msg && n > 0 && strncmp(msg, path, n) == 0 && msg[n] == ':'
         && msg[n + 1] == ' ')
         msg += n + 2;
-    set_body(r, api_http_status(st), zhs_error_json(st, msg));
+    set_body(r, status, zhs_error_json(st, msg));
 }
+
 
 /* Valid UTF-8 without NUL bytes. */
 static int clean_text(const char *s, size_t len)
@@ -316,7 +328,7 @@ static void fail_query(zhs_db *db, const struct args *a, const char *q,
 
     zhs_results_free(res);
     if (st != ZHS_OK) {
-        fail_status(r, db, st, qmsg);
+        api_fail_status(r, db, st, qmsg);
         free(qmsg);
         return;
     }
@@ -335,10 +347,76 @@ static void fail_query(zhs_db *db, const struct args *a, const char *q,
             return;
         }
     }
-    fail_status(r, db, ZHS_EQUERY, msg);
+    api_fail_status(r, db, ZHS_EQUERY, msg);
 }
 
-static void do_search(zhs_db *db, const struct args *a,
+/* The shards a partial answer left out, as the client may see them: a
+ * local shard by its directory's name ("shard-1"), a remote one as
+ * "remote shard K" — never a path or an address of the server.  NULL when
+ * out of memory. */
+static char *public_missing(const char *lines)
+{
+    char *out = malloc(strlen(lines) + 64 * (strlen(lines) / 2 + 1)), *q;
+    const char *p = lines, *nl, *sp, *name;
+    unsigned remote = 0;
+
+    if ((q = out) == NULL)
+        return NULL;
+    while (*p) {
+        nl = strchr(p, '\n');
+        if (nl == NULL)
+            nl = p + strlen(p);
+        sp = memchr(p, ' ', (size_t)(nl - p));
+        if (sp != NULL && strncmp(p, "remote ", 7) != 0) {
+            const char *e = nl;
+            while (e > sp + 1 && e[-1] == '/')
+                e--;
+            for (name = e; name > sp + 1 && name[-1] != '/'; name--)
+                ;
+            q += sprintf(q, "%s%.*s", q > out ? "\n" : "", (int)(e - name),
+                         name);
+        } else {
+            q += sprintf(q, "%sremote shard %u", q > out ? "\n" : "",
+                         ++remote);
+        }
+        p = *nl ? nl + 1 : nl;
+    }
+    *q = '\0';
+    return out;
+}
+
+/* The search object as a client sees it: paths relative to the indexed
+ * root (a file's id; null for a record) unless show_paths, the missing
+ * shards by name only (public_missing). */
+static char *public_results_json(zhs_results *res, int show_paths)
+{
+    char **paths = NULL, *saved = res->missing_shards, *json;
+    size_t i;
+
+    if (!show_paths && res->nhits > 0) {
+        if ((paths = malloc(res->nhits * sizeof *paths)) == NULL)
+            return NULL;
+        for (i = 0; i < res->nhits; i++) {
+            paths[i] = res->hits[i].path;
+            if (paths[i] != NULL)
+                res->hits[i].path = res->hits[i].id;
+        }
+    }
+    if (saved != NULL && (res->missing_shards = public_missing(saved)) == NULL)
+        json = NULL;
+    else
+        json = zhs_results_json(res);
+    if (saved != NULL) {
+        free(res->missing_shards);
+        res->missing_shards = saved;
+    }
+    for (i = 0; paths && i < res->nhits; i++)
+        res->hits[i].path = paths[i];
+    free(paths);
+    return json;
+}
+
+static void do_search(zhs_db *db, const struct args *a, int show_paths,
                       struct api_response *r)
 {
     zhs_search_opts o = {0};
@@ -372,11 +450,11 @@ static void do_search(zhs_db *db, const struct args *a,
     }
     st = zhs_search(db, query, &o, &res, &msg);  /* reopens and retries */
     if (st == ZHS_OK)
-        set_body(r, 200, zhs_results_json(res));
+        set_body(r, 200, public_results_json(res, show_paths));
     else if (st == ZHS_EQUERY && strcmp(query, q) != 0)
         fail_query(db, a, q, msg, r);
     else
-        fail_status(r, db, st, msg);
+        api_fail_status(r, db, st, msg);
     zhs_results_free(res);
     free(query);
     free(msg);
@@ -444,12 +522,12 @@ static void do_suggest(zhs_db *db, const struct args *a,
     if (st == ZHS_OK)
         set_body(r, 200, zhs_suggestions_json(c.out));
     else
-        fail_status(r, db, st, msg);
+        api_fail_status(r, db, st, msg);
     zhs_suggestions_free(c.out);
     free(msg);
 }
 
-static void do_doc(zhs_db *db, const char *id, size_t len,
+static void do_doc(zhs_db *db, const char *id, size_t len, int show_paths,
                    struct api_response *r)
 {
     struct get_call c = {NULL, NULL};
@@ -469,10 +547,14 @@ static void do_doc(zhs_db *db, const char *id, size_t len,
     }
     c.id = copy;
     st = with_retries(db, get_op, &c, 1, &msg);
-    if (st == ZHS_OK)
-        set_body(r, 200, zhs_doc_json(&c.out->doc));
+    if (st == ZHS_OK) {
+        zhs_doc d = c.out->doc;         /* the path as public_results_json */
+        if (!show_paths && d.path != NULL)
+            d.path = d.id;
+        set_body(r, 200, zhs_doc_json(&d));
+    }
     else
-        fail_status(r, db, st, msg);
+        api_fail_status(r, db, st, msg);
     zhs_file_doc_free(c.out);
     free(copy);
     free(msg);
@@ -487,7 +569,7 @@ static void do_health(zhs_db *db, struct api_response *r)
     zhs_status st = zhs_db_revision(db, &rev, &known, &msg);
 
     if (st != ZHS_OK) {
-        fail_status(r, db, st, msg);
+        api_fail_status(r, db, st, msg);
         free(msg);
         return;
     }
@@ -514,10 +596,12 @@ int api_needs_db(const char *path, size_t len)
     return len >= 5 && memcmp(path, "/api/", 5) == 0;
 }
 
-void api_handle(zhs_db *db, const char *method, const char *path, size_t len,
+void api_handle(zhs_db *db, const struct api_opts *opts, const char *method,
+                const char *path, size_t len,
                 const struct api_param *params, size_t nparams,
                 struct api_response *r)
 {
+    int show_paths = opts != NULL && opts->show_paths;
     struct args a;
     size_t i;
 
@@ -547,7 +631,7 @@ void api_handle(zhs_db *db, const char *method, const char *path, size_t len,
     }
     if (path_is(path, len, "/api/search")) {
         if (get_args(params, nparams, SEARCH_PARAMS, &a, r))
-            do_search(db, &a, r);
+            do_search(db, &a, show_paths, r);
     } else if (path_is(path, len, "/api/suggest")) {
         if (get_args(params, nparams, SUGGEST_PARAMS, &a, r))
             do_suggest(db, &a, r);
@@ -556,7 +640,7 @@ void api_handle(zhs_db *db, const char *method, const char *path, size_t len,
             do_health(db, r);
     } else if (len >= 9 && memcmp(path, "/api/doc/", 9) == 0) {
         if (get_args(params, nparams, NO_PARAMS, &a, r))
-            do_doc(db, path + 9, len - 9, r);
+            do_doc(db, path + 9, len - 9, show_paths, r);
     } else {
         fail(r, 404, ZHS_ENOTFOUND, "no such endpoint");
     }

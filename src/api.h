@@ -45,18 +45,35 @@ struct api_asset {
 extern const struct api_asset api_assets[];
 extern const size_t api_nassets;
 
+/* How the server answers (serve's options). */
+struct api_opts {
+    int show_paths;       /* hits and /api/doc carry "path" as the indexer
+                             was given it (else relative to the indexed
+                             root: the id of a file, null for a record) */
+};
+
 /* Answers a request.  db may be NULL for requests that need no index (the
  * static files).  path is the decoded path (len bytes, may hold NUL);
  * params the query parameters in order.  Always fills *out, with an error
  * object for every failure: 400 bad parameters (invalid UTF-8, NUL, out
  * of range, repeated, one the endpoint does not take, a malformed query),
  * 404 unknown paths and ids, 405 methods other than GET and HEAD (the
- * server answers OPTIONS itself), 500/503 index trouble.  /api/search's
+ * server answers OPTIONS itself), 500/503 index trouble (api_fail_status).
+ * opts may be NULL (the defaults).  /api/search's
  * source=, author= and date= are written into the query as its fields
  * (the answer's "query" is what ran). */
-void api_handle(zhs_db *db, const char *method, const char *path, size_t len,
+void api_handle(zhs_db *db, const struct api_opts *opts, const char *method,
+                const char *path, size_t len,
                 const struct api_param *params, size_t nparams,
                 struct api_response *out);
+
+/* Fills *out with the error answer for library status st and its
+ * message msg.  No answer names a file of the server: a 5xx answer (the
+ * index cannot be read) says only what kind of failure it was, and msg
+ * goes to standard error for the operator; a 4xx answer (what the client
+ * sent) keeps msg without db's path.  db may be NULL. */
+void api_fail_status(struct api_response *out, zhs_db *db, zhs_status st,
+                     const char *msg);
 
 /* The HTTP status for a library status: 400 for what the client sent,
  * 404 for what is not there, 503 for what may pass, else 500. */

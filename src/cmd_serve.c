@@ -34,6 +34,9 @@
 #define DEFAULT_TIME_LIMIT_MS 2000u
 #define DEFAULT_CACHE_MB 64u
 #define MAX_CORS 16
+#define DEFAULT_MAX_CONN 512u
+#define DEFAULT_PER_ADDRESS 64u  /* a client's share of DEFAULT_MAX_CONN */
+#define CONNECTION_TIMEOUT_S 15u
 
 /* One pool thread's reader. */
 struct tstate {
@@ -49,6 +52,7 @@ struct server {
     const char *dict;
     unsigned time_limit_ms;
     int access_log;
+    struct api_opts api;         /* --show-paths */
     cache *cache;                /* answers by request, or NULL */
     const char *cors[MAX_CORS];  /* --cors origins ("*": any) */
     size_t ncors;
@@ -104,7 +108,17 @@ static void usage(FILE *f)
             "                    returning the best hits found so far "
             "(default %u)\n"
             "  --max-connections N  open connections at most (default "
-            "512)\n"
+            "%u)\n"
+            "  --max-per-address N  open connections from one client "
+            "address at most\n"
+            "                    (default %u; 0: no limit), so that one "
+            "client holding\n"
+            "                    connections open cannot lock out the "
+            "others.  Behind\n"
+            "                    a proxy every client has the proxy's "
+            "address: raise\n"
+            "                    it to the proxy's connections, or 0.\n"
+            "                    A connection idle for %u s is closed.\n"
             "  --dict FILE       segment queries with this user "
             "dictionary\n"
             "  --timeout MS      remote shards: answer within MS "
@@ -120,11 +134,19 @@ static void usage(FILE *f)
             "it only;\n"
             "                    repeat for more origins (at most %d)\n"
             "  --access-log      one line per request on standard error\n"
+            "  --show-paths      hits and /api/doc give each file's path "
+            "as the\n"
+            "                    indexer was given it (default: relative "
+            "to the\n"
+            "                    indexed root, the file's id; no answer "
+            "otherwise\n"
+            "                    names a file of the server)\n"
             "  --help            this text\n"
             "It prints the address it listens on to standard error and "
             "runs until\nSIGTERM or SIGINT.\n\n%s",
             API_MAX_LIMIT, API_MAX_OFFSET, ZHS_MAX_SUGGEST, ZHS_DEFAULT_DB,
-            DEFAULT_LISTEN, DEFAULT_TIME_LIMIT_MS, DEFAULT_CACHE_MB,
+            DEFAULT_LISTEN, DEFAULT_TIME_LIMIT_MS, DEFAULT_MAX_CONN,
+            DEFAULT_PER_ADDRESS, CONNECTION_TIMEOUT_S, DEFAULT_CACHE_MB,
             MAX_CORS, ZHS_EXIT_HELP);
 }
 
@@ -359,8 +381,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     } else if (api_needs_db(url, len)
                && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
                && (db = thread_db(srv, &st, &msg)) == NULL) {
-        r.status = api_http_status(st);
-        r.body = zhs_error_json(st, msg);
+        api_fail_status(&r, NULL, st, msg);     /* no paths, no stub lines */
     } else {
         struct tstate *ts = pthread_getspecific(srv->key);
         int use_cache = srv->cache && db && ts && ts->rev_known
@@ -374,7 +395,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
             r.type = "application/json; charset=utf-8";
             hit = 1;
         } else {
-            api_handle(db, method, url, len, pl.p, pl.n, &r);
+            api_handle(db, &srv->api, method, url, len, pl.p, pl.n, &r);
             if (klen > 0 && r.status == 200)
                 cache_put(srv->cache, key, klen, ts->rev, r.body, r.len);
         }
@@ -522,6 +543,8 @@ int cmd_serve(int argc, char **argv)
         {"max-connections", required_argument, NULL, 'm'},
         {"dict", required_argument, NULL, 'D'},
         {"access-log", no_argument, NULL, 'a'},
+        {"max-per-address", required_argument, NULL, 'P'},
+        {"show-paths", no_argument, NULL, 'S'},
         {"cache-mb", required_argument, NULL, 'c'},
         {"cors", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
@@ -531,7 +554,8 @@ int cmd_serve(int argc, char **argv)
     const char *listen_at = DEFAULT_LISTEN;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = ncpu > 0 && ncpu < 64 ? (unsigned)ncpu : 2;
-    unsigned max_conn = 512, port, cache_mb = DEFAULT_CACHE_MB;
+    unsigned max_conn = DEFAULT_MAX_CONN, port, cache_mb = DEFAULT_CACHE_MB;
+    unsigned per_address = DEFAULT_PER_ADDRESS;
     struct addrinfo *ai = NULL;
     struct MHD_Daemon *d;
     zhs_db *db = NULL;
@@ -573,6 +597,14 @@ int cmd_serve(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'P':
+            if (cli_parse_uint(optarg, 100000, &per_address) != 0) {
+                cli_error("--max-per-address must be 0..100000, not '%s'",
+                          optarg);
+                return 2;
+            }
+            break;
+        case 'S': srv.api.show_paths = 1; break;
         case 'D': srv.dict = optarg; break;
         case 'a': srv.access_log = 1; break;
         case 'c':
@@ -647,7 +679,10 @@ int cmd_serve(int argc, char **argv)
             MHD_OPTION_LISTEN_SOCKET, lfd,
             MHD_OPTION_THREAD_POOL_SIZE, threads,
             MHD_OPTION_CONNECTION_LIMIT, max_conn,
-            MHD_OPTION_CONNECTION_TIMEOUT, 15u,
+            /* one address cannot take every connection (slow headers) */
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+            per_address < max_conn ? per_address : 0u,
+            MHD_OPTION_CONNECTION_TIMEOUT, CONNECTION_TIMEOUT_S,
             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
             MHD_OPTION_END);
         if (d == NULL) {

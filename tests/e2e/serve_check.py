@@ -59,10 +59,17 @@ def api(path):
 
 
 def cli_json(*args):
+    """The CLI's object as serve gives it: the same, except that a file's
+    "path" is relative to the indexed root (its id) unless serve has
+    --show-paths (no answer names a file of the server)."""
     extra = ["--json"] if args[0] == "show" else []
     out = subprocess.run([ZHS, args[0], "--db", DB, *extra, *args[1:]],
                          capture_output=True, check=False)
-    return json.loads(out.stdout.decode("utf-8"))
+    d = json.loads(out.stdout.decode("utf-8"))
+    for h in d.get("hits", []) if args[0] == "search" else [d]:
+        if h.get("path") is not None:
+            h["path"] = h["id"]
+    return d
 
 
 def without_time(d):

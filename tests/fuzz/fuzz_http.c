@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             a = amp ? amp + 1 : end;
         }
     }
-    api_handle(db, method, s, (size_t)(q - s), p, np, &r);
+    api_handle(db, NULL, method, s, (size_t)(q - s), p, np, &r);
     if (r.body == NULL || r.type == NULL)
         abort();
     switch (r.status) {
