@@ -50,6 +50,17 @@ int export_rows(FILE *out, enum export_format fmt, const zhs_results *r);
 /* Prints "zhsearch: message" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Open files a sharded index needs, measured (index --shards 50 over
+ * 1,500 generated documents: 456 to write, 205 to read): each shard's
+ * writer and reader while indexing, each shard's reader per searching
+ * thread, and what the program itself holds (ICU data, threads, ...). */
+#define CLI_FDS_PER_SHARD_WRITE 10u
+#define CLI_FDS_PER_SHARD_READ 4u
+#define CLI_FDS_BASE 64u
+/* The soft limit on open files (main raises it to the hard limit at
+ * start), or -1 if there is none. */
+long cli_open_files_limit(void);
+
 /* Parses a whole decimal number in [0, max]; -1 if it is not one. */
 int cli_parse_uint(const char *s, unsigned max, unsigned *out);
 
@@ -103,6 +114,10 @@ enum { CLI_OPT_DB = 'd', CLI_OPT_PARTIAL = 0x100, CLI_OPT_TIMEOUT };
  * ours, -1 for a bad value (reported, *rc set to the exit status). */
 int cli_db_option(struct cli_db *d, int c, const char *arg, int json,
                   int *rc);
+/* For the commands that write (index, delete, rebuild): if db is one
+ * shard of a sharded index (zhs_shard_parent), says so on stderr and
+ * returns the exit status (2); else 0. */
+int cli_refuse_shard(const char *db);
 /* zhs_db_open_ex, warning on stderr about shards left out. */
 zhs_status cli_db_open(const struct cli_db *d, zhs_db **db, char **msg);
 /* The argc to give getopt: options end before a negated query term such

@@ -44,6 +44,26 @@ int cli_db_option(struct cli_db *d, int c, const char *arg, int json,
     }
 }
 
+int cli_refuse_shard(const char *db)
+{
+    char *parent = NULL;
+    unsigned k = 0;
+    int r = zhs_shard_parent(db, &parent, &k);
+
+    if (r < 0) {
+        cli_error("out of memory");
+        return zhs_status_exit_code(ZHS_ENOMEM);
+    }
+    if (r == 0)
+        return 0;
+    cli_error("%s is shard %u of the sharded index %s: writing into one "
+              "shard would put documents where their ids do not hash to "
+              "(an id could then be in two shards); use --db %s", db, k,
+              parent, parent);
+    free(parent);
+    return zhs_status_exit_code(ZHS_EUSAGE);
+}
+
 zhs_status cli_db_open(const struct cli_db *d, zhs_db **db, char **msg)
 {
     zhs_status st = zhs_db_open_ex(d->path, &d->opts, db, msg);

@@ -149,6 +149,8 @@ int cmd_delete(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (!zhs_is_sharded(db_path) && (rc = cli_refuse_shard(db_path)) != 0)
+        return rc;
     /* Never create an index to delete from: it must be one already. */
     st = zhs_db_open(db_path, &db, &msg);
     zhs_db_close(db);

@@ -916,6 +916,26 @@ static zhs_status plan_lanes(struct run *r, unsigned want_shards,
             return cli_fail_msg(msg, ZHS_ECORRUPT, "%s: directory is not "
                                  "empty and holds no index; refusing to "
                                  "write there", r->db);
+        /* Refused now rather than built once and then unopenable: every
+         * later run would fail with "Too many open files". */
+        {
+            long lim = cli_open_files_limit();
+            unsigned long need = CLI_FDS_BASE
+                                 + (unsigned long)want_shards
+                                       * CLI_FDS_PER_SHARD_WRITE;
+            if (lim >= 0 && need > (unsigned long)lim)
+                return cli_fail_msg(msg, ZHS_EUSAGE, "--shards %u needs "
+                                     "about %lu open files (%u for each "
+                                     "shard), more than this process may "
+                                     "open (%ld, ulimit -n): use at most "
+                                     "%ld shards, or raise the limit",
+                                     want_shards, need,
+                                     CLI_FDS_PER_SHARD_WRITE, lim,
+                                     lim > (long)CLI_FDS_BASE
+                                         ? (lim - (long)CLI_FDS_BASE)
+                                               / (long)CLI_FDS_PER_SHARD_WRITE
+                                         : 0L);
+        }
         if (zhs_shards_create(r->db, want_shards, msg) != ZHS_OK)
             return ZHS_EIO;
         if ((*paths = calloc(want_shards, sizeof **paths)) == NULL)
@@ -1034,7 +1054,10 @@ int cmd_index(int argc, char **argv)
     pthread_cond_init(&r.changed, NULL);
     r.t0 = now();
 
-    /* One lane, with its writer, per index directory. */
+    /* One lane, with its writer, per index directory; never one shard of
+     * a sharded index on its own. */
+    if (!zhs_is_sharded(r.db) && (rc = cli_refuse_shard(r.db)) != 0)
+        goto out;
     st = plan_lanes(&r, shards, &dirs, &ndirs, &msg);
     if (st == ZHS_OK && (r.lanes = calloc(ndirs, sizeof *r.lanes)) == NULL)
         st = ZHS_ENOMEM;

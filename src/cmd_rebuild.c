@@ -58,6 +58,8 @@ int cmd_rebuild(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (!zhs_is_sharded(db) && (rc = cli_refuse_shard(db)) != 0)
+        return rc;
     if (zhs_is_sharded(db))
         st = zhs_shards_local(db, &dirs, &ndirs, &msg);
     for (i = 0; st == ZHS_OK && i < ndirs; i++) {

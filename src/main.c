@@ -4,10 +4,12 @@
  * one-line summary, which is also what `zhsearch --help` prints.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 
@@ -86,10 +88,37 @@ static void usage(FILE *f)
             ZHS_DEFAULT_DB, ZHS_EXIT_HELP);
 }
 
+/* Raises the soft limit on open files to the hard one: each shard of a
+ * sharded index holds several files open (cli.h, CLI_FDS_PER_SHARD_*),
+ * and the default soft limit (1024) is often far below what the system
+ * allows.  An unlimited hard limit is taken as 1<<20 (Linux's default
+ * nr_open); failing to raise it leaves the limit as it was. */
+static void raise_open_files(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == rl.rlim_max)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? (rlim_t)1 << 20
+                                               : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+long cli_open_files_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY
+        || rl.rlim_cur > (rlim_t)LONG_MAX)
+        return -1;
+    return (long)rl.rlim_cur;
+}
+
 int main(int argc, char **argv)
 {
     size_t i;
 
+    raise_open_files();
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -1163,10 +1163,10 @@ static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
     case Q_SOURCE:
     case Q_ID:
     case Q_AUTHOR:
-        snprintf(term, sizeof term, "%c%.240s",
-                 nd->kind == Q_SOURCE ? 'B' : nd->kind == Q_AUTHOR ? 'A'
-                                                                   : 'Q',
-                 nd->value);
+        zhsi_field_term(term, nd->kind == Q_SOURCE ? 'B'
+                              : nd->kind == Q_AUTHOR ? 'A' : 'Q',
+                        nd->value, nd->kind == Q_ID ? ZHSI_ID_MAX
+                                                    : ZHSI_FIELD_MAX);
         if ((st = zhsi_xq_term(term, strlen(term), &t, errmsg)) != ZHS_OK)
             return st;
         st = zhsi_xq_scale(t, 0, out, errmsg);  /* a filter: no weight */
@@ -1288,10 +1288,10 @@ static int check(const zhsi_qnode *nd, const zhsi_doccheck *d, int title)
          * decides, as Xapian would. */
         if (nd->kind == Q_DATE)
             return d->field(d->arg, 0, NULL, nd->lo, nd->hi);
-        snprintf(term, sizeof term, "%c%.240s",
-                 nd->kind == Q_SOURCE ? 'B' : nd->kind == Q_AUTHOR ? 'A'
-                                                                   : 'Q',
-                 nd->value);
+        zhsi_field_term(term, nd->kind == Q_SOURCE ? 'B'
+                              : nd->kind == Q_AUTHOR ? 'A' : 'Q',
+                        nd->value, nd->kind == Q_ID ? ZHSI_ID_MAX
+                                                    : ZHSI_FIELD_MAX);
         return d->field(d->arg, 1, term, NULL, NULL);
     }
     return 1;

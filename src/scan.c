@@ -38,6 +38,25 @@ static void date_keys(const char *v, char year[5], char month[8])
         snprintf(month, 8, "%.4s-%.2s", v, v + 4);
 }
 
+/* A "B" term's value as people read it: a long source's cut beginning,
+ * "…" and 8 hex digits of its hash (zhsi_field_term), which keep two
+ * long sources with one beginning apart.  malloc'd; NULL when out of
+ * memory. */
+static char *field_shown(const char *v, size_t len)
+{
+    int cut;
+    size_t n = zhsi_field_term_text(v, len, &cut);
+    char *s = malloc(n + 16);
+
+    if (s != NULL) {
+        memcpy(s, v, n);
+        s[n] = '\0';
+        if (cut)
+            snprintf(s + n, 16, "\xe2\x80\xa6#%.8s", v + n + 1);
+    }
+    return s;
+}
+
 /* Delivers one hit to fn; *stop is set when fn asks to stop. */
 static zhs_status deliver(const zhsi_xhit *x, unsigned rank,
                           const zhsi_query *q, zhs_match_fn fn, void *arg,
@@ -48,7 +67,7 @@ static zhs_status deliver(const zhsi_xhit *x, unsigned rank,
     zhsi_text t = {0};
     zhs_span *spans = NULL;
     unsigned *lines = NULL;
-    char year[5], month[8], *disp = NULL;
+    char year[5], month[8], *disp = NULL, *source = NULL;
     size_t n = 0, i;
     zhs_match_doc d;
     zhs_status st;
@@ -68,7 +87,10 @@ static zhs_status deliver(const zhsi_xhit *x, unsigned rank,
     if (st == ZHS_OK
         && (zhsi_find_spans(&t, q->marks, q->nmarks, &spans, &n) != ZHS_OK
             || (lines = malloc((n + 1) * sizeof *lines)) == NULL
-            || (disp = zhsi_utf8_encode(t.disp, t.ndisp)) == NULL))
+            || (disp = zhsi_utf8_encode(t.disp, t.ndisp)) == NULL
+            || (x->source && x->source[0]
+                && (source = field_shown(x->source, strlen(x->source)))
+                       == NULL)))
         st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     if (st == ZHS_OK) {
         for (i = 0; i < n; i++)
@@ -85,10 +107,11 @@ static zhs_status deliver(const zhsi_xhit *x, unsigned rank,
         d.nmatches = n;
         d.year = year[0] ? year : NULL;
         d.month = month[0] ? month : NULL;
-        d.source = x->source && x->source[0] ? x->source : NULL;
+        d.source = source;
         *stop = fn(&d, arg) != 0;
     }
     free(disp);
+    free(source);
     free(lines);
     free(spans);
     zhsi_text_free(&t);
@@ -189,6 +212,8 @@ static int add_bucket(const char *term, size_t len, unsigned docs, void *arg)
     if (b->by == ZHS_BY_MONTH && len == 7) {
         snprintf(key, sizeof key, "%.4s-%.2s", term + 1, term + 5);
         rest = strdup(key);
+    } else if (b->by == ZHS_BY_SOURCE && len > 0) {
+        rest = field_shown(term + 1, len - 1);
     } else {
         rest = len > 0 ? strndup(term + 1, len - 1) : strdup("");
     }

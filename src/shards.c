@@ -42,6 +42,44 @@ int zhs_is_sharded(const char *dir)
     return yes;
 }
 
+int zhs_shard_parent(const char *dir, char **parent, unsigned *k)
+{
+    char *real = realpath(dir, NULL), *up, **paths = NULL;
+    unsigned n = 0, i;
+    int found = 0;
+
+    *parent = NULL;
+    if (real == NULL)
+        return errno == ENOMEM ? -1 : 0;   /* nothing there yet: no shard */
+    if ((up = malloc(strlen(real) + 4)) == NULL) {
+        free(real);
+        return -1;
+    }
+    sprintf(up, "%s/..", real);
+    if (zhs_is_sharded(up) && zhs_shards_local(up, &paths, &n, NULL) == ZHS_OK)
+        for (i = 0; i < n && !found; i++) {
+            char *r = realpath(paths[i], NULL);
+            if (r != NULL && strcmp(r, real) == 0) {
+                found = 1;
+                *k = i;
+            }
+            free(r);
+        }
+    zhs_shards_free(paths, n);
+    if (found) {
+        char *slash = strrchr(real, '/');
+        if (slash == real)
+            slash[1] = '\0';
+        else if (slash)
+            *slash = '\0';
+        *parent = real;
+        real = NULL;
+    }
+    free(real);
+    free(up);
+    return found;
+}
+
 void zhs_shards_free(char **paths, unsigned n)
 {
     unsigned i;

@@ -8,6 +8,7 @@
  * anything else EINTERNAL.  No exception crosses into C.
  */
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -116,11 +117,37 @@ static char *dup_string(const std::string &s)
     return p;
 }
 
+/* Whether e comes from running out of file descriptors (the errno text
+ * is in the description, also after open_shard's rewrapping): that is no
+ * damage to the index and must not be reported as such. */
+static bool out_of_descriptors(const Xapian::Error &e)
+{
+    std::string d = e.get_description();
+    return d.find(std::strerror(EMFILE)) != std::string::npos
+           || d.find(std::strerror(ENFILE)) != std::string::npos;
+}
+
 /* Call only inside a catch handler: rethrows the current exception and
  * turns it into a status and message.  Never throws. */
 static zhs_status map_exception(char **errmsg)
 {
     zhs_status st = ZHS_EINTERNAL;
+    try {
+        try {
+            throw;
+        } catch (const Xapian::Error &e) {
+            if (out_of_descriptors(e)) {
+                zhsi_fail(errmsg, ZHS_EIO, "too many open files: the index "
+                          "(each of its shards) needs more file "
+                          "descriptors than this process may open "
+                          "(ulimit -n): %s", e.get_description().c_str());
+                return ZHS_EIO;
+            }
+        } catch (...) {
+        }
+    } catch (...) {
+        /* building the message failed: the ladder below decides */
+    }
     try {
         try {
             throw;

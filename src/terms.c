@@ -45,6 +45,36 @@ size_t zhsi_bigram_term(char *buf, const char *prefix, uint32_t a,
     return k;
 }
 
+size_t zhsi_field_term(char *buf, char prefix, const char *value,
+                       size_t max)
+{
+    size_t len = strlen(value), keep;
+    uint64_t h;
+
+    buf[0] = prefix;
+    if (len <= max) {
+        memcpy(buf + 1, value, len);
+        buf[len + 1] = '\0';
+        return len + 1;
+    }
+    keep = max - 17;
+    while (keep > 0 && ((unsigned char)value[keep] & 0xC0) == 0x80)
+        keep--;                         /* not inside a character */
+    h = zhsi_fnv(ZHSI_FNV_INIT, value, len);
+    memcpy(buf + 1, value, keep);
+    buf[keep + 1] = (char)0xFF;
+    snprintf(buf + keep + 2, 17, "%016llx", (unsigned long long)h);
+    return keep + 18;
+}
+
+size_t zhsi_field_term_text(const char *v, size_t len, int *cut)
+{
+    const char *mark = memchr(v, 0xFF, len);
+
+    *cut = mark != NULL;
+    return mark ? (size_t)(mark - v) : len;
+}
+
 size_t zhsi_unigram_term(char *buf, const char *prefix, uint32_t c)
 {
     size_t k = strlen(prefix);

@@ -589,7 +589,7 @@ static zhs_status add_author_term(zhsi_xdoc *doc, const char *author,
         if ((s = zhsi_utf8_encode(t.norm, t.nnorm)) == NULL) {
             st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
         } else {
-            snprintf(term, sizeof term, "A%.200s", s);
+            zhsi_field_term(term, 'A', s, ZHSI_FIELD_MAX);
             free(s);
             st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
         }
@@ -662,7 +662,7 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
         zhsi_text_free(&t);
         if (s == NULL)
             return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-        snprintf(term, sizeof term, "B%.200s", s);
+        zhsi_field_term(term, 'B', s, ZHSI_FIELD_MAX);
         free(s);
         st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
         if (st == ZHS_OK)

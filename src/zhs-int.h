@@ -279,6 +279,24 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
 size_t zhsi_bigram_term(char *buf, const char *prefix, uint32_t a,
                         uint32_t b);
 size_t zhsi_unigram_term(char *buf, const char *prefix, uint32_t c);
+/* Filter terms ("B" source, "A" author, "Q" id) of one value: the writer
+ * and the query build them with this one function, so that they agree
+ * for every value.  A value of at most max bytes is the term whole (max:
+ * ZHSI_FIELD_MAX, or ZHSI_ID_MAX for ids); a longer one is its first
+ * bytes cut at a character boundary, the byte 0xFF (never in UTF-8) and
+ * 16 hex digits of a hash of the whole value, so that two long values
+ * that share a beginning still get two terms.  Writes prefix and the
+ * value's term into buf (at least ZHSI_FIELD_TERM_BUF bytes, NUL-
+ * terminated); returns its length. */
+#define ZHSI_FIELD_MAX 200
+#define ZHSI_ID_MAX 240
+#define ZHSI_FIELD_TERM_BUF 256
+size_t zhsi_field_term(char *buf, char prefix, const char *value,
+                       size_t max);
+/* Of a field term's value v[0..len) (after the prefix): the bytes that
+ * are the field's own text (all of it, or a long value's cut beginning);
+ * *cut is set when a hash followed them. */
+size_t zhsi_field_term_text(const char *v, size_t len, int *cut);
 /* ASCII letters and digits: the characters of anchored tokens. */
 int zhsi_is_alnum(uint32_t c);
 

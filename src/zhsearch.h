@@ -361,6 +361,16 @@ unsigned zhs_shard_of(const char *id, unsigned nshards);
 /* 1 if dir holds a stub file XAPIANDB, i.e. is a sharded index. */
 int zhs_is_sharded(const char *dir);
 
+/* Whether dir is one shard of a sharded index: the directory above it
+ * is a sharded index whose stub lists dir (the same directory, however
+ * it is named).  Writing into a shard directly would put documents in a
+ * shard their ids do not hash to, so that an id could be in two shards;
+ * writers check this first.  Returns 1 and the index's directory in
+ * *parent (malloc'd, the caller frees it) and dir's place in its stub
+ * (0-based) in *k; 0 if dir is no shard (or cannot be resolved); -1 when
+ * out of memory. */
+int zhs_shard_parent(const char *dir, char **parent, unsigned *k);
+
 /* Makes dir a sharded index of n (2..256) shards: writes dir/XAPIANDB
  * listing shard-0 .. shard-(n-1) (created by the writers).  ZHS_EIO. */
 zhs_status zhs_shards_create(const char *dir, unsigned n, char **errmsg);
