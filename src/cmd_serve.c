@@ -533,6 +533,31 @@ static int parse_listen(const char *s, struct addrinfo **out)
     return getaddrinfo(host, port, &hints, out) == 0 ? 0 : -1;
 }
 
+/* Warns when each thread's reader of a sharded index and the connections
+ * may need more open files than the process may have: requests would then
+ * fail with "too many open files" (503). */
+static void warn_open_files(const char *db, unsigned threads,
+                            unsigned max_conn)
+{
+    char **dirs = NULL;
+    unsigned n = 0;
+    long lim = cli_open_files_limit();
+    unsigned long need;
+
+    if (lim < 0 || !zhs_is_sharded(db)
+        || zhs_shards_local(db, &dirs, &n, NULL) != ZHS_OK)
+        return;
+    zhs_shards_free(dirs, n);
+    need = CLI_FDS_BASE + max_conn
+           + (unsigned long)threads * n * CLI_FDS_PER_SHARD_READ;
+    if (need > (unsigned long)lim)
+        cli_error("warning: %u threads reading %u shards, and up to %u "
+                  "connections, need about %lu open files, more than this "
+                  "process may open (%ld, ulimit -n): give fewer --threads "
+                  "or --max-connections, or raise the limit", threads, n,
+                  max_conn, need, lim);
+}
+
 int cmd_serve(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -653,6 +678,7 @@ int cmd_serve(int argc, char **argv)
     }
     if (zhs_db_missing_shards(db))
         cli_error("serving without shards:\n%s", zhs_db_missing_shards(db));
+    warn_open_files(srv.db.path, threads, max_conn);
 
     /* The pool threads inherit this mask: only sigwait below sees them. */
     sigemptyset(&sigs);

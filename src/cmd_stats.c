@@ -331,7 +331,14 @@ static void xml_text_n(FILE *f, const char *s, size_t n)
         case '>': fputs("&gt;", f); break;
         case '"': fputs("&quot;", f); break;
         case '\'': fputs("&apos;", f); break;
-        default: fputc(s[i], f);
+        default:
+            /* XML has no C0 controls (but tab and newlines): a source
+             * holding one is shown, as on a terminal (cli_safe.c) */
+            if ((unsigned char)s[i] < 0x20 && s[i] != '\t' && s[i] != '\n'
+                && s[i] != '\r')
+                fprintf(f, "\\x%02x", (unsigned char)s[i]);
+            else
+                fputc(s[i], f);
         }
     }
 }
