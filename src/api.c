@@ -92,7 +92,6 @@ void api_fail_status(struct api_response *r, zhs_db *db, zhs_status st,
     set_body(r, status, zhs_error_json(st, msg));
 }
 
-
 /* Valid UTF-8 without NUL bytes. */
 static int clean_text(const char *s, size_t len)
 {

@@ -823,7 +823,10 @@ static void usage(FILE *f)
             "                   in parallel (a new DIR only; later runs find\n"
             "                   the shards by themselves).  Shards commit one\n"
             "                   after another, so a reader may see part of a\n"
-            "                   run in one shard before another\n"
+            "                   run in one shard before another.  N is\n"
+            "                   refused if the open-files limit (ulimit\n"
+            "                   -n) cannot hold about %u files a shard;\n"
+            "                   --db DIR/shard-K (one shard) is refused\n"
             "  --wait[=SECS]    if another writer holds the index, wait for\n"
             "                   it (for at most SECS) instead of failing\n"
             "  --strict         reject a JSON Lines record whose metadata\n"
@@ -836,7 +839,8 @@ static void usage(FILE *f)
             "                   them by extension)\n"
             "  --quiet          no progress and no summary line\n"
             "  --help           this text\n\n%s",
-            ZHS_DEFAULT_CORPUS, ZHS_DEFAULT_DB, ZHS_EXIT_HELP);
+            ZHS_DEFAULT_CORPUS, ZHS_DEFAULT_DB, CLI_FDS_PER_SHARD_WRITE,
+            ZHS_EXIT_HELP);
 }
 
 /* Opens the writer, waiting for the lock until the time `until` if asked
