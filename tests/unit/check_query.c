@@ -375,6 +375,53 @@ START_TEST(test_check)
 }
 END_TEST
 
+/* Filter terms (source:, author:, id:): whole up to the limit; past it
+ * cut at a character boundary, marked and hashed, so that two long values
+ * with one beginning differ and the term stays a Xapian term. */
+START_TEST(test_field_terms)
+{
+    char a[ZHSI_FIELD_TERM_BUF], b[ZHSI_FIELD_TERM_BUF], v[400];
+    size_t n, i;
+    int cut;
+
+    memset(v, 'a', 200);
+    v[200] = '\0';
+    n = zhsi_field_term(a, 'B', v, ZHSI_FIELD_MAX);
+    ck_assert_uint_eq(n, 201);
+    ck_assert(a[0] == 'B' && memcmp(a + 1, v, 200) == 0 && a[201] == '\0');
+    ck_assert_uint_eq(zhsi_field_term_text(a + 1, n - 1, &cut), 200);
+    ck_assert(!cut);
+    /* 201 bytes: cut, marked by 0xFF, hashed */
+    strcpy(v + 200, "b");
+    n = zhsi_field_term(a, 'B', v, ZHSI_FIELD_MAX);
+    ck_assert_uint_le(n, ZHSI_FIELD_MAX + 1);
+    ck_assert_uint_eq(zhsi_field_term_text(a + 1, n - 1, &cut), 183);
+    ck_assert(cut);
+    ck_assert_uint_eq((unsigned char)a[184], 0xFF);
+    ck_assert_uint_eq(strlen(a), n);
+    strcpy(v + 200, "c");
+    zhsi_field_term(b, 'B', v, ZHSI_FIELD_MAX);
+    ck_assert_str_ne(a, b);
+    /* never inside a character: 3-byte characters from byte 0 */
+    for (i = 0; i + 3 <= 300; i += 3)
+        memcpy(v + i, "\xe6\x96\xb0", 3);
+    v[300] = '\0';
+    n = zhsi_field_term(a, 'A', v, ZHSI_FIELD_MAX);
+    ck_assert_uint_eq(zhsi_field_term_text(a + 1, n - 1, &cut) % 3, 0);
+    ck_assert(zhsi_utf8_invalid_at(a + 1, zhsi_field_term_text(a + 1, n - 1,
+                                                               &cut))
+              == (size_t)-1);
+    /* ids: whole up to 240 bytes */
+    memset(v, 'x', 241);
+    v[240] = '\0';
+    ck_assert_uint_eq(zhsi_field_term(a, 'Q', v, ZHSI_ID_MAX), 241);
+    v[240] = 'x';
+    v[241] = '\0';
+    zhsi_field_term(b, 'Q', v, ZHSI_ID_MAX);
+    ck_assert(strncmp(a, b, 241) != 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("query");
@@ -383,6 +430,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_too_long);
     tcase_add_test(tc, test_build_shapes);
     tcase_add_test(tc, test_check);
+    tcase_add_test(tc, test_field_terms);
     suite_add_tcase(s, tc);
     return s;
 }
