@@ -174,6 +174,14 @@ void cache_put(cache *c, const void *key, size_t klen, unsigned long long rev,
     pthread_mutex_unlock(&c->mu);
 }
 
+void cache_clear(cache *c)
+{
+    pthread_mutex_lock(&c->mu);
+    while (c->head)
+        drop(c, c->head);
+    pthread_mutex_unlock(&c->mu);
+}
+
 void cache_stats(cache *c, unsigned long long *hits,
                  unsigned long long *misses, size_t *bytes)
 {

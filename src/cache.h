@@ -30,6 +30,9 @@ int cache_get(cache *c, const void *key, size_t klen, unsigned long long rev,
 void cache_put(cache *c, const void *key, size_t klen, unsigned long long rev,
                const char *body, size_t len);
 
+/* Drops every answer (the index at the path is another database). */
+void cache_clear(cache *c);
+
 /* Hits and misses so far. */
 void cache_stats(cache *c, unsigned long long *hits,
                  unsigned long long *misses, size_t *bytes);

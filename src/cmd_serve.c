@@ -44,6 +44,7 @@ struct tstate {
     double last_reopen;
     unsigned long long rev;      /* the handle's index revision */
     int rev_known;               /* 0 for a stub of shards: no caching */
+    char *uuid;                  /* the handle's database, as rev was read */
     struct tstate *next;
 };
 
@@ -207,6 +208,17 @@ static zhs_db *thread_db(struct server *srv, zhs_status *st, char **msg)
     ts->last_reopen = now;
     if (zhs_db_revision(ts->db, &ts->rev, &ts->rev_known, NULL) != ZHS_OK)
         ts->rev_known = 0;
+    if (ts->uuid == NULL || strcmp(ts->uuid, zhs_db_uuid(ts->db)) != 0) {
+        /* Another database at the path: what the cache holds is void
+         * (its keys name the database too, so an answer another thread
+         * computes from the old one meanwhile is never served as new). */
+        if (ts->uuid != NULL && srv->cache)
+            cache_clear(srv->cache);
+        free(ts->uuid);
+        if ((ts->uuid = strdup(zhs_db_uuid(ts->db))) == NULL
+            || ts->uuid[0] == '\0')
+            ts->rev_known = 0;          /* no identity: no caching */
+    }
     return ts->db;
 }
 
@@ -230,17 +242,18 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
-/* The cache key of a request: its path and its parameters, in order,
- * each length-prefixed (values may hold any byte).  0 if it is too long
- * to bother. */
-static size_t cache_key(const char *url, const struct plist *pl, char *buf,
-                        size_t size)
+/* The cache key of a request: the database's UUID, its path and its
+ * parameters, in order, each length-prefixed (values may hold any byte).
+ * 0 if it is too long to bother. */
+static size_t cache_key(const char *uuid, const char *url,
+                        const struct plist *pl, char *buf, size_t size)
 {
-    size_t n = strlen(url) + 1, i;
+    size_t u = strlen(uuid) + 1, n = u + strlen(url) + 1, i;
 
     if (n > size)
         return 0;
-    memcpy(buf, url, n);
+    memcpy(buf, uuid, u);
+    memcpy(buf + u, url, n - u);
     for (i = 0; i < pl->n; i++) {
         const struct api_param *p = &pl->p[i];
         size_t need = 2 * sizeof(size_t) + p->name_len + p->value_len;
@@ -387,7 +400,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         int use_cache = srv->cache && db && ts && ts->rev_known
                         && cacheable_path(url);
         char key[4096];
-        size_t klen = use_cache ? cache_key(url, &pl, key, sizeof key) : 0;
+        size_t klen = use_cache ? cache_key(ts->uuid, url, &pl, key,
+                                            sizeof key)
+                                : 0;
 
         if (klen > 0 && cache_get(srv->cache, key, klen, ts->rev, &r.body,
                                   &r.len)) {
@@ -754,6 +769,7 @@ int cmd_serve(int argc, char **argv)
         struct tstate *ts = srv.all;
         srv.all = ts->next;
         zhs_db_close(ts->db);
+        free(ts->uuid);
         free(ts);
     }
     if (srv.cache) {

@@ -25,13 +25,26 @@
 
 #define DEFAULT_TIMEOUT_MS 5000u
 
+/* What a stub file was when it was read: a new stub is a new index. */
+struct stub_stamp {
+    int is_stub;
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+};
+
 struct zhs_db {
     zhsi_xdb *x;         /* the Xapian reader */
     char *missing;       /* shards left out, or NULL */
     zhsi_segmenter *seg; /* segments queries */
     zhsi_dict *dict;     /* dictionary for queries, or NULL */
+    int user_dict;       /* dict came from zhs_db_set_dict: keep it */
     char *path;          /* for messages */
     unsigned doccount;   /* as of the last open or reopen */
+    char *uuid;          /* the database's identity as of then */
+    struct stub_stamp stamp;
+    zhs_open_opts opts;  /* as opened, to open again */
 };
 
 /* Missing, or a directory with nothing in it but a .gitignore. */
@@ -116,11 +129,85 @@ zhs_status zhs_db_open(const char *path, zhs_db **out, char **errmsg)
 
 const char *zhs_db_missing_shards(const zhs_db *db) { return db->missing; }
 
+static void stamp_of(const char *stub, struct stub_stamp *st)
+{
+    struct stat sb;
+
+    memset(st, 0, sizeof *st);
+    if (stub == NULL || stat(stub, &sb) != 0)
+        return;
+    st->is_stub = 1;
+    st->dev = sb.st_dev;
+    st->ino = sb.st_ino;
+    st->size = sb.st_size;
+    st->mtime = sb.st_mtim;
+}
+
+static int same_stamp(const struct stub_stamp *a, const struct stub_stamp *b)
+{
+    return a->is_stub == b->is_stub && a->dev == b->dev && a->ino == b->ino
+           && a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec
+           && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* A reader of what is at db->path now, checked to be a zhsearch index of
+ * this scheme, with its document count, identity and stub stamp (taken
+ * before the stub is read: a stub replaced meanwhile is seen as new at
+ * the next reopen). */
+static zhs_status open_reader(const zhs_db *db, zhsi_xdb **x,
+                              char **missing, unsigned *doccount,
+                              char **uuid, struct stub_stamp *stamp,
+                              char **errmsg)
+{
+    char *why = NULL, *scheme = NULL, *stub;
+    zhs_status st;
+
+    *x = NULL;
+    *missing = NULL;
+    *uuid = NULL;
+    if (no_index_at(db->path, &why))
+        return zhsi_fail(errmsg, ZHS_ENOINDEX, "%s", why);
+    stub = stub_of(db->path);
+    stamp_of(stub, stamp);
+    st = stub ? zhsi_xdb_open_stub(stub, db->opts.timeout_ms
+                                             ? db->opts.timeout_ms
+                                             : DEFAULT_TIMEOUT_MS,
+                                   db->opts.allow_partial, x, missing,
+                                   errmsg)
+              : zhsi_xdb_open(db->path, x, errmsg);
+    free(stub);
+    if (st == ZHS_OK)
+        st = zhsi_xdb_metadata(*x, ZHSI_META_SCHEME, &scheme, errmsg);
+    if (st == ZHS_OK && scheme[0] == '\0' && never_committed(*x))
+        st = zhsi_fail(errmsg, ZHS_ENOINDEX, "no index yet (a first build "
+                       "is running or was interrupted)");
+    else if (st == ZHS_OK && strcmp(scheme, ZHSI_SCHEME) != 0)
+        st = scheme[0] == '\0'
+            ? zhsi_fail(errmsg, ZHS_ECORRUPT, "not a zhsearch index")
+            : zhsi_fail(errmsg, ZHS_ECORRUPT, "index uses the older term "
+                        "scheme '%s'; this zhsearch reads '%s': rebuild it "
+                        "with 'zhsearch rebuild --db %s'", scheme,
+                        ZHSI_SCHEME, db->path);
+    free(scheme);
+    if (st == ZHS_OK)
+        st = zhsi_xdb_doccount(*x, doccount, errmsg);
+    if (st == ZHS_OK)
+        st = zhsi_xdb_uuid(*x, uuid, errmsg);
+    if (st != ZHS_OK) {
+        zhsi_xdb_close(*x);
+        free(*missing);
+        free(*uuid);
+        *x = NULL;
+        *missing = *uuid = NULL;
+    }
+    return st;
+}
+
 zhs_status zhs_db_open_ex(const char *path, const zhs_open_opts *opts,
                           zhs_db **out, char **errmsg)
 {
     zhs_db *db;
-    char *why = NULL, *scheme = NULL, *stub;
+    char *why = NULL;
     zhs_status st;
 
     if (no_index_at(path, &why))
@@ -130,29 +217,10 @@ zhs_status zhs_db_open_ex(const char *path, const zhs_open_opts *opts,
         free(db);
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     }
-    stub = stub_of(path);
-    st = stub ? zhsi_xdb_open_stub(stub, opts && opts->timeout_ms
-                                             ? opts->timeout_ms
-                                             : DEFAULT_TIMEOUT_MS,
-                                   opts ? opts->allow_partial : 0, &db->x,
-                                   &db->missing, errmsg)
-              : zhsi_xdb_open(path, &db->x, errmsg);
-    free(stub);
-    if (st == ZHS_OK)
-        st = zhsi_xdb_metadata(db->x, ZHSI_META_SCHEME, &scheme, errmsg);
-    if (st == ZHS_OK && scheme[0] == '\0' && never_committed(db->x))
-        st = zhsi_fail(errmsg, ZHS_ENOINDEX, "no index yet (a first build "
-                       "is running or was interrupted)");
-    else if (st == ZHS_OK && strcmp(scheme, ZHSI_SCHEME) != 0)
-        st = scheme[0] == '\0'
-            ? zhsi_fail(errmsg, ZHS_ECORRUPT, "not a zhsearch index")
-            : zhsi_fail(errmsg, ZHS_ECORRUPT, "index uses the older term "
-                        "scheme '%s'; this zhsearch reads '%s': rebuild it "
-                        "with 'zhsearch rebuild --db %s'", scheme,
-                        ZHSI_SCHEME, path);
-    free(scheme);
-    if (st == ZHS_OK)
-        st = zhsi_xdb_doccount(db->x, &db->doccount, errmsg);
+    if (opts)
+        db->opts = *opts;
+    st = open_reader(db, &db->x, &db->missing, &db->doccount, &db->uuid,
+                     &db->stamp, errmsg);
     if (st == ZHS_OK)
         st = zhsi_segmenter_new(&db->seg, errmsg);
     if (st == ZHS_OK)
@@ -197,19 +265,85 @@ zhs_status zhs_db_set_dict(zhs_db *db, const char *path, char **warning,
     }
     zhsi_dict_free(db->dict);
     db->dict = d;
+    db->user_dict = 1;
     zhsi_segmenter_set_dict(db->seg, d);
     return ZHS_OK;
 }
 
+/* Replaces db's reader by one of what is at its path now: another
+ * database than the one it read (see zhs_db_reopen).  Its dictionary is
+ * the new index's, unless the caller chose one. */
+static zhs_status open_afresh(zhs_db *db, char **errmsg)
+{
+    zhsi_xdb *x;
+    char *missing, *uuid;
+    unsigned doccount;
+    struct stub_stamp stamp;
+    zhs_status st = open_reader(db, &x, &missing, &doccount, &uuid, &stamp,
+                                errmsg);
+
+    if (st != ZHS_OK)
+        return st;
+    zhsi_xdb_close(db->x);
+    free(db->missing);
+    free(db->uuid);
+    db->x = x;
+    db->missing = missing;
+    db->doccount = doccount;
+    db->uuid = uuid;
+    db->stamp = stamp;
+    if (db->user_dict)
+        return ZHS_OK;
+    zhsi_segmenter_set_dict(db->seg, NULL);
+    zhsi_dict_free(db->dict);
+    db->dict = NULL;
+    return load_dict(db, errmsg);
+}
+
+/* Xapian's reopen() picks up a newer revision of the same database; it
+ * does not notice another database at the same path with the same
+ * revision (the compaction swap, a delete and rebuild): glass then keeps
+ * the old, deleted table files open.  Their UUIDs tell them apart, and a
+ * stub rewritten lists other shards: either opens the path afresh. */
 zhs_status zhs_db_reopen(zhs_db *db, char **errmsg)
 {
-    zhs_status st = zhsi_xdb_reopen(db->x, errmsg);
+    char *why = NULL, *uuid = NULL, *stub = NULL;
+    struct stub_stamp now;
+    zhs_status st;
+
+    if (no_index_at(db->path, &why)) {
+        st = zhsi_fail(errmsg, ZHS_ENOINDEX, "%s", why);
+        goto out;
+    }
+    stub = stub_of(db->path);
+    stamp_of(stub, &now);
+    free(stub);
+    if (!same_stamp(&now, &db->stamp)) {
+        st = open_afresh(db, errmsg);
+        goto out;
+    }
+    st = zhsi_xdb_reopen(db->x, NULL, errmsg);
     if (st == ZHS_OK)
-        st = zhsi_xdb_doccount(db->x, &db->doccount, errmsg);
+        st = zhsi_xdb_uuid(db->x, &uuid, errmsg);
+    if (st != ZHS_OK || strcmp(uuid, db->uuid) != 0) {
+        /* What stands at the path cannot be read through the old reader,
+         * or is another database: read it anew, or report why not. */
+        if (errmsg) {
+            free(*errmsg);
+            *errmsg = NULL;
+        }
+        st = open_afresh(db, errmsg);
+        goto out;
+    }
+    st = zhsi_xdb_doccount(db->x, &db->doccount, errmsg);
+out:
+    free(uuid);
     if (st != ZHS_OK)
         zhsi_errmsg_prefix(errmsg, db->path);
     return st;
 }
+
+const char *zhs_db_uuid(const zhs_db *db) { return db->uuid; }
 
 unsigned zhs_db_doc_count(zhs_db *db) { return db->doccount; }
 
@@ -309,6 +443,7 @@ void zhs_db_close(zhs_db *db)
     zhsi_segmenter_free(db->seg);
     zhsi_dict_free(db->dict);
     free(db->missing);
+    free(db->uuid);
     free(db->path);
     free(db);
 }

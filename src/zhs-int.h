@@ -432,7 +432,13 @@ zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out, char **errmsg);
 zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
                               int allow_partial, zhsi_xdb **out,
                               char **missing, char **errmsg);
-zhs_status zhsi_xdb_reopen(zhsi_xdb *db, char **errmsg);
+/* Picks up the latest commit; *changed (if non-NULL) says whether there
+ * was one. */
+zhs_status zhsi_xdb_reopen(zhsi_xdb *db, int *changed, char **errmsg);
+/* Xapian's UUID of the database in *uuid (malloc'd): several shards' joined
+ * by ':'; "" when a shard has none.  It names the database the version
+ * file at the path describes now, as of the last open or reopen. */
+zhs_status zhsi_xdb_uuid(zhsi_xdb *db, char **uuid, char **errmsg);
 void zhsi_xdb_close(zhsi_xdb *db);
 zhs_status zhsi_xdb_doccount(zhsi_xdb *db, unsigned *out, char **errmsg);
 /* Documents containing term; 0 on any error (it only guides costs). */

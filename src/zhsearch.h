@@ -421,8 +421,20 @@ const char *zhs_db_missing_shards(const zhs_db *db);
 zhs_status zhs_db_set_dict(zhs_db *db, const char *path, char **warning,
                            char **errmsg);
 
-/* Picks up the latest commit. */
+/* Picks up the latest commit, or another database that now stands at the
+ * path (a compaction swap, a delete and rebuild, a rewritten stub: told
+ * apart by Xapian's database UUIDs, not only the revision), which it
+ * then opens afresh, letting go of the old files.  Returns ZHS_ENOINDEX
+ * while nothing is at the path, the errors of zhs_db_open_ex for what is
+ * there now; the handle then still reads what it read before, and the
+ * caller should close it rather than answer from it. */
 zhs_status zhs_db_reopen(zhs_db *db, char **errmsg);
+
+/* The identity of the database db reads, as of the last open or reopen:
+ * Xapian's UUID (a stub's shards': theirs joined by ':'; "" if one has
+ * none), owned by db.  Answers computed from a handle are void once its
+ * identity changes, even where the revision number repeats. */
+const char *zhs_db_uuid(const zhs_db *db);
 
 /* Number of documents in the index as of the last open/reopen. */
 unsigned zhs_db_doc_count(zhs_db *db);
