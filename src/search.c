@@ -500,6 +500,9 @@ static zhs_status fill_hit(zhs_hit *h, zhsi_xhit *x,
     st = zhsi_text_build(text->valuestring, strlen(text->valuestring),
                          ZHSI_TEXT_DOC, &t, errmsg);
     cJSON_Delete(o);
+    if (st == ZHS_EENCODING)            /* it was valid when indexed */
+        return zhsi_fail(errmsg, ZHS_ECORRUPT, "index is damaged: the "
+                         "stored text of '%s' is not valid UTF-8", h->id);
     if (st != ZHS_OK)
         return st;
     h->snippets = calloc(max_snippets, sizeof *h->snippets);
