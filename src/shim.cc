@@ -182,13 +182,10 @@ static zhs_status map_exception(char **errmsg)
             st = ZHS_EUNAVAILABLE;
             zhsi_fail(errmsg, st, "%s", e.get_msg().c_str());
         } catch (const Xapian::DatabaseError &e) {
-            /* With an errno it is the system's input/output error; without
-             * one it is what Xapian found in the files: a block past the
-             * end of a truncated table, data that does not inflate. */
-            st = e.get_error_string() != NULL ? ZHS_EIO : ZHS_ECORRUPT;
-            zhsi_fail(errmsg, st, "%s%s", st == ZHS_ECORRUPT
-                      ? "index is damaged: " : "",
-                      e.get_description().c_str());
+            /* a failed commit, a write error (map_read_exception tells a
+             * reader's apart) */
+            st = ZHS_EIO;
+            zhsi_fail(errmsg, st, "%s", e.get_description().c_str());
         } catch (const Xapian::FeatureUnavailableError &e) {
             /* A read handle meets it when a table file is missing (the
              * termlist, say): the index is incomplete. */
@@ -245,19 +242,32 @@ static zhs_status map_read_exception(zhsi_xdb *db, char **errmsg)
             return map_exception(errmsg);
         }
         return map_exception(errmsg);
+    } catch (const Xapian::DatabaseCorruptError &) {
+        return map_exception(errmsg);
+    } catch (const Xapian::DatabaseOpeningError &) {
+        return map_exception(errmsg);
+    } catch (const Xapian::NetworkError &) {
+        return map_exception(errmsg);
+    } catch (const Xapian::DatabaseError &e) {
+        /* A reader's error with an errno is the system's input/output
+         * error; without one it is what Xapian found in the files: a
+         * block past the end of a truncated table, data that does not
+         * inflate. */
+        zhs_status st = e.get_error_string() != NULL ? ZHS_EIO
+                                                     : ZHS_ECORRUPT;
+        zhsi_fail(errmsg, st, "%s%s", st == ZHS_ECORRUPT
+                  ? "index is damaged: " : "", e.get_description().c_str());
+        return st;
+    } catch (const Xapian::DocNotFoundError &e) {
+        /* the document a posting list or the matcher named is not there */
+        zhsi_fail(errmsg, ZHS_ECORRUPT, "index is damaged: %s",
+                  e.get_description().c_str());
+        return ZHS_ECORRUPT;
     } catch (...) {
         return map_exception(errmsg);
     }
 }
 
-/* Checks table (postlist, termlist, docdata, position, spelling,
- * synonym) of every local database of db with Xapian's own checker,
- * once per revision: Xapian 1.4 walks some damaged B-trees into a
- * segmentation fault (TermIterator::operator++ over a postlist table
- * with random bytes in a block: tools/xapian-walk-crash.cc shows it), so
- * a walk over a whole table, or one that met an inconsistency, asks
- * first.  Throws DatabaseCorruptError naming the table when it is
- * damaged.  Costs about 2 ms per MB of table (see the README). */
 /* Checks one table file with Xapian's checker; throws
  * DatabaseCorruptError naming the table if it finds errors. */
 static void check_table_file(const std::string &file, const char *table)
@@ -305,6 +315,15 @@ static void check_tables(const std::string &dir)
     }
 }
 
+/* Checks table (postlist, termlist, docdata, position, spelling,
+ * synonym) of every local database of db with Xapian's own checker,
+ * once per revision: Xapian 1.4 walks some damaged B-trees into a
+ * segmentation fault (TermIterator::operator++ over a postlist table
+ * with random bytes in a block: tools/xapian-walk-crash.cc shows it), so
+ * a walk over a whole table asks first (and the walk then still checks
+ * that terms come in order).  Throws DatabaseCorruptError naming the
+ * table when it is damaged.  Costs about 8 ms per MB of table (see the
+ * README). */
 static void verify_table(zhsi_xdb *db, const char *table)
 {
     if (db->verified.count(table))
@@ -342,6 +361,16 @@ static void rethrow_open_error(const std::string &dir)
                                                "version file (iamglass) is "
                                                "missing");
         throw;
+    } catch (const Xapian::DatabaseCorruptError &) {
+        throw;
+    } catch (const Xapian::DatabaseModifiedError &) {
+        throw;
+    } catch (const Xapian::DatabaseError &e) {
+        /* without an errno: a table cut short ("EOF reading block") */
+        if (e.get_error_string() == NULL)
+            throw Xapian::DatabaseCorruptError("index is damaged: "
+                                               + e.get_msg());
+        throw;
     }
 }
 
@@ -349,7 +378,11 @@ static void rethrow_open_error(const std::string &dir)
  * table zhsearch always writes. */
 static void need_tables(const Xapian::Database &db, const std::string &dir)
 {
-    if (db.get_doccount() == 0)
+    /* Only for this scheme: another program's database is "not a
+     * zhsearch index", an older scheme's is named for rebuilding
+     * (search.c); their tables may differ. */
+    if (db.get_doccount() == 0
+        || db.get_metadata(ZHSI_META_SCHEME) != ZHSI_SCHEME)
         return;
     for (const char *t : needed_tables)
         if (!file_exists(dir + "/" + t + ".glass"))
@@ -564,19 +597,25 @@ extern "C" void zhsi_xdb_close(zhsi_xdb *db)
 
 /* Read operations shared by read and write handles (a WritableDatabase
  * is a Database). */
-static zhs_status db_doccount(const Xapian::Database &db, unsigned *out,
-                              char **errmsg)
+/* rdb: the read handle db belongs to, or NULL for a writer's. */
+static zhs_status map_any(zhsi_xdb *rdb, char **errmsg)
+{
+    return rdb ? map_read_exception(rdb, errmsg) : map_exception(errmsg);
+}
+
+static zhs_status db_doccount(const Xapian::Database &db, zhsi_xdb *rdb,
+                              unsigned *out, char **errmsg)
 {
     try {
         *out = db.get_doccount();
         return ZHS_OK;
     } catch (...) {
-        return map_exception(errmsg);
+        return map_any(rdb, errmsg);
     }
 }
 
-static zhs_status db_metadata(const Xapian::Database &db, const char *key,
-                              char **value, char **errmsg)
+static zhs_status db_metadata(const Xapian::Database &db, zhsi_xdb *rdb,
+                              const char *key, char **value, char **errmsg)
 {
     try {
         char *v = dup_string(db.get_metadata(key));
@@ -585,7 +624,7 @@ static zhs_status db_metadata(const Xapian::Database &db, const char *key,
         *value = v;
         return ZHS_OK;
     } catch (...) {
-        return map_exception(errmsg);
+        return map_any(rdb, errmsg);
     }
 }
 
@@ -601,9 +640,9 @@ static bool doc_by_term(const Xapian::Database &db, const char *idterm,
 }
 
 /* The value in slot of the document indexed by idterm. */
-static zhs_status db_value_of(const Xapian::Database &db, const char *idterm,
-                              unsigned slot, char **value, int *found,
-                              char **errmsg)
+static zhs_status db_value_of(const Xapian::Database &db, zhsi_xdb *rdb,
+                              const char *idterm, unsigned slot,
+                              char **value, int *found, char **errmsg)
 {
     try {
         Xapian::Document doc;
@@ -613,7 +652,7 @@ static zhs_status db_value_of(const Xapian::Database &db, const char *idterm,
             throw std::bad_alloc();
         return ZHS_OK;
     } catch (...) {
-        return map_exception(errmsg);
+        return map_any(rdb, errmsg);
     }
 }
 
@@ -630,7 +669,7 @@ extern "C" unsigned zhsi_xdb_termfreq(zhsi_xdb *db, const char *term,
 extern "C" zhs_status zhsi_xdb_doccount(zhsi_xdb *db, unsigned *out,
                                         char **errmsg)
 {
-    return db_doccount(db->db, out, errmsg);
+    return db_doccount(db->db, db, out, errmsg);
 }
 
 extern "C" zhs_status zhsi_xdb_data_of(zhsi_xdb *db, const char *idterm,
@@ -651,7 +690,7 @@ extern "C" zhs_status zhsi_xdb_data_of(zhsi_xdb *db, const char *idterm,
 extern "C" zhs_status zhsi_xdb_metadata(zhsi_xdb *db, const char *key,
                                         char **value, char **errmsg)
 {
-    return db_metadata(db->db, key, value, errmsg);
+    return db_metadata(db->db, db, key, value, errmsg);
 }
 
 /* The first term of doc starting with prefix, without the prefix ("" if
@@ -664,6 +703,18 @@ static std::string first_term_with(const Xapian::Document &doc,
     if (t != doc.termlist_end() && (*t).compare(0, prefix.size(), prefix) == 0)
         return (*t).substr(prefix.size());
     return std::string();
+}
+
+/* A query that matches nothing may have lost its terms' entries in a
+ * damaged postlist table (random bytes in a block: "term not in
+ * database", no error, total 0 where there were hits).  Glass has no
+ * block checksums to tell; the table is checked once per revision when
+ * an answer is empty, which costs a reader its first empty answer's
+ * check (about 8 ms per MB of postlist table) and nothing after. */
+static void no_match_check(zhsi_xdb *db)
+{
+    if (db->db.get_doccount() > 0)
+        verify_table(db, "postlist");
 }
 
 /* The C check of candidates (zhsi_xsearch.accept) as Xapian's decider. */
@@ -743,6 +794,8 @@ static zhs_status run_mset(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
                     throw std::bad_alloc();
             }
         }
+        if (offset == 0 && ms.get_matches_upper_bound() == 0)
+            no_match_check(db);
         *total = ms.get_matches_estimated();
         *exact = ms.get_matches_lower_bound() == ms.get_matches_upper_bound();
         *hits = h;
@@ -1093,6 +1146,8 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
         Checker checker(o->accept, o->accept_arg);
         Xapian::MSet ms = enquire.get_mset(o->offset, o->limit, check, NULL,
                                            o->accept ? &checker : NULL);
+        if (ms.get_matches_upper_bound() == 0)
+            no_match_check(db);
 
         std::vector<page_item> page;
         for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it)
@@ -1213,7 +1268,7 @@ extern "C" zhs_status zhsi_xdb_value_of(zhsi_xdb *db, const char *idterm,
                                         unsigned slot, char **value,
                                         int *found, char **errmsg)
 {
-    return db_value_of(db->db, idterm, slot, value, found, errmsg);
+    return db_value_of(db->db, db, idterm, slot, value, found, errmsg);
 }
 
 /* ---- writing ----------------------------------------------------- */
@@ -1251,7 +1306,7 @@ extern "C" zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out,
 extern "C" zhs_status zhsi_xwdb_doccount(zhsi_xwdb *db, unsigned *out,
                                          char **errmsg)
 {
-    return db_doccount(db->db, out, errmsg);
+    return db_doccount(db->db, NULL, out, errmsg);
 }
 
 extern "C" zhs_status zhsi_xwdb_term_exists(zhsi_xwdb *db, const char *term,
@@ -1269,7 +1324,7 @@ extern "C" zhs_status zhsi_xwdb_value_of(zhsi_xwdb *db, const char *idterm,
                                          unsigned slot, char **value,
                                          int *found, char **errmsg)
 {
-    return db_value_of(db->db, idterm, slot, value, found, errmsg);
+    return db_value_of(db->db, NULL, idterm, slot, value, found, errmsg);
 }
 
 /* zhsi_xwdb_candidates and zhsi_xdb_candidates, for either handle. */
@@ -1364,7 +1419,7 @@ extern "C" zhs_status zhsi_xwdb_prune(zhsi_xwdb *db, const char *term,
 extern "C" zhs_status zhsi_xwdb_metadata(zhsi_xwdb *db, const char *key,
                                          char **value, char **errmsg)
 {
-    return db_metadata(db->db, key, value, errmsg);
+    return db_metadata(db->db, NULL, key, value, errmsg);
 }
 
 extern "C" zhs_status zhsi_xwdb_set_metadata(zhsi_xwdb *db, const char *key,

@@ -176,6 +176,10 @@ base_serve, _ = serve_answers(good)
 CASES = []
 for t in TABLES:
     CASES += [("bytes", t, s) for s in (1, 2, 3)]
+    if t == "postlist.glass":
+        # 17: the entries of 医 lost, no error from Xapian (total 0);
+        # 25: postings of documents that are not there
+        CASES += [("bytes", t, s) for s in (17, 25)]
     CASES += [("block", t, s) for s in (1, 2)]
     CASES += [("truncate", t, 0), ("missing", t, 0)]
 CASES += [("bytes", "iamglass", 1), ("truncate", "iamglass", 0),
