@@ -244,6 +244,8 @@ static zhs_status map_read_exception(zhsi_xdb *db, char **errmsg)
         return map_exception(errmsg);
     } catch (const Xapian::DatabaseCorruptError &) {
         return map_exception(errmsg);
+    } catch (const Xapian::DatabaseLockError &) {
+        return map_exception(errmsg);
     } catch (const Xapian::DatabaseOpeningError &) {
         return map_exception(errmsg);
     } catch (const Xapian::NetworkError &) {
@@ -347,6 +349,8 @@ static const char *const needed_tables[] = {"termlist", "docdata",
 static void rethrow_open_error(const std::string &dir)
 {
     try {
+        throw;
+    } catch (const Xapian::DatabaseLockError &) {
         throw;
     } catch (const Xapian::DatabaseNotFoundError &e) {
         if (file_exists(dir + "/postlist.glass"))
