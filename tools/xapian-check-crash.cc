@@ -7,9 +7,11 @@
  * On an index from tests/e2e/damage.test's "bytes:termlist.glass:1" (eight
  * runs of 32 random bytes, Python random.Random("bytes:termlist.glass:1"))
  * it prints nothing and dies of SIGSEGV inside Database::check_; so does
- * xapian-check on the same file, after "B-tree checked okay".  The same
- * damage crashes the writer (index, delete, rebuild).  zhsearch therefore
- * runs the check in a child process (shim.cc, check_table_file).
+ * xapian-check on the same file, after "B-tree checked okay".  (Before
+ * the fix zhsearch's writers went on over this damage with exit 0.)  The
+ * writers now check every table first, and zhsearch therefore runs the
+ * check in a child process (shim.cc, check_table_file): a child that
+ * dies means a damaged table, exit 65.
  */
 #include <xapian.h>
 #include <iostream>
