@@ -1074,11 +1074,21 @@ zhs_status zhs_clusters_new(const char *db, int committed,
     }
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->turned, NULL);
-    if (committed
-        && (st = zhsi_xdb_open(db, &c->committed, errmsg)) != ZHS_OK) {
-        zhsi_errmsg_prefix(errmsg, db);
-        zhs_clusters_free(c);
-        return st;
+    if (committed) {
+        char *stub = malloc(strlen(db) + sizeof "/XAPIANDB"), *missing = NULL;
+        if (stub == NULL) {
+            zhs_clusters_free(c);
+            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        }
+        sprintf(stub, "%s/XAPIANDB", db);
+        st = zhsi_xdb_open_stub(stub, 0, 0, &c->committed, &missing, errmsg);
+        free(stub);
+        free(missing);
+        if (st != ZHS_OK) {
+            zhsi_errmsg_prefix(errmsg, db);
+            zhs_clusters_free(c);
+            return st;
+        }
     }
     *out = c;
     return ZHS_OK;
