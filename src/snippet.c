@@ -7,7 +7,9 @@
  * many distinct query strings they contain, then by how many matches, then
  * by position.  A passage longer than ZHSI_SNIPPET_MAX_CP is cut to a
  * window around its first match, marked with "…".  A passage whose text
- * equals one already chosen (repeated paragraphs) is skipped.
+ * equals one already chosen (repeated paragraphs) is skipped.  A passage
+ * may run over a line or paragraph break, which the display text shows as
+ * " ⏎ " (normalize.c); a snippet never starts or ends on one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,11 @@ static int is_sentence_end(uint32_t c)
     default:
         return 0;
     }
+}
+
+static int is_blank_or_break(uint32_t c)
+{
+    return c == ' ' || c == ZHSI_BREAK_CP;
 }
 
 static int is_closer(uint32_t c)
@@ -200,9 +207,10 @@ static int make_snippet(const zhsi_text *t, size_t a, size_t b,
     size_t ws, we, pre, len, i, nh = 0;
     uint32_t *buf;
 
-    while (a < b && t->disp[a] == ' ')
+    /* a passage neither starts nor ends with a shown line break */
+    while (a < b && is_blank_or_break(t->disp[a]))
         a++;
-    while (b > a && t->disp[b - 1] == ' ')
+    while (b > a && is_blank_or_break(t->disp[b - 1]))
         b--;
     ws = a;
     we = b;
@@ -214,6 +222,10 @@ static int make_snippet(const zhsi_text *t, size_t a, size_t b,
             we = b;
             ws = b - ZHSI_SNIPPET_MAX_CP;
         }
+        while (ws < we && is_blank_or_break(t->disp[ws]))
+            ws++;
+        while (we > ws && is_blank_or_break(t->disp[we - 1]))
+            we--;
     }
     pre = ws > a;
     len = pre + (we - ws) + (we < b);

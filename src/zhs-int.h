@@ -102,14 +102,20 @@ uint64_t zhsi_fnv(uint64_t h, const void *data, size_t len);
 /* ---- normalize.c ------------------------------------------------- */
 
 /* A text in two forms.  The display form is the document's own text with
- * extraction artefacts removed: white space next to a CJK character is
- * dropped (it comes from PDF/OCR line breaks and letter spacing), other
- * white space runs become one space, the second copy of a line doubled by
- * PDF extraction is dropped, and Markdown heading marks are dropped.  The
- * normalized form applies NFKC, case folding and traditional-to-simplified
- * to each display code point; it is what is indexed and matched.  norm_map gives,
- * for each normalized code point, the display code point it came from, so
- * a match in normalized text maps back to exact display offsets. */
+ * only proven extraction artefacts removed (normalize.c says which): the
+ * line breaks inside a hard-wrapped paragraph, white space between CJK
+ * characters that is letter spacing or joined PDF columns, the second copy
+ * of a line doubled by PDF extraction, Markdown heading marks.  Runs of
+ * white space become one space; a line or paragraph break that stays is
+ * shown as " ⏎ " (space, ZHSI_BREAK_CP, space), so that one-line
+ * snippets never glue two paragraphs.  The normalized form is folded from
+ * the match view, which ignores all layout: every white space run next to
+ * a CJK character goes, the others become one space; then NFKC, case
+ * folding and traditional-to-simplified apply per code point.  It is what
+ * is indexed and matched.  norm_map gives, for each normalized code
+ * point, the display code point it came from (for a space, the display
+ * text where its white space run is shown), so a match in normalized text
+ * maps back to exact display offsets. */
 typedef struct zhsi_text {
     uint32_t *disp;      /* display code points */
     uint32_t *disp_line; /* 1-based source line of each display cp */
@@ -125,6 +131,9 @@ typedef struct zhsi_text {
  * query must match exactly what it says).  Returns ZHS_EENCODING (with
  * the byte offset in the message) on invalid UTF-8, ZHS_ENOMEM. */
 #define ZHSI_TEXT_DOC 1u
+/* How the display form shows a line or paragraph break that stays (with a
+ * space on each side): U+23CE RETURN SYMBOL. */
+#define ZHSI_BREAK_CP 0x23CEu
 zhs_status zhsi_text_build(const char *utf8, size_t len, unsigned flags,
                            zhsi_text *t, char **errmsg);
 void zhsi_text_free(zhsi_text *t);

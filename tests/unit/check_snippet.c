@@ -107,8 +107,10 @@ START_TEST(test_fullwidth_and_layout)
     ck_assert_str_eq(s[0].text, "配备了ＥＣＭＯ救护车。");
     check_hl(&s[0], 0, "ＥＣＭＯ");
     ck_assert_uint_eq(s[0].line, 1);
-    ck_assert_str_eq(s[1].text, "而门诊总量更是高达。");
-    check_hl(&s[1], 0, "门诊总量");
+    /* the short lines are not proven wrapped: the break is shown, and the
+     * match across it is highlighted exactly */
+    ck_assert_str_eq(s[1].text, "而门 ⏎ 诊总量更是高达。");
+    check_hl(&s[1], 0, "门 ⏎ 诊总量");
     ck_assert_uint_eq(s[1].line, 2);
     cleanup(&t, nd, nn, s, ns);
 }
@@ -161,6 +163,33 @@ START_TEST(test_overlapping_merge_and_fallback)
 }
 END_TEST
 
+/* Lines and paragraphs are not glued: a title line and the first
+ * sentence show the break between them, a snippet never starts or ends
+ * on one, and a quoted string matches across it with exact highlights. */
+START_TEST(test_breaks_shown)
+{
+    zhsi_text t;
+    zhsi_needle nd[4];
+    zhs_snippet s[3];
+    size_t nn = setup("打造一支带不走的医疗队伍\n2010 年起，上海市卫健委决定"
+                      "开展攻坚战。\n\n□通讯员 叶锡挺  \n特约记者 邢靓\n\n"
+                      "末段没有。",
+                      "医疗队伍2010年起|叶锡挺特约", &t, nd), ns;
+
+    ck_assert_int_eq(zhsi_snippets(&t, nd, nn, 3, s, &ns), ZHS_OK);
+    ck_assert_uint_eq(ns, 2);
+    ck_assert_str_eq(s[0].text, "打造一支带不走的医疗队伍 ⏎ 2010 年起，"
+                     "上海市卫健委决定开展攻坚战。");
+    check_hl(&s[0], 0, "医疗队伍 ⏎ 2010 年起");
+    ck_assert_uint_eq(s[0].line, 1);
+    /* the next passage starts after the paragraph break: no leading ⏎ */
+    ck_assert_str_eq(s[1].text, "□通讯员 叶锡挺 ⏎ 特约记者 邢靓 ⏎ 末段没有。");
+    check_hl(&s[1], 0, "叶锡挺 ⏎ 特约");
+    ck_assert_uint_eq(s[1].line, 4);
+    cleanup(&t, nd, nn, s, ns);
+}
+END_TEST
+
 /* Every occurrence, overlapping ones merged, in display offsets: what
  * kwic prints one line for. */
 START_TEST(test_find_spans)
@@ -177,7 +206,7 @@ START_TEST(test_find_spans)
     disp = zhsi_utf8_encode(t.disp, t.ndisp);
     ck_assert_uint_eq(n, 5);
     {
-        const char *want[] = {"门诊总量", "门诊总量", "总量", "门诊", "ＥＣＭＯ"};
+        const char *want[] = {"门诊总量", "门诊 ⏎ 总量", "总量", "门诊", "ＥＣＭＯ"};
         char *got = cp_slice(disp, sp[0].start, sp[0].end);
         ck_assert_str_eq(got, want[0]);       /* three needles, one span */
         free(got);
@@ -223,6 +252,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_long_passage_window);
     tcase_add_test(tc, test_overlapping_merge_and_fallback);
     tcase_add_test(tc, test_find_spans);
+    tcase_add_test(tc, test_breaks_shown);
     tcase_add_test(tc, test_cp_width);
     suite_add_tcase(s, tc);
     return s;
