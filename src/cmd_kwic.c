@@ -31,6 +31,7 @@ struct cps {
 /* One concordance line. */
 struct kline {
     size_t doc;          /* index into kwic.ids */
+    unsigned rank;       /* the document's rank in the results, from 1 */
     size_t seq;          /* position in document order, for stable sorts */
     unsigned line;       /* 1-based source line, 0 unknown */
     unsigned offset;     /* cp offset of the match in the displayed text */
@@ -74,7 +75,8 @@ static void usage(FILE *f)
             "                 stderr says when lines were left out\n"
             "  --json         JSON Lines: one object per occurrence with id,\n"
             "                 rank, line, offset (code points into the\n"
-            "                 displayed text), left, match, right\n"
+            "                 displayed text), left, match, right; a line\n"
+            "                 or paragraph break shows as \" ⏎ \"\n"
             "  --help         this text\n\n%s",
             MAX_WIDTH, DEFAULT_WIDTH, ZHS_EXIT_HELP);
 }
@@ -162,6 +164,7 @@ static int add_doc(const zhs_match_doc *d, void *arg)
         l = &k->lines[k->n];
         memset(l, 0, sizeof *l);
         l->doc = k->nids - 1;
+        l->rank = d->rank;
         l->seq = k->n;
         l->line = d->lines[i];
         l->offset = (unsigned)s;
@@ -326,6 +329,7 @@ static int print_json(const struct kwic *k, size_t n)
         char *right = cps_utf8(&l->right), *out = NULL;
         if (o && left && match && right) {
             cJSON_AddStringToObject(o, "id", k->ids[l->doc]);
+            cJSON_AddNumberToObject(o, "rank", l->rank);
             if (l->line > 0)
                 cJSON_AddNumberToObject(o, "line", l->line);
             else
