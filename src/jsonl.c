@@ -532,7 +532,7 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
         goto out;
     }
     if (title == NULL)
-        title = derived = zhsi_derive_title(text, strlen(text));
+        title = derived = zhsi_derive_title(text, strlen(text), 0);
     fd = calloc(1, sizeof *fd);
     if (fd == NULL
         || zhsi_file_doc_set(fd, &fd->doc.id, cJSON_IsString(id)

@@ -1,8 +1,8 @@
 /* reader.c: reading plain-text and Markdown articles from disk.
  *
  * A file becomes a document whose id is its path relative to the indexed
- * root and whose title is its first Markdown heading, or else its first
- * non-empty line.  Files are decoded by zhs_decode (UTF-8, UTF-16 with a
+ * root and whose title is its first Markdown heading (in plain text only
+ * one in the header block at its top), or else its first non-empty line.  Files are decoded by zhs_decode (UTF-8, UTF-16 with a
  * BOM, GB18030, Big5); a problem is reported with the path and the byte
  * offset so that a batch can skip the file and go on.
  */
@@ -24,6 +24,9 @@
 #define MAX_FILE_BYTES ((size_t)64 << 20)
 #define MAX_TITLE_BYTES 400
 #define MAX_WALK_DEPTH 64
+/* A plain text's header block: at most this many lines, each this short. */
+#define TOP_LINES 5u
+#define TOP_LINE_BYTES 120
 
 static zhs_status read_all(const char *path, char **buf, size_t *len,
                            char **errmsg)
@@ -132,41 +135,90 @@ static char *trimmed_copy(const char *s, const char *e)
     return t;
 }
 
-/* The first Markdown ATX heading's text, or else the first non-empty
- * line; NULL when the text has no non-blank line. */
-char *zhsi_derive_title(const char *text, size_t len)
+/* The text of an ATX heading line [p, eol) ("## 标题 ##" gives 标题);
+ * NULL when the line is not one (*is_heading 0: more than 3 blanks before
+ * the marks make it code, as in CommonMark) or has no text. */
+static char *heading_text(const char *p, const char *eol, int *is_heading)
+{
+    const char *q = p, *h, *e;
+
+    *is_heading = 0;
+    while (q < eol && is_blank(*q) && q - p < 4)
+        q++;
+    h = q;
+    while (h < eol && *h == '#')
+        h++;
+    if (!(h > q && h - q <= 6 && (h == eol || is_blank(*h))))
+        return NULL;
+    *is_heading = 1;
+    e = eol;
+    while (e > h && (is_blank(e[-1]) || e[-1] == '#'))
+        e--;
+    return trimmed_copy(h, e);
+}
+
+/* Whether line [p, eol) has text: not blank, not one ideographic space. */
+static int has_text(const char *p, const char *eol)
+{
+    while (p < eol && is_blank(*p))
+        p++;
+    return p < eol && !(eol - p == 3 && memcmp(p, "\xe3\x80\x80", 3) == 0);
+}
+
+/* Whether line [p, eol) could be part of a plain text's header block
+ * (column name, kicker, headline): short, and not ending a sentence. */
+static int header_like(const char *p, const char *eol)
+{
+    while (eol > p && (is_blank(eol[-1])))
+        eol--;
+    if (eol - p > TOP_LINE_BYTES)
+        return 0;
+    return !(eol > p && (eol[-1] == '.' || eol[-1] == '!' || eol[-1] == '?'))
+        && !(eol - p >= 3 && (memcmp(eol - 3, "\xe3\x80\x82", 3) == 0  /* 。 */
+                              || memcmp(eol - 3, "\xef\xbc\x81", 3) == 0 /* ！ */
+                              || memcmp(eol - 3, "\xef\xbc\x9f", 3) == 0)); /* ？ */
+}
+
+char *zhsi_derive_title(const char *text, size_t len, int markdown)
 {
     const char *p = text, *end = text + len, *first = NULL, *first_end = NULL;
+    int is_heading, top = 1;
+    unsigned seen = 0;
 
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *q = p, *h;
+        char *t;
         if (eol == NULL)
             eol = end;
-        while (q < eol && is_blank(*q) && q - p < 4)
-            q++;
-        h = q;
-        while (h < eol && *h == '#')
-            h++;
-        if (h > q && h - q <= 6 && (h == eol || is_blank(*h))) {
-            const char *e = eol;
-            while (e > h && (is_blank(e[-1]) || e[-1] == '#'))
-                e--;
-            char *t = trimmed_copy(h, e);
-            if (t != NULL)
-                return t;
-        } else if (first == NULL) {
-            const char *s = p;
-            while (s < eol && (is_blank(*s)))
-                s++;
-            if (s < eol && !(eol - s == 3 && memcmp(s, "\xe3\x80\x80", 3) == 0)) {
+        /* A Markdown heading is the title anywhere in a Markdown file; in
+         * plain text only in its header block, the first few short lines
+         * before any sentence: deeper down a "# ..." line is a shell
+         * prompt or a comment. */
+        is_heading = 0;
+        if ((markdown || top) && (t = heading_text(p, eol, &is_heading))
+            != NULL)
+            return t;
+        if (!is_heading && has_text(p, eol)) {
+            if (first == NULL) {
                 first = p;
                 first_end = eol;
             }
+            if (++seen >= TOP_LINES || !header_like(p, eol))
+                top = 0;
+            if (!markdown && !top)
+                break;
         }
         p = eol + 1;
     }
     return first ? trimmed_copy(first, first_end) : NULL;
+}
+
+/* Whether a file name says Markdown (.md, .markdown). */
+static int markdown_name(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 3 && strcasecmp(name + n - 3, ".md") == 0)
+        || (n > 9 && strcasecmp(name + n - 9, ".markdown") == 0);
 }
 
 /* Sets field *f of fd to an owned copy of v (NULL stays NULL). */
@@ -245,7 +297,7 @@ zhs_status zhs_doc_read_file(const char *path, const char *id,
     }
     fd = calloc(1, sizeof *fd);
     if (title == NULL)
-        title = zhsi_derive_title(text, len);
+        title = zhsi_derive_title(text, len, markdown_name(path));
     if (fd == NULL || zhsi_file_doc_take_text(fd, text, len) < 0
         || zhsi_file_doc_set(fd, &fd->doc.id, id) < 0
         || zhsi_file_doc_set(fd, &fd->doc.path, path) < 0

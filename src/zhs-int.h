@@ -64,9 +64,13 @@ int zhsi_file_doc_set(zhs_file_doc *fd, const char **f, const char *v);
 /* Makes the malloc'd buf fd's text, owned by fd; -1 on failure (buf is
  * then still the caller's). */
 int zhsi_file_doc_take_text(zhs_file_doc *fd, char *buf, size_t len);
-/* The first Markdown heading's text, else the first non-empty line,
- * trimmed and at most 400 bytes; malloc'd, NULL if there is none. */
-char *zhsi_derive_title(const char *text, size_t len);
+/* A document's title: the first Markdown heading's text, else the first
+ * non-empty line.  In plain text (markdown 0) a heading counts only in the
+ * header block at the top: among the first 5 non-empty lines, after lines
+ * that are short and end no sentence (a "# ..." line further down is a
+ * shell prompt or a comment).  Trimmed and at most 400 bytes; malloc'd,
+ * NULL if there is none or out of memory. */
+char *zhsi_derive_title(const char *text, size_t len, int markdown);
 /* Normalizes a date as crawlers write it (2025-12-19, 2025-12-19T08:00,
  * 2025/12/19, 2025.12.19, 2025年12月19日, 2025年12月, 2025) to ISO
  * (YYYY-MM-DD, YYYY-MM or YYYY) in out; -1 if it is not a valid date. */
