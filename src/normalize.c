@@ -578,16 +578,41 @@ static int is_break_at(const uint32_t *cps, size_t i, size_t n)
         || (cps[i] == '\r' && (i + 1 == n || cps[i + 1] != '\n'));
 }
 
-/* The match view: what the normalized form is folded from.  Every white
- * space run (line breaks included) next to a CJK character goes, other
- * runs become one space, Markdown heading marks go.  m[k] came from
- * cps[msrc[k]]. */
-static size_t match_view(const uint32_t *cps, size_t n, uint32_t *m,
-                         uint32_t *msrc)
+/* Appends the normalized form of match-view code point c to t, mapped to
+ * display index at; -1 when out of memory. */
+static int put_norm(zhsi_text *t, size_t *ncap, uint32_t c, uint32_t at)
 {
-    size_t i, k, nm = 0, pend_src = 0;
-    int at_bol = 1, pending_ws = 0;
+    uint32_t fold[18];
+    size_t nf = c == ' ' ? (fold[0] = ' ', 1) : fold_one(c, fold), k;
 
+    if (grow2(&t->norm, &t->norm_map, ncap, t->nnorm + nf + 1) < 0)
+        return -1;
+    for (k = 0; k < nf; k++) {
+        /* A fold that yields white space (rare compatibility forms)
+         * becomes a plain space, never two in a row. */
+        uint32_t f = zhsi_is_space(fold[k]) ? ' ' : fold[k];
+        if (f == ' ' && (t->nnorm == 0 || t->norm[t->nnorm - 1] == ' '))
+            continue;
+        t->norm[t->nnorm] = f;
+        t->norm_map[t->nnorm++] = at;
+    }
+    return 0;
+}
+
+/* The match view, folded into t's normalized form: every white space run
+ * (line breaks included) next to a CJK character goes, other runs become
+ * one space, Markdown heading marks go.  A code point from cps[i] maps to
+ * display index dpos[i] (i itself when dpos is NULL).  -1 when out of
+ * memory. */
+static int match_view(const uint32_t *cps, size_t n, const uint32_t *dpos,
+                      zhsi_text *t)
+{
+    size_t i, k, ncap = 0, pend_src = 0;
+    uint32_t last = 0;
+    int at_bol = 1, pending_ws = 0, any = 0;
+
+    if (grow2(&t->norm, &t->norm_map, &ncap, n + 1) < 0)
+        return -1;
     for (i = 0; i < n; i++) {
         uint32_t c = cps[i];
 
@@ -609,16 +634,18 @@ static size_t match_view(const uint32_t *cps, size_t n, uint32_t *m,
         }
         at_bol = 0;
         if (pending_ws) {
-            if (nm > 0 && !zhsi_is_cjk(m[nm - 1]) && !zhsi_is_cjk(c)) {
-                m[nm] = ' ';
-                msrc[nm++] = (uint32_t)pend_src;
-            }
+            if (any && !zhsi_is_cjk(last) && !zhsi_is_cjk(c)
+                && put_norm(t, &ncap, ' ', (uint32_t)(dpos ? dpos[pend_src]
+                                                           : pend_src)) < 0)
+                return -1;
             pending_ws = 0;
         }
-        m[nm] = c;
-        msrc[nm++] = (uint32_t)i;
+        if (put_norm(t, &ncap, c, (uint32_t)(dpos ? dpos[i] : i)) < 0)
+            return -1;
+        last = c;
+        any = 1;
     }
-    return nm;
+    return 0;
 }
 
 /* Appends one display code point. */
@@ -701,9 +728,9 @@ static void display_view(const uint32_t *cps, size_t n,
 zhs_status zhsi_text_build(const char *utf8, size_t len, unsigned flags,
                            zhsi_text *t, char **errmsg)
 {
-    uint32_t *cps = NULL, *m = NULL, *msrc = NULL, *dpos = NULL, fold[18];
+    uint32_t *cps = NULL, *dpos = NULL;
     struct lay_line *ls = NULL;
-    size_t n = 0, i, k, bad = 0, ncap = 0, nl = 0, nm, dcap, start = 0;
+    size_t n = 0, i, k, bad = 0, nl = 0, dcap, start = 0;
     zhs_status st;
 
     memset(t, 0, sizeof *t);
@@ -716,62 +743,40 @@ zhs_status zhsi_text_build(const char *utf8, size_t len, unsigned flags,
 
     if (flags & ZHSI_TEXT_DOC)
         drop_doubled_lines(cps, n);
-    for (i = 0; i < n; i++)
-        nl += is_break_at(cps, i, n);
-    nl++;
-    dcap = n + 2 * nl + 1;              /* a kept break adds " ⏎ " */
-    ls = calloc(nl, sizeof *ls);
-    m = malloc((n + 1) * sizeof *m);
-    msrc = malloc((n + 1) * sizeof *msrc);
-    dpos = malloc((n + 1) * sizeof *dpos);
-    t->disp = malloc(dcap * sizeof *t->disp);
-    t->disp_line = malloc(dcap * sizeof *t->disp_line);
-    t->disp_block_end = calloc(dcap, 1);
-    if (ls == NULL || m == NULL || msrc == NULL || dpos == NULL
-        || t->disp == NULL || t->disp_line == NULL
-        || t->disp_block_end == NULL)
-        goto oom;
-    for (i = 0, k = 0; i <= n; i++)
-        if (i == n || is_break_at(cps, i, n)) {
-            ls[k].start = start;
-            ls[k].end = i;
-            measure_line(cps, n, &ls[k++]);
-            start = i + 1;
-        }
-    if (decide_breaks(cps, ls, nl) != ZHS_OK)
-        goto oom;
-    display_view(cps, n, ls, t, dpos);
-    nm = match_view(cps, n, m, msrc);
-    free(cps);
-    free(ls);
-    cps = NULL;
-    ls = NULL;
-
-    if (grow2(&t->norm, &t->norm_map, &ncap, nm + 1) < 0)
-        goto oom;
-    for (i = 0; i < nm; i++) {
-        size_t nf = m[i] == ' ' ? (fold[0] = ' ', 1) : fold_one(m[i], fold);
-        if (grow2(&t->norm, &t->norm_map, &ncap, t->nnorm + nf + 1) < 0)
+    if (!(flags & ZHSI_TEXT_NORM_ONLY)) {
+        for (i = 0; i < n; i++)
+            nl += is_break_at(cps, i, n);
+        nl++;
+        dcap = n + 2 * nl + 1;          /* a kept break adds " ⏎ " */
+        ls = calloc(nl, sizeof *ls);
+        dpos = malloc((n + 1) * sizeof *dpos);
+        t->disp = malloc(dcap * sizeof *t->disp);
+        t->disp_line = malloc(dcap * sizeof *t->disp_line);
+        t->disp_block_end = calloc(dcap, 1);
+        if (ls == NULL || dpos == NULL || t->disp == NULL
+            || t->disp_line == NULL || t->disp_block_end == NULL)
             goto oom;
-        for (k = 0; k < nf; k++) {
-            /* A fold that yields white space (rare compatibility forms)
-             * becomes a plain space, never two in a row. */
-            uint32_t c = zhsi_is_space(fold[k]) ? ' ' : fold[k];
-            if (c == ' ' && (t->nnorm == 0 || t->norm[t->nnorm - 1] == ' '))
-                continue;
-            t->norm[t->nnorm] = c;
-            t->norm_map[t->nnorm++] = dpos[msrc[i]];
-        }
+        for (i = 0, k = 0; i <= n; i++)
+            if (i == n || is_break_at(cps, i, n)) {
+                ls[k].start = start;
+                ls[k].end = i;
+                measure_line(cps, n, &ls[k++]);
+                start = i + 1;
+            }
+        if (decide_breaks(cps, ls, nl) != ZHS_OK)
+            goto oom;
+        display_view(cps, n, ls, t, dpos);
+        free(ls);
+        ls = NULL;
     }
-    free(m);
-    free(msrc);
+    if (match_view(cps, n, dpos, t) < 0)
+        goto oom;
+    free(cps);
     free(dpos);
     return ZHS_OK;
 oom:
     free(cps);
     free(ls);
-    free(m);
-    free(msrc);
     free(dpos);
     zhsi_text_free(t);
     return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");

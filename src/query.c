@@ -302,7 +302,8 @@ static zhs_status normalize_span(struct parser *p, size_t a, size_t b,
 
     if (s == NULL)
         return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
-    st = zhsi_text_build(s, strlen(s), 0, t, p->errmsg);
+    st = zhsi_text_build(s, strlen(s), ZHSI_TEXT_NORM_ONLY, t,
+                         p->errmsg);
     free(s);
     return st;
 }

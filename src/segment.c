@@ -98,7 +98,8 @@ zhs_status zhsi_dict_new(const char *text, size_t len, zhsi_dict **out,
             p = eol + 1;
             continue;
         }
-        st = zhsi_text_build(p, (size_t)(eol - p), 0, &t, errmsg);
+        st = zhsi_text_build(p, (size_t)(eol - p), ZHSI_TEXT_NORM_ONLY, &t,
+                             errmsg);
         if (st != ZHS_OK) {
             char where[32];
             snprintf(where, sizeof where, "line %zu", lineno);

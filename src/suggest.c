@@ -73,7 +73,8 @@ static zhs_status normalized(const char *tok, size_t len, char *buf,
 {
     zhsi_text t = {0};
     size_t i, n = 0;
-    zhs_status st = zhsi_text_build(tok, len, 0, &t, errmsg);
+    zhs_status st = zhsi_text_build(tok, len, ZHSI_TEXT_NORM_ONLY, &t,
+                                    errmsg);
 
     buf[0] = '\0';
     if (st != ZHS_OK)

@@ -583,7 +583,8 @@ static zhs_status add_author_term(zhsi_xdoc *doc, const char *author,
 {
     char term[256], *s;
     zhsi_text t = {0};
-    zhs_status st = zhsi_text_build(author, len, 0, &t, errmsg);
+    zhs_status st = zhsi_text_build(author, len, ZHSI_TEXT_NORM_ONLY, &t,
+                                    errmsg);
 
     if (st == ZHS_OK && t.nnorm > 0) {
         if ((s = zhsi_utf8_encode(t.norm, t.nnorm)) == NULL) {
@@ -655,7 +656,8 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
     if (d->source && d->source[0]) {
         zhsi_text t;
         char *s;
-        st = zhsi_text_build(d->source, strlen(d->source), 0, &t, errmsg);
+        st = zhsi_text_build(d->source, strlen(d->source),
+                             ZHSI_TEXT_NORM_ONLY, &t, errmsg);
         if (st != ZHS_OK)
             return st;
         s = zhsi_utf8_encode(t.norm, t.nnorm);
@@ -931,10 +933,12 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
         || (st = check_field("author", d->author, errmsg)) != ZHS_OK
         || (st = check_field("origin", d->origin, errmsg)) != ZHS_OK)
         return st;
+    /* indexing needs the normalized form only (display is for hits) */
     st = zhsi_text_build(d->text ? d->text : "", d->text ? d->text_len : 0,
-                         ZHSI_TEXT_DOC, &body, errmsg);
+                         ZHSI_TEXT_DOC | ZHSI_TEXT_NORM_ONLY, &body, errmsg);
     if (st == ZHS_OK && d->title)
-        st = zhsi_text_build(d->title, strlen(d->title), 0, &title, errmsg);
+        st = zhsi_text_build(d->title, strlen(d->title), ZHSI_TEXT_NORM_ONLY,
+                             &title, errmsg);
     if (st != ZHS_OK)
         goto out;
 

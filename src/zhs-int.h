@@ -132,9 +132,14 @@ typedef struct zhsi_text {
 
 /* Builds both forms from UTF-8.  flags: ZHSI_TEXT_DOC for a document's
  * body, which also drops PDF-doubled lines (never for queries: a quoted
- * query must match exactly what it says).  Returns ZHS_EENCODING (with
- * the byte offset in the message) on invalid UTF-8, ZHS_ENOMEM. */
+ * query must match exactly what it says); ZHSI_TEXT_NORM_ONLY below.
+ * Returns ZHS_EENCODING (with the byte offset in the message) on invalid
+ * UTF-8, ZHS_ENOMEM. */
 #define ZHSI_TEXT_DOC 1u
+/* Only the normalized form (what indexing and queries need): no display
+ * form (disp NULL, ndisp 0), and norm_map gives source code point
+ * offsets.  Builds about three times faster. */
+#define ZHSI_TEXT_NORM_ONLY 2u
 /* How the display form shows a line or paragraph break that stays (with a
  * space on each side): U+23CE RETURN SYMBOL. */
 #define ZHSI_BREAK_CP 0x23CEu

@@ -96,6 +96,19 @@ START_TEST(test_cases)
                   c->in, d);
     ck_assert_msg(strcmp(n, c->norm) == 0, "norm of '%s': got '%s'", c->in,
                   n);
+    {
+        /* what indexing builds, without the display form: the same */
+        zhsi_text t;
+        char *n2;
+        ck_assert_int_eq(zhsi_text_build(c->in, strlen(c->in), ZHSI_TEXT_DOC
+                                         | ZHSI_TEXT_NORM_ONLY, &t, NULL),
+                         ZHS_OK);
+        ck_assert_uint_eq(t.ndisp, 0);
+        n2 = zhsi_utf8_encode(t.norm, t.nnorm);
+        ck_assert_str_eq(n2, c->norm);
+        free(n2);
+        zhsi_text_free(&t);
+    }
     free(d);
     free(n);
 }
