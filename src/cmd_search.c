@@ -50,6 +50,8 @@ static void usage(FILE *f)
             "Normalization: NFKC, case folding, traditional to simplified, and\n"
             "white space next to CJK characters ignored (ＥＣＭＯ = ecmo,\n"
             "醫院 = 医院, 门 诊 = 门诊).\n"
+            "Snippets show the document's text; a line or paragraph break\n"
+            "that is not a layout artefact shows as \" ⏎ \".\n"
             "A malformed query (unbalanced quotes or parentheses, a dangling\n"
             "operator, an unknown field such as titel:, an empty query, over\n"
             "1000 characters, invalid UTF-8)\n"
