@@ -253,9 +253,9 @@ static size_t heading_marks(const uint32_t *cps, size_t i, size_t n)
  * match view, which drops every white space run next to a CJK character
  * and turns the others into one space, exactly as before. */
 
-struct lay_line {
-    size_t start, end;   /* cps[start, end): the line without its break */
-    size_t fv, lv;       /* first and last visible cp; fv == end: blank */
+struct lay_line {        /* 36 bytes: one per line of a text shown */
+    uint32_t start, end; /* cps[start, end): the line without its break */
+    uint32_t fv, lv;     /* first and last visible cp; fv == end: blank */
     unsigned indent;     /* columns of leading white space */
     unsigned endcol;     /* column just after the last visible cp */
     unsigned firstw;     /* columns of the first word */
