@@ -233,13 +233,15 @@ static size_t heading_marks(const uint32_t *cps, size_t i, size_t n)
  *  - kept after a heading, a line ending in a Markdown hard break (two
  *    spaces), the first line (a plain text's title), and before a heading,
  *    a list item or option ("- ", "-l", "1.", "（一）", "▲", "第 5 章"),
- *    a more indented line, or a blank line (in a text that puts a blank
- *    line after every line, two of them);
- *  - removed inside a hard-wrapped paragraph: the text is hard-wrapped when
- *    many of its lines end near one width W (20 to 200 columns), and a
- *    line is wrapped when the next line's first word would not have fitted
- *    on it, it is not much longer than W, and it does not end a sentence
- *    (it may when blank lines separate the paragraphs);
+ *    a more indented line (a less indented one follows only a paragraph's
+ *    indented first line), around a table line (box drawing, columns
+ *    aligned with blanks), or at a blank line (in a text that puts a blank
+ *    line after every line, at two of them);
+ *  - removed inside a hard-wrapped paragraph: nearby lines end near one
+ *    width W (wrap_width), the next line's first word would not have
+ *    fitted on the line, neither line is much longer than W, and the line
+ *    does not end a sentence (it may when blank lines separate the
+ *    paragraphs and it ends in CJK);
  *  - removed where a long line of prose stops in the middle of a sentence,
  *    between two Han characters, and the next line goes on with prose
  *    (医保二维码支 / 付等服务).
