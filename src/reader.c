@@ -143,7 +143,7 @@ static char *heading_text(const char *p, const char *eol, int *is_heading)
     const char *q = p, *h, *e;
 
     *is_heading = 0;
-    while (q < eol && is_blank(*q) && q - p < 4)
+    while (q < eol && is_blank(*q) && q - p < 3)
         q++;
     h = q;
     while (h < eol && *h == '#')
