@@ -52,6 +52,7 @@ struct zhsi_qnode {
     zhsi_needle *words;  /* TEXT: word terms that rank */
     size_t nwords;
     zhsi_needle whole;   /* TEXT, PHRASE: the whole normalized text */
+    int prefix;          /* TEXT: whole ends with a prefix token (deb*) */
     char *value;         /* SOURCE, ID, AUTHOR: the term's value */
     char lo[9], hi[9];   /* DATE: YYYYMMDD bounds */
 };
@@ -98,6 +99,41 @@ static int cps_eq(const uint32_t *c, size_t n, const char *ascii)
     return ascii[n] == '\0';
 }
 
+static int ascii_letter(uint32_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Whether cps[i..n) starts with a field-like name: ASCII letters and a
+ * colon not followed by "//" (http://... is text). */
+static int field_like(const uint32_t *cps, size_t n, size_t i)
+{
+    size_t k = i;
+    while (k < n && ascii_letter(cps[k]))
+        k++;
+    return k > i && k < n && cps[k] == ':'
+        && !(k + 2 < n && cps[k + 1] == '/' && cps[k + 2] == '/');
+}
+
+/* Whether the '-' at cps[i] (a word follows) is the NOT operator: before
+ * a quote, a parenthesis, a field (-title:x) or a character that is not
+ * ASCII after NFKC (-石河子).  Before an ASCII letter, digit or
+ * punctuation it is part of the word: ls -l, --help, -5. */
+static int minus_is_not(const uint32_t *cps, size_t n, size_t i)
+{
+    uint32_t f[18];
+    size_t nf;
+
+    if (i + 1 >= n)
+        return 1;
+    if (is_quote(cps[i + 1]) || cps[i + 1] == '(')
+        return 1;
+    if (field_like(cps, n, i + 1))
+        return 1;
+    nf = zhsi_fold_cp(cps[i + 1], f);
+    return nf == 0 || f[0] >= 0x80;
+}
+
 static zhs_status tokenize(struct parser *p)
 {
     static const struct {
@@ -139,7 +175,7 @@ static zhs_status tokenize(struct parser *p)
                    && (i + 1 == p->n || p->cps[i + 1] != '(')) {
             return zhsi_fail(p->errmsg, ZHS_EQUERY, "'-' at position %zu "
                              "needs a term right after it", i + 1);
-        } else if (c == '-') {
+        } else if (c == '-' && minus_is_not(p->cps, p->n, i)) {
             t->kind = T_MINUS;
             i++;
         } else {
@@ -179,21 +215,20 @@ static zhs_status tokenize(struct parser *p)
                                      i + 1);
                 }
             }
-            if (t->kind == T_WORD) {
+            if (t->kind == T_WORD && field_like(p->cps, e, i)) {
                 size_t k = i;
-                while (k < e && ((p->cps[k] >= 'a' && p->cps[k] <= 'z')
-                                 || (p->cps[k] >= 'A' && p->cps[k] <= 'Z')))
+                char *name;
+                zhs_status st;
+                while (ascii_letter(p->cps[k]))
                     k++;
-                if (k > i && k < e && p->cps[k] == ':') {
-                    char *name = zhsi_utf8_encode(p->cps + i, k - i);
-                    zhs_status st = zhsi_fail(
-                        p->errmsg, ZHS_EQUERY, "unknown field '%.40s:' at "
-                        "position %zu (fields: title, source, author, id, "
-                        "date; quote text to search for it as it is)",
-                        name ? name : "?", i + 1);
-                    free(name);
-                    return st;
-                }
+                name = zhsi_utf8_encode(p->cps + i, k - i);
+                st = zhsi_fail(p->errmsg, ZHS_EQUERY, "unknown field "
+                               "'%.40s:' at position %zu (fields: title, "
+                               "source, author, id, date; quote text to "
+                               "search for it as it is)",
+                               name ? name : "?", i + 1);
+                free(name);
+                return st;
             }
             i = e;
         }
@@ -256,7 +291,7 @@ static int push_needle(zhsi_needle **arr, size_t *count, const uint32_t *cps,
                        size_t n, int anchor_start, int anchor_end)
 {
     zhsi_needle *na;
-    size_t i;
+    size_t i, head;
 
     for (i = 0; i < *count; i++)
         if ((*arr)[i].n == n && (*arr)[i].anchor_start == anchor_start
@@ -271,19 +306,23 @@ static int push_needle(zhsi_needle **arr, size_t *count, const uint32_t *cps,
     if (na[*count].cps == NULL)
         return -1;
     memcpy(na[*count].cps, cps, n * sizeof *cps);
-    na[*count].utf8 = zhsi_utf8_encode(cps, n);
+    /* the text before the first joint is what memmem looks for */
+    for (head = 0; head < n && !zhsi_is_joint(cps[head]); head++)
+        ;
+    na[*count].nhead = head;
+    na[*count].utf8 = zhsi_utf8_encode(cps, head);
     if (na[*count].utf8 == NULL) {
         free(na[*count].cps);
         return -1;
     }
     na[*count].nbytes = strlen(na[*count].utf8);
-    if ((na[*count].utf16 = malloc(4 * n + 1)) == NULL) {
+    if ((na[*count].utf16 = malloc(4 * head + 1)) == NULL) {
         free(na[*count].cps);
         free(na[*count].utf8);
         return -1;
     }
     na[*count].nbytes16 = 0;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < head; i++)
         na[*count].nbytes16 += zhsi_utf16_put(na[*count].utf16
                                               + na[*count].nbytes16, cps[i]);
     na[*count].n = n;
@@ -335,6 +374,192 @@ static int collect_seg(size_t start, size_t end, void *arg)
     return 0;
 }
 
+/* ---- Latin tokens ------------------------------------------------
+ *
+ * In an unquoted word, a run of letters and digits with the punctuation
+ * that belongs to it is one token, looked for whole: .deb, c++, utf-8,
+ * node.js, 3.14, x86_64, /etc/fstab, --help, v1.2.3, 96.43%.  Punctuation
+ * may lead a token at the start of a word or after other ASCII
+ * (LEAD_PUNCT), join two runs of letters and digits (INNER_PUNCT, and a
+ * comma between digits: 1,000) and end one (TRAIL_PUNCT).  Anything else
+ * (CJK, white space, other punctuation) separates tokens.  A token's
+ * ends that are ASCII letters or digits are anchored at token
+ * boundaries: deb does not match debian, unless written deb* (a '*'
+ * right after a token makes it a prefix).  Separators are written either
+ * way: a '-' or '_' between letters and digits, or the step between a
+ * letter and a digit, is a joint (zhsi_needle), so utf-8, utf_8 and utf8
+ * find each other, and x86_64 finds x86-64; two digits need their
+ * separator (10-20 is not 1020); '.', '+', '/' and the others are
+ * literal (node.js is not nodejs, 3.14 is not 314).
+ */
+
+#define LEAD_PUNCT ".-_/~$@#+%&\\"
+#define INNER_PUNCT ".-_/:@+#'&~%=?\\"
+#define TRAIL_PUNCT "+#%/_$"
+
+static int in_set(uint32_t c, const char *set)
+{
+    return c > 0 && c < 0x80 && strchr(set, (int)c) != NULL;
+}
+
+static int is_digit(uint32_t c) { return c >= '0' && c <= '9'; }
+
+/* Letters of a token: ASCII letters and digits (after folding), and the
+ * letters of the alphabets written with them (é, ß, Greek, Cyrillic),
+ * which join a token but do not anchor it (the index marks boundaries of
+ * ASCII runs only). */
+static int latin_letter(uint32_t c)
+{
+    return zhsi_is_alnum(c)
+        || (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7)
+        || (c >= 0x370 && c <= 0x52F);
+}
+
+static int inner_at(const uint32_t *c, size_t n, size_t k)
+{
+    return in_set(c[k], INNER_PUNCT) || c[k] == 0x2019       /* don’t */
+        || (c[k] == ',' && k > 0 && is_digit(c[k - 1]) && k + 1 < n
+            && is_digit(c[k + 1]));
+}
+
+/* The end of the token whose first letter is c[j]. */
+static size_t token_end(const uint32_t *c, size_t n, size_t j)
+{
+    size_t e = j, k;
+
+    for (;;) {
+        while (e < n && latin_letter(c[e]))
+            e++;
+        for (k = e; k < n && inner_at(c, n, k); k++)
+            ;
+        if (k == e || k == n || !latin_letter(c[k]))
+            break;
+        e = k;
+    }
+    while (e < n && in_set(c[e], TRAIL_PUNCT))
+        e++;
+    return e;
+}
+
+/* A required segment of a word: a Latin token or a piece of ICU's
+ * segmentation outside the tokens. */
+struct rseg {
+    size_t a, b;         /* [a, b) in the normalized word */
+    int prefix;          /* a token followed by '*' */
+};
+
+struct rsegs {
+    struct rseg *v;
+    size_t n, cap;
+};
+
+static int rs_push(struct rsegs *r, size_t a, size_t b, int prefix)
+{
+    if (a >= b)
+        return 0;
+    if (r->n == r->cap) {
+        struct rseg *nv = realloc(r->v, (r->cap ? r->cap * 2 : 16)
+                                            * sizeof *nv);
+        if (nv == NULL)
+            return -1;
+        r->v = nv;
+        r->cap = r->cap ? r->cap * 2 : 16;
+    }
+    r->v[r->n].a = a;
+    r->v[r->n].b = b;
+    r->v[r->n].prefix = prefix;
+    r->n++;
+    return 0;
+}
+
+static int by_rseg(const void *x, const void *y)
+{
+    const struct rseg *a = x, *b = y;
+    return a->a < b->a ? -1 : a->a > b->a;
+}
+
+/* The required segments of normalized word c[0..n), given ICU's segments
+ * sg: its Latin tokens, and the parts of ICU's segments outside them, in
+ * text order.  -1 when out of memory. */
+static int required_segments(const uint32_t *c, size_t n,
+                             const struct segs *sg, struct rsegs *out)
+{
+    size_t i = 0, j, e, ntok, k;
+
+    while (i < n) {
+        for (j = i; j < n && in_set(c[j], LEAD_PUNCT)
+                    && (j > i || i == 0 || c[i - 1] < 0x80);
+             j++)
+            ;
+        if (j == n || !latin_letter(c[j])) {
+            i = j > i ? j : i + 1;
+            continue;
+        }
+        e = token_end(c, n, j);
+        if (rs_push(out, i, e, e < n && c[e] == '*'
+                                   && zhsi_is_alnum(c[e - 1])))
+            return -1;
+        i = e;
+    }
+    ntok = out->n;
+    for (i = 0; i < sg->n; i++) {
+        size_t a = sg->s[i][0], b = sg->s[i][1];
+        for (k = 0; k < ntok && a < b; k++) {
+            const struct rseg *t = &out->v[k];
+            if (t->b <= a || t->a >= b)
+                continue;
+            if (t->a > a && rs_push(out, a, t->a, 0))
+                return -1;
+            a = t->b;
+        }
+        if (a < b && rs_push(out, a, b, 0))
+            return -1;
+    }
+    qsort(out->v, out->n, sizeof *out->v, by_rseg);
+    return 0;
+}
+
+/* The needle pattern of normalized text c[0..n) in out (room for 2n code
+ * points): a '-' or '_' between two ASCII letters or digits becomes a
+ * joint, and so does the step between a letter and a digit (see above).
+ * Returns its length. */
+static size_t make_pattern(const uint32_t *c, size_t n, uint32_t *out)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < n; i++) {
+        if (i > 0 && i + 1 < n && zhsi_is_joiner(c[i])
+            && zhsi_is_alnum(c[i - 1]) && zhsi_is_alnum(c[i + 1])) {
+            out[k++] = is_digit(c[i - 1]) && is_digit(c[i + 1])
+                ? ZHSI_JOINT_REQ : ZHSI_JOINT_OPT;
+            continue;
+        }
+        if (i > 0 && zhsi_is_alnum(c[i - 1]) && zhsi_is_alnum(c[i])
+            && is_digit(c[i - 1]) != is_digit(c[i]))
+            out[k++] = ZHSI_JOINT_OPT;
+        out[k++] = c[i];
+    }
+    return k;
+}
+
+/* Appends the pattern of c[0..n) as a needle, anchored where its ends are
+ * ASCII letters or digits (the end not when it is a prefix). */
+static int push_pattern(zhsi_needle **arr, size_t *count, const uint32_t *c,
+                        size_t n, int prefix)
+{
+    uint32_t *pat = malloc((2 * n + 1) * sizeof *pat);
+    size_t k;
+    int r;
+
+    if (pat == NULL)
+        return -1;
+    k = make_pattern(c, n, pat);
+    r = push_needle(arr, count, pat, k, zhsi_is_alnum(c[0]),
+                    zhsi_is_alnum(c[n - 1]) && !prefix);
+    free(pat);
+    return r;
+}
+
 /* A word or phrase node from query text [a, b); *out is NULL when the text
  * holds nothing searchable (only punctuation). */
 static zhs_status text_node(struct parser *p, size_t a, size_t b, int exact,
@@ -342,6 +567,7 @@ static zhs_status text_node(struct parser *p, size_t a, size_t b, int exact,
 {
     zhsi_text t = {0};
     struct segs sg = {NULL, 0, 0, 0};
+    struct rsegs rs = {NULL, 0, 0};
     zhsi_qnode *nd = NULL;
     size_t i, j;
     zhs_status st;
@@ -362,7 +588,10 @@ static zhs_status text_node(struct parser *p, size_t a, size_t b, int exact,
     } else {
         st = zhsi_segment_icu(p->seg, t.norm, t.nnorm, collect_seg, &sg,
                               p->errmsg);
-        if (st != ZHS_OK || sg.oom || sg.n == 0) {
+        if (st == ZHS_OK && !sg.oom
+            && required_segments(t.norm, t.nnorm, &sg, &rs) < 0)
+            sg.oom = 1;
+        if (st != ZHS_OK || sg.oom || rs.n == 0) {
             if (sg.oom)
                 goto oom;
             free(sg.s);
@@ -372,22 +601,27 @@ static zhs_status text_node(struct parser *p, size_t a, size_t b, int exact,
         nd = new_node(Q_TEXT);
         if (nd == NULL)
             goto oom;
-        /* Required strings: ICU's segments, single characters joined to
-         * the segments they touch. */
-        for (i = 0; i < sg.n; i = j) {
-            size_t s0 = sg.s[i][0], e0;
-            for (j = i + 1; j < sg.n && sg.s[j][0] == sg.s[j - 1][1]
-                            && (sg.s[j][1] - sg.s[j][0] == 1
-                                || sg.s[j - 1][1] - sg.s[j - 1][0] == 1);
+        /* Required strings: the Latin tokens and ICU's segments, single
+         * characters joined to the segments they touch. */
+        for (i = 0; i < rs.n; i = j) {
+            size_t s0 = rs.v[i].a, e0;
+            for (j = i + 1; j < rs.n && rs.v[j].a == rs.v[j - 1].b
+                            && (rs.v[j].b - rs.v[j].a == 1
+                                || rs.v[j - 1].b - rs.v[j - 1].a == 1);
                  j++)
                 ;
-            e0 = sg.s[j - 1][1];
-            if (push_needle(&nd->needles, &nd->nneedles, t.norm + s0, e0 - s0,
-                            zhsi_is_alnum(t.norm[s0]),
-                            t.norm[e0 - 1] >= '0' && t.norm[e0 - 1] <= '9')
+            e0 = rs.v[j - 1].b;
+            if (push_pattern(&nd->needles, &nd->nneedles, t.norm + s0,
+                             e0 - s0, rs.v[j - 1].prefix)
                 || push_needle(&nd->words, &nd->nwords, t.norm + s0, e0 - s0,
                                0, 0))
                 goto oom;
+        }
+        /* The whole word, highlighted where it occurs whole (add_marks);
+         * a prefix's '*' is not part of it. */
+        if (rs.v[rs.n - 1].prefix && rs.v[rs.n - 1].b + 1 == t.nnorm) {
+            t.nnorm--;
+            nd->prefix = 1;
         }
         /* Rank words: the multi-character words of the segmentation with
          * the dictionary (what the documents were indexed with); without
@@ -406,6 +640,7 @@ static zhs_status text_node(struct parser *p, size_t a, size_t b, int exact,
                 goto oom;
         if (st != ZHS_OK) {
             free(sg.s);
+            free(rs.v);
             zhsi_text_free(&t);
             free_node(nd);
             return st;
@@ -415,11 +650,13 @@ static zhs_status text_node(struct parser *p, size_t a, size_t b, int exact,
     nd->whole.n = t.nnorm;
     t.norm = NULL;
     free(sg.s);
+    free(rs.v);
     zhsi_text_free(&t);
     *out = nd;
     return ZHS_OK;
 oom:
     free(sg.s);
+    free(rs.v);
     zhsi_text_free(&t);
     free_node(nd);
     return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
@@ -436,11 +673,12 @@ static int add_marks(zhsi_query *q, const zhsi_qnode *nd)
                         nd->needles[i].anchor_end))
             return -1;
     /* The whole chunk too, so that 门诊总量 and 96.43% light up whole where
-     * they occur whole (overlapping highlights merge). */
-    if (nd->kind == Q_TEXT
-        && (nd->nneedles > 1 || nd->whole.n != nd->needles[0].n)
-        && push_needle(&q->marks, &q->nmarks, nd->whole.cps, nd->whole.n, 0,
-                       0))
+     * they occur whole (overlapping highlights merge); as a pattern with
+     * anchors, like its tokens (push_needle skips it when it is the one
+     * needle). */
+    if (nd->kind == Q_TEXT && nd->whole.n > 0
+        && push_pattern(&q->marks, &q->nmarks, nd->whole.cps, nd->whole.n,
+                        nd->prefix))
         return -1;
     return 0;
 }
@@ -766,12 +1004,23 @@ static void put(struct buf *b, const char *s)
     b->n += l;
 }
 
+/* Code points, joints spelt as the character classes they match. */
 static void put_cps(struct buf *b, const uint32_t *c, size_t n)
 {
-    char *s = zhsi_utf8_encode(c, n);
-    if (s)
-        put(b, s);
-    free(s);
+    size_t i, k;
+    char *s;
+
+    for (i = 0; i < n; i = k) {
+        for (k = i; k < n && !zhsi_is_joint(c[k]); k++)
+            ;
+        if ((s = zhsi_utf8_encode(c + i, k - i)) != NULL)
+            put(b, s);
+        free(s);
+        if (k < n) {
+            put(b, c[k] == ZHSI_JOINT_OPT ? "[-_]?" : "[-_]");
+            k++;
+        }
+    }
 }
 
 static void describe(struct buf *b, const zhsi_qnode *nd)
@@ -922,15 +1171,25 @@ static zhs_status substring_query(const zhsi_needle *nd, const char *prefix,
     size_t i, j, k, nseen = 0, seenlen[ZHS_MAX_QUERY_CP + 2];
     zhsi_xq *t;
     zhs_status st = ZHS_OK;
+    uint32_t a = ZHSI_BOUNDARY, b;
+    int have_a = nd->anchor_start;
 
     if (nd->n == 1 && !nd->anchor_start && !nd->anchor_end) {
         k = zhsi_unigram_term(term, prefix, nd->cps[0]);
         return zhsi_xq_term(term, k, out, errmsg);
     }
-    for (i = 0; st == ZHS_OK && i <= nd->n; i++) {
-        uint32_t a = i == 0 ? ZHSI_BOUNDARY : nd->cps[i - 1];
-        uint32_t b = i == nd->n ? ZHSI_BOUNDARY : nd->cps[i];
-        if ((i == 0 && !nd->anchor_start) || (i == nd->n && !nd->anchor_end))
+    /* Bigrams of the code points with the joints left out: across a
+     * joint, the index has the bigram whether or not the text writes a
+     * separator there (see the scheme). */
+    for (i = 0; st == ZHS_OK && i <= nd->n; i++, a = b, have_a = 1) {
+        if (i < nd->n && zhsi_is_joint(nd->cps[i])) {
+            b = a;
+            continue;
+        }
+        if (i == nd->n && !nd->anchor_end)
+            break;
+        b = i == nd->n ? ZHSI_BOUNDARY : nd->cps[i];
+        if (!have_a)
             continue;
         k = zhsi_bigram_term(term, prefix, a, b);
         for (j = 0; j < nseen && (seenlen[j] != k
@@ -1194,10 +1453,62 @@ int zhsi_query_exact(const zhsi_query *q)
     return node_exact(q->root);
 }
 
+size_t zhsi_needle_at(const zhsi_needle *nd, const uint32_t *c, size_t n,
+                      size_t i)
+{
+    size_t k, j = i;
+
+    if (nd->anchor_start && i > 0 && zhsi_is_alnum(c[i - 1]))
+        return 0;
+    for (k = 0; k < nd->n; k++) {
+        uint32_t w = nd->cps[k];
+        if (zhsi_is_joint(w)) {
+            if (j < n && zhsi_is_joiner(c[j]))
+                j++;
+            else if (w == ZHSI_JOINT_REQ)
+                return 0;
+            continue;
+        }
+        if (j >= n || c[j] != w)
+            return 0;
+        j++;
+    }
+    if (nd->anchor_end && j < n && zhsi_is_alnum(c[j]))
+        return 0;
+    return j;
+}
+
+/* Where the rest of needle nd (from its first joint on) ends if it
+ * matches UTF-8 text at p, else NULL.  A joint's next code point is a
+ * letter or digit, never a separator, so each step has one choice. */
+static const char *rest8(const zhsi_needle *nd, const char *p,
+                         const char *end)
+{
+    char b[4];
+    size_t k, l;
+
+    for (k = nd->nhead; k < nd->n; k++) {
+        uint32_t w = nd->cps[k];
+        if (zhsi_is_joint(w)) {
+            if (p < end && zhsi_is_joiner((unsigned char)*p))
+                p++;
+            else if (w == ZHSI_JOINT_REQ)
+                return NULL;
+            continue;
+        }
+        l = zhsi_utf8_put(b, w);
+        if ((size_t)(end - p) < l || memcmp(p, b, l) != 0)
+            return NULL;
+        p += l;
+    }
+    return p;
+}
+
 /* Whether needle nd occurs in UTF-8 text s[0..n), its anchored ends on
  * token boundaries.  Bytes compare as code points do (UTF-8 is
  * self-synchronizing), and a byte of a multi-byte character is never an
- * ASCII letter or digit. */
+ * ASCII letter or digit.  memmem finds the text before the first joint;
+ * the rest is compared in place. */
 static int occurs8(const zhsi_needle *nd, const char *s, size_t n)
 {
     const char *p = s, *end = s + n, *hit;
@@ -1206,8 +1517,11 @@ static int occurs8(const zhsi_needle *nd, const char *s, size_t n)
            && (hit = memmem(p, (size_t)(end - p), nd->utf8, nd->nbytes))
                   != NULL) {
         const char *after = hit + nd->nbytes;
-        if ((!nd->anchor_start || hit == s
-             || !zhsi_is_alnum((unsigned char)hit[-1]))
+        if (nd->nhead < nd->n)
+            after = rest8(nd, after, end);
+        if (after != NULL
+            && (!nd->anchor_start || hit == s
+                || !zhsi_is_alnum((unsigned char)hit[-1]))
             && (!nd->anchor_end || after == end
                 || !zhsi_is_alnum((unsigned char)*after)))
             return 1;
@@ -1222,6 +1536,31 @@ static int alnum16(const char *p)
     return p[1] == 0 && zhsi_is_alnum((unsigned char)p[0]);
 }
 
+/* rest8 for UTF-16LE text (p on a unit). */
+static const char *rest16(const zhsi_needle *nd, const char *p,
+                          const char *end)
+{
+    char b[4];
+    size_t k, l;
+
+    for (k = nd->nhead; k < nd->n; k++) {
+        uint32_t w = nd->cps[k];
+        if (zhsi_is_joint(w)) {
+            if (end - p >= 2 && p[1] == 0
+                && zhsi_is_joiner((unsigned char)p[0]))
+                p += 2;
+            else if (w == ZHSI_JOINT_REQ)
+                return NULL;
+            continue;
+        }
+        l = zhsi_utf16_put(b, w);
+        if ((size_t)(end - p) < l || memcmp(p, b, l) != 0)
+            return NULL;
+        p += l;
+    }
+    return p;
+}
+
 /* The same in UTF-16LE text: a match must start on a unit (UTF-16 is
  * self-synchronizing too: surrogates never equal other units). */
 static int occurs16(const zhsi_needle *nd, const char *s, size_t n)
@@ -1232,7 +1571,9 @@ static int occurs16(const zhsi_needle *nd, const char *s, size_t n)
            && (hit = memmem(p, (size_t)(end - p), nd->utf16, nd->nbytes16))
                   != NULL) {
         const char *after = hit + nd->nbytes16;
-        if ((hit - s) % 2 == 0
+        if ((hit - s) % 2 == 0 && nd->nhead < nd->n)
+            after = rest16(nd, after, end);
+        if (after != NULL && (hit - s) % 2 == 0
             && (!nd->anchor_start || hit == s || !alnum16(hit - 2))
             && (!nd->anchor_end || after == end || !alnum16(after)))
             return 1;

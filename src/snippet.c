@@ -75,15 +75,12 @@ static int find_matches(const zhsi_text *t, const zhsi_needle *nd, size_t nn,
     size_t n = 0, cap = 0, j, i;
 
     for (j = 0; j < nn; j++) {
-        size_t len = nd[j].n;
-        for (i = 0; len > 0 && i + len <= t->nnorm; i++) {
+        for (i = 0; nd[j].n > 0 && i < t->nnorm; i++) {
+            size_t end;
+            /* anchors and joints as the query check has them: 120 is not
+             * a match inside 1200, utf-8 is one in utf8 */
             if (t->norm[i] != nd[j].cps[0]
-                || memcmp(t->norm + i, nd[j].cps, len * sizeof(uint32_t)))
-                continue;
-            /* anchored tokens: 120 is not a match inside 1200 */
-            if ((nd[j].anchor_start && i > 0 && zhsi_is_alnum(t->norm[i - 1]))
-                || (nd[j].anchor_end && i + len < t->nnorm
-                    && zhsi_is_alnum(t->norm[i + len])))
+                || (end = zhsi_needle_at(&nd[j], t->norm, t->nnorm, i)) == 0)
                 continue;
             if (n == cap) {
                 struct match *nm = realloc(m, (cap ? cap * 2 : 16) * sizeof *m);
@@ -95,7 +92,7 @@ static int find_matches(const zhsi_text *t, const zhsi_needle *nd, size_t nn,
                 cap = cap ? cap * 2 : 16;
             }
             m[n].start = t->norm_map[i];
-            m[n].end = t->norm_map[i + len - 1] + 1;
+            m[n].end = t->norm_map[end - 1] + 1;
             m[n].needle = j;
             n++;
         }

@@ -564,6 +564,12 @@ static void add_text_terms(zhsi_segmenter *seg, struct termgen *g,
             }
             if (!zhsi_is_alnum(c[i]))
                 continue;
+            /* utf-8 and utf_8 also have utf8's bigram f8 (a joint) */
+            if (i + 2 < n && zhsi_is_joiner(c[i + 1])
+                && zhsi_is_alnum(c[i + 2])) {
+                k = zhsi_bigram_term(term, x->prefix, c[i], c[i + 2]);
+                add_term(g, x, term, k);
+            }
             if (i == 0 || !zhsi_is_alnum(c[i - 1])) {
                 k = zhsi_bigram_term(term, x->prefix, ZHSI_BOUNDARY, c[i]);
                 add_term(g, x, term, k);

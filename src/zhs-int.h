@@ -242,6 +242,11 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              last character of each run of ASCII letters and digits.
  *              Anchored query tokens need them (120 does not match 1200,
  *              ai does not match main; checked exactly on the text).
+ *   "G" c1 c2  also for c1 '-' c2 and c1 '_' c2 (c1, c2 ASCII letters or
+ *              digits): the bigram across one joiner, so that a Latin
+ *              token's candidates are the same whichever way it was
+ *              written (utf-8, utf_8 and utf8 all have "Gf8").  A needle's
+ *              joint (see zhsi_needle) asks for this bigram.
  *   "S" + any of the above: the same for the title alone (title:).
  *   "Q" id     the unique id term (replace by id; id:).
  *   "B" source the normalized source (source:).
@@ -270,7 +275,7 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              what zhsi_query_check reads.
  *   data       the stored JSON: zhs_file_doc's fields and the text.
  * Bump ZHSI_SCHEME when this changes: old indexes are then refused. */
-#define ZHSI_SCHEME "zhs-6"
+#define ZHSI_SCHEME "zhs-7"
 #define ZHSI_META_SCHEME "zhsearch.scheme"
 #define ZHSI_META_DICT "zhsearch.dict"
 #define ZHSI_META_DICT_ID "zhsearch.dict_id"
@@ -671,18 +676,41 @@ void zhsi_xq_free(zhsi_xq *q);
 /* ---- query.c ----------------------------------------------------- */
 
 /* A string that must occur, as normalized code points.  Anchored ends
- * must fall on a token boundary (see the term scheme). */
+ * must fall on a token boundary (see the term scheme).  Inside a Latin
+ * token a needle may hold joints, code points outside Unicode that stand
+ * for the separators users write either way (utf-8, utf_8, utf8):
+ * ZHSI_JOINT_OPT matches one '-' or '_' or nothing, ZHSI_JOINT_REQ one
+ * '-' or '_'.  A joint always lies between two ASCII letters or digits,
+ * so a needle never starts or ends with one and matching it needs no
+ * backtracking (zhsi_needle_at). */
+#define ZHSI_JOINT_OPT 0x110000u
+#define ZHSI_JOINT_REQ 0x110001u
 typedef struct zhsi_needle {
-    uint32_t *cps;       /* normalized code points */
+    uint32_t *cps;       /* normalized code points (and joints) */
     size_t n;            /* number of code points, >= 1 */
-    char *utf8;          /* the same as UTF-8 (NULL in needles made
+    char *utf8;          /* cps[0..nhead) as UTF-8 (NULL in needles made
                             outside query.c, which only snippets read) */
     size_t nbytes;       /* bytes of utf8 */
     char *utf16;         /* the same as UTF-16LE (likewise) */
     size_t nbytes16;     /* bytes of utf16 */
+    size_t nhead;        /* code points before the first joint (n if none;
+                            query.c only) */
     int anchor_start;    /* must start a run of ASCII letters/digits */
     int anchor_end;      /* must end a run of ASCII letters/digits */
 } zhsi_needle;
+
+/* The separators a joint stands for. */
+static inline int zhsi_is_joiner(uint32_t c) { return c == '-' || c == '_'; }
+static inline int zhsi_is_joint(uint32_t c)
+{
+    return c == ZHSI_JOINT_OPT || c == ZHSI_JOINT_REQ;
+}
+
+/* Where needle nd, matched at cps[i] of the normalized text cps[0..n),
+ * ends (its anchors and joints honoured), or 0 if it does not match
+ * there.  What snippets highlight is exactly this match. */
+size_t zhsi_needle_at(const zhsi_needle *nd, const uint32_t *cps, size_t n,
+                      size_t i);
 
 typedef struct zhsi_qnode zhsi_qnode;
 

@@ -18,31 +18,30 @@ static const struct qcase cases[] = {
     {"医院，", ZHS_OK, "W(医院)"},
     {"医院 ，。", ZHS_OK, "W(医院)"},
     /* normalization */
-    {"ＥＣＭＯ", ZHS_OK, "W(^ecmo)"},
+    {"ＥＣＭＯ", ZHS_OK, "W(^ecmo$)"},
     {"醫院", ZHS_OK, "W(医院)"},
     {"\"組團式\"", ZHS_OK, "\"组团式\""},
     /* mixed tokens: letters and digits anchored */
-    {"PET-CT", ZHS_OK, "W(^pet,^ct)"},
+    {"PET-CT", ZHS_OK, "W(^pet[-_]?ct$)"},
     {"2025年", ZHS_OK, "W(^2025年)"},
     {"120", ZHS_OK, "W(^120$)"},
-    {"ISO15189", ZHS_OK, "W(^iso15189$)"},
-    {"96.43%", ZHS_OK, "W(^96.43$)"},
-    {"\"PET CT\" 5G", ZHS_OK, "AND(\"pet ct\" W(^5g))"},
+    {"ISO15189", ZHS_OK, "W(^iso[-_]?15189$)"},
+    {"96.43%", ZHS_OK, "W(^96.43%)"},
+    {"\"PET CT\" 5G", ZHS_OK, "AND(\"pet ct\" W(^5[-_]?g$))"},
     {"\"扎 下根\"", ZHS_OK, "\"扎下根\""},
     {"＂医院＂", ZHS_OK, "\"医院\""},
     {"\"哈哈哈哈哈哈\"", ZHS_OK, "\"哈哈哈哈哈哈\""},   /* no PDF repair */
     /* operators */
     {"援疆 OR 石河子", ZHS_OK, "OR(W(援疆) W(石河子))"},
-    {"a b OR c", ZHS_OK, "OR(AND(W(^a) W(^b)) W(^c))"},
+    {"a b OR c", ZHS_OK, "OR(AND(W(^a$) W(^b$)) W(^c$))"},
     {"援疆 AND 医院", ZHS_OK, "AND(W(援疆) W(医院))"},
     {"援疆 -石河子", ZHS_OK, "AND(W(援疆) NOT(W(石河子)))"},
     {"援疆 NOT 石河子", ZHS_OK, "AND(W(援疆) NOT(W(石河子)))"},
     {"-石河子", ZHS_OK, "NOT(W(石河子))"},
     {"(ECMO OR PET-CT) 阿克苏", ZHS_OK,
-     "AND(OR(W(^ecmo) W(^pet,^ct)) W(阿克苏))"},
-    {"-(a OR b) c", ZHS_OK, "AND(NOT(OR(W(^a) W(^b))) W(^c))"},
-    {"or and not", ZHS_OK, "AND(W(^or) W(^and) W(^not))"},
-    {"PET-CT", ZHS_OK, "W(^pet,^ct)"},
+     "AND(OR(W(^ecmo$) W(^pet[-_]?ct$)) W(阿克苏))"},
+    {"-(a OR b) c", ZHS_OK, "AND(NOT(OR(W(^a$) W(^b$))) W(^c$))"},
+    {"or and not", ZHS_OK, "AND(W(^or$) W(^and$) W(^not$))"},
     /* fields */
     {"title:医疗队", ZHS_OK, "title:W(医疗队)"},
     {"title:\"带不走的\" 援疆", ZHS_OK, "AND(title:\"带不走的\" W(援疆))"},
@@ -59,10 +58,48 @@ static const struct qcase cases[] = {
     {"author:\"Li  Bai\" 明月", ZHS_OK, "AND(author:li bai W(明月))"},
     {"author:杜甫 OR author:李白", ZHS_OK, "OR(author:杜甫 author:李白)"},
     {"\"titles:x\"", ZHS_OK, "\"titles:x\""},      /* quoted: text */
-    {"10:30", ZHS_OK, "W(^10$,^30$)"},               /* not a field name */
+    {"10:30", ZHS_OK, "W(^10:30$)"},                 /* not a field name */
     /* lower-case boolean words are words */
-    {"援疆 or 石河子", ZHS_OK, "AND(W(援疆) W(^or) W(石河子))"},
-    {"援疆 and 医院", ZHS_OK, "AND(W(援疆) W(^and) W(医院))"},
+    {"援疆 or 石河子", ZHS_OK, "AND(W(援疆) W(^or$) W(石河子))"},
+    {"援疆 and 医院", ZHS_OK, "AND(W(援疆) W(^and$) W(医院))"},
+    /* Latin tokens: one needle each, punctuation kept, separators
+     * written either way (joints), anchored where they end in a letter
+     * or digit; deb* is a prefix */
+    {".deb", ZHS_OK, "W(.deb$)"},
+    {"C++", ZHS_OK, "W(^c++)"},
+    {"Ｃ＋＋", ZHS_OK, "W(^c++)"},
+    {"c++11", ZHS_OK, "W(^c++11$)"},
+    {"C#", ZHS_OK, "W(^c#)"},
+    {"UTF-8", ZHS_OK, "W(^utf[-_]?8$)"},
+    {"utf8", ZHS_OK, "W(^utf[-_]?8$)"},
+    {"apt-get", ZHS_OK, "W(^apt[-_]?get$)"},
+    {"node.js", ZHS_OK, "W(^node.js$)"},
+    {"3.14", ZHS_OK, "W(^3.14$)"},
+    {"x86_64", ZHS_OK, "W(^x[-_]?86[-_]64$)"},
+    {"10-20", ZHS_OK, "W(^10[-_]20$)"},
+    {"a--b", ZHS_OK, "W(^a--b$)"},
+    {"/etc/fstab", ZHS_OK, "W(/etc/fstab$)"},
+    {"~/.bashrc", ZHS_OK, "W(~/.bashrc$)"},
+    {"v1.2.3.", ZHS_OK, "W(^v[-_]?1.2.3$)"},       /* a full stop ends it */
+    {"1,000", ZHS_OK, "W(^1,000$)"},
+    {"a,b", ZHS_OK, "W(^a$,^b$)"},
+    {"http://deb.debian.org/", ZHS_OK, "W(^http://deb.debian.org/)"},
+    {"deb*", ZHS_OK, "W(^deb)"},
+    {"R-One* 援疆", ZHS_OK, "AND(W(^r[-_]?one) W(援疆))"},
+    {"naïve", ZHS_OK, "W(^naïve$)"},
+    {"用UTF-8编码", ZHS_OK, "W(用utf[-_]?8$,编码)"},
+    {"C语言", ZHS_OK, "W(^c语言)"},
+    {"医院-ecmo", ZHS_OK, "W(医院,^ecmo$)"},
+    {"\"utf-8\"", ZHS_OK, "\"utf-8\""},             /* quoted: as written */
+    /* '-' is NOT before CJK, a quote, a parenthesis or a field; before
+     * ASCII it is part of the word (a command-line option) */
+    {"ls -l", ZHS_OK, "AND(W(^ls$) W(-l$))"},
+    {"--help", ZHS_OK, "W(--help$)"},
+    {"-5", ZHS_OK, "W(-5$)"},
+    {"ls NOT -l", ZHS_OK, "AND(W(^ls$) NOT(W(-l$)))"},
+    {"ls -\"-l\"", ZHS_OK, "AND(W(^ls$) NOT(\"-l\"))"},
+    {"援疆 -ＥＣＭＯ", ZHS_OK, "AND(W(援疆) W(-ecmo$))"},
+    {"援疆 -title:医院", ZHS_OK, "AND(W(援疆) NOT(title:W(医院)))"},
     /* errors, with positions */
     {"", ZHS_EQUERY, "empty query"},
     {"   ", ZHS_EQUERY, "empty query"},
@@ -238,6 +275,13 @@ START_TEST(test_build_shapes)
     ck_assert_msg(has(d, "{SG医疗} AND {SG疗队}"), "%s", d);
     ck_assert_msg(!has(d, "{G哈哈} AND {G哈哈}") && has(d, "{G哈哈}"), "%s", d);
     free(d);
+    /* A joint asks for the bigram across it, whichever way the text
+     * writes the separator; a token is anchored at both ends. */
+    d = built(seg, "UTF-8");
+    ck_assert_msg(strstr(d, "G\\x01u AND Gut AND Gtf AND Gf8 AND G8\\x01")
+                  != NULL, "%s", d);
+    ck_assert_msg(strstr(d, "Gf-") == NULL, "%s", d);
+    free(d);
     /* Words of three or more characters rank as terms of their own, and
      * the string's title terms rank too. */
     d = built(seg, "医疗队");
@@ -367,6 +411,36 @@ START_TEST(test_check)
     ck_assert(checks16(seg, "120", "", "共120人"));
     ck_assert(!checks16(seg, "ai", "", "main"));
     ck_assert(checks16(seg, "ai", "", "main ai"));
+    /* Latin tokens: whole, anchored, separators either way */
+    ck_assert(!checks(seg, ".deb", "", "http://deb.debian.org/debian/", 1));
+    ck_assert(checks(seg, ".deb", "", "foo_1.0_amd64.deb", 1));
+    ck_assert(!checks(seg, "deb", "", "debian", 1));
+    ck_assert(checks(seg, "deb*", "", "debian", 1));
+    ck_assert(checks(seg, "deb", "", "deb http://x", 1));
+    ck_assert(!checks(seg, "apt-get", "", "aptitude", 1));
+    ck_assert(checks(seg, "apt", "", "apt-get install", 1));
+    ck_assert(checks(seg, "utf-8", "", "默认utf8编码", 1));
+    ck_assert(checks(seg, "utf8", "", "用utf-8编码", 1));
+    ck_assert(checks(seg, "utf8", "", "utf_8", 1));
+    ck_assert(!checks(seg, "utf-8", "", "setfont(8) utf", 1));
+    ck_assert(!checks(seg, "utf-8", "", "utf--8", 1));
+    ck_assert(checks(seg, "x86_64", "", "x86-64", 1));
+    ck_assert(!checks(seg, "x86_64", "", "x8664", 1));
+    ck_assert(!checks(seg, "10-20", "", "1020", 1));
+    ck_assert(checks(seg, "c++", "", "用c++编程", 1));
+    ck_assert(!checks(seg, "c++", "", "c语言", 1));
+    ck_assert(!checks(seg, "c++", "", "abc++", 1));
+    ck_assert(!checks(seg, "3.14", "", "3.14159", 1));
+    ck_assert(checks(seg, "3.14", "", "约3.14。", 1));
+    ck_assert(!checks(seg, "node.js", "", "nodejs", 1));
+    ck_assert(checks(seg, "ls -l", "", "ls -l", 1));
+    ck_assert(!checks(seg, "ls -l", "", "ls -la", 1));
+    ck_assert(checks16(seg, "utf-8", "", "默认utf8编码"));
+    ck_assert(checks16(seg, "x86_64", "", "是x86-64"));
+    ck_assert(!checks16(seg, "x86_64", "", "是x8664"));
+    ck_assert(!checks16(seg, ".deb", "", "的.debian"));
+    ck_assert(checks16(seg, ".deb", "", "的.deb包"));
+    ck_assert(!checks16(seg, "utf-8", "", "utf-80"));
     /* 䀀 is U+4000: its units' bytes straddle those of others */
     ck_assert(!checks16(seg, "\"@@\"", "", "䀀䀀䀀"));
     ck_assert(checks16(seg, "\"@@\"", "", "a@@"));
