@@ -34,14 +34,19 @@ static void usage(FILE *f)
             "                  words, title above body, whole phrases and\n"
             "                  nearby words higher.  A word matches as a\n"
             "                  substring of the normalized text, so recall\n"
-            "                  never depends on word segmentation.  A word's\n"
-            "                  letters and digits must start a token, and\n"
-            "                  digits end one (120 does not match 1200, ai\n"
-            "                  not main; ma matches main)\n"
+            "                  never depends on word segmentation.\n"
+            "                  Latin tokens are whole, with their\n"
+            "                  punctuation (.deb, C++, C#, node.js, 3.14,\n"
+            "                  /etc/fstab, --help; 120 does not match 1200,\n"
+            "                  deb not debian); - and _ between letters and\n"
+            "                  digits are optional (UTF-8 = UTF_8 = utf8);\n"
+            "                  deb* is a prefix (matches debian)\n"
             "  \"some text\"     must occur exactly (after normalization)\n"
             "  a OR b          either (OR, AND, NOT in capitals; or, and,\n"
             "                  not are words)\n"
-            "  -word, NOT word must not occur\n"
+            "  -word, NOT word must not occur; a - is NOT before CJK, a\n"
+            "                  quote, ( or a field (-援藏, -\"apt\"), text\n"
+            "                  before ASCII (ls -l, --help, -5)\n"
             "  ( ... )         grouping\n"
             "  title:word      in the title (title:\"...\" for a phrase)\n"
             "  source:NAME     from that source;  id:ID  that document\n"
@@ -90,7 +95,7 @@ static void usage(FILE *f)
             "                 \"missing_shards\"\n"
             "  --help         this text\n"
             "Put -- before a query whose first word starts with '-' and a\n"
-            "Latin letter (zhsearch search -- -word other).\n\n%s",
+            "Latin letter (zhsearch search -- -l ls).\n\n%s",
             ZHS_MAX_LIMIT, ZHS_EXIT_HELP);
 }
 

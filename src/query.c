@@ -291,7 +291,7 @@ static int push_needle(zhsi_needle **arr, size_t *count, const uint32_t *cps,
                        size_t n, int anchor_start, int anchor_end)
 {
     zhsi_needle *na;
-    size_t i, head;
+    size_t i, j, key, head;
 
     for (i = 0; i < *count; i++)
         if ((*arr)[i].n == n && (*arr)[i].anchor_start == anchor_start
@@ -306,10 +306,18 @@ static int push_needle(zhsi_needle **arr, size_t *count, const uint32_t *cps,
     if (na[*count].cps == NULL)
         return -1;
     memcpy(na[*count].cps, cps, n * sizeof *cps);
-    /* the text before the first joint is what memmem looks for */
-    for (head = 0; head < n && !zhsi_is_joint(cps[head]); head++)
-        ;
-    na[*count].nhead = head;
+    /* the longest piece between joints is what memmem looks for */
+    for (i = 0, key = 0, head = 0; i < n; i = j + 1) {
+        for (j = i; j < n && !zhsi_is_joint(cps[j]); j++)
+            ;
+        if (j - i > head) {
+            key = i;
+            head = j - i;
+        }
+    }
+    cps += key;
+    na[*count].key = key;
+    na[*count].nkey = head;
     na[*count].utf8 = zhsi_utf8_encode(cps, head);
     if (na[*count].utf8 == NULL) {
         free(na[*count].cps);
@@ -1137,12 +1145,73 @@ static zhs_status pair(enum zhsi_xop op, zhsi_xq *a, zhsi_xq *b,
 }
 
 /* Whether the terms of a needle decide exactly which documents contain
- * it: a character or a bigram without anchors.  Longer strings (and
- * anchored ones) are matched by their terms as candidates and checked
- * against the stored normalized text (zhsi_query_check). */
+ * it: a character or a bigram without anchors, or one whole Latin run
+ * (its "W" term).  Other strings are matched by their terms as
+ * candidates and checked against the stored normalized text
+ * (zhsi_query_check). */
 static int needle_exact(const zhsi_needle *nd)
 {
-    return nd->n <= 2 && !nd->anchor_start && !nd->anchor_end;
+    size_t i;
+
+    if (nd->n <= 2 && !nd->anchor_start && !nd->anchor_end)
+        return 1;
+    /* one whole run of letters and digits: its "W" term (deb, c, 120) */
+    if (!nd->anchor_start || !nd->anchor_end || nd->n > ZHSI_MAX_RUN)
+        return 0;
+    for (i = 0; i < nd->n; i++)
+        if (!zhsi_is_alnum(nd->cps[i]))
+            return 0;
+    return 1;
+}
+
+/* The run terms of needle nd: for each group of runs of ASCII letters
+ * and digits joined by joints whose ends are the needle's anchored ends
+ * or literal characters (so that a matching text has those runs whole),
+ * the group squeezed, as the writer spells it: a "W" term for a group
+ * without a joint (.deb: Wdeb; /etc/fstab: Wetc and Wfstab), "W" or "V"
+ * for one with joints, which the text may write with or without
+ * separators (e-mail: Wemail OR Vemail). */
+static zhs_status each_run(const zhsi_needle *nd, const char *prefix,
+                           struct xlist *l, char **errmsg)
+{
+    uint32_t run[ZHSI_MAX_RUN];
+    char term[ZHSI_MAX_RUN + 8];
+    size_t i, e, k, len, runs;
+    zhsi_xq *t;
+    zhs_status st = ZHS_OK;
+
+    for (i = 0; st == ZHS_OK && i < nd->n; i = e) {
+        if (!zhsi_is_alnum(nd->cps[i])) {
+            e = i + 1;
+            continue;
+        }
+        for (e = i, len = 0, runs = 1;
+             e < nd->n && (zhsi_is_alnum(nd->cps[e])
+                           || zhsi_is_joint(nd->cps[e])); e++) {
+            if (zhsi_is_joint(nd->cps[e]))
+                runs++;
+            else if (len < ZHSI_MAX_RUN)
+                run[len++] = nd->cps[e];
+            else
+                runs = ZHSI_RUN_GROUP + 1;      /* too long: no term */
+        }
+        if (runs > ZHSI_RUN_GROUP || (i == 0 && !nd->anchor_start)
+            || (e == nd->n && !nd->anchor_end))
+            continue;
+        k = zhsi_run_term(term, prefix, 0, run, len);
+        if ((st = zhsi_xq_term(term, k, &t, errmsg)) == ZHS_OK && runs > 1) {
+            zhsi_xq *v[2] = {t, NULL};
+            k = zhsi_run_term(term, prefix, 1, run, len);
+            if ((st = zhsi_xq_term(term, k, &v[1], errmsg)) == ZHS_OK) {
+                st = zhsi_xq_combine(ZHSI_XQ_OR, v, 2, &t, errmsg);
+                zhsi_xq_free(v[1]);
+            }
+            zhsi_xq_free(v[0]);
+        }
+        if (st == ZHS_OK)
+            st = xl_push(l, t, errmsg);
+    }
+    return st;
 }
 
 /* Whether a node's documents are exactly what its Xapian query matches:
@@ -1202,6 +1271,8 @@ static zhs_status substring_query(const zhsi_needle *nd, const char *prefix,
         if ((st = zhsi_xq_term(term, k, &t, errmsg)) == ZHS_OK)
             st = xl_push(&l, t, errmsg);
     }
+    if (st == ZHS_OK)
+        st = each_run(nd, prefix, &l, errmsg);
     if (st != ZHS_OK) {
         xl_free(&l);
         return st;
@@ -1478,16 +1549,16 @@ size_t zhsi_needle_at(const zhsi_needle *nd, const uint32_t *c, size_t n,
     return j;
 }
 
-/* Where the rest of needle nd (from its first joint on) ends if it
- * matches UTF-8 text at p, else NULL.  A joint's next code point is a
- * letter or digit, never a separator, so each step has one choice. */
-static const char *rest8(const zhsi_needle *nd, const char *p,
-                         const char *end)
+/* Where needle nd's code points after its key end if they match UTF-8
+ * text from p on, else NULL.  A joint's neighbours are letters or
+ * digits, never separators, so each step has one choice. */
+static const char *after8(const zhsi_needle *nd, const char *p,
+                          const char *end)
 {
     char b[4];
     size_t k, l;
 
-    for (k = nd->nhead; k < nd->n; k++) {
+    for (k = nd->key + nd->nkey; k < nd->n; k++) {
         uint32_t w = nd->cps[k];
         if (zhsi_is_joint(w)) {
             if (p < end && zhsi_is_joiner((unsigned char)*p))
@@ -1504,11 +1575,36 @@ static const char *rest8(const zhsi_needle *nd, const char *p,
     return p;
 }
 
+/* Where the needle's code points before its key start if they match the
+ * UTF-8 text ending at p (text starting at s), else NULL. */
+static const char *before8(const zhsi_needle *nd, const char *s,
+                           const char *p)
+{
+    char b[4];
+    size_t k, l;
+
+    for (k = nd->key; k-- > 0;) {
+        uint32_t w = nd->cps[k];
+        if (zhsi_is_joint(w)) {
+            if (p > s && zhsi_is_joiner((unsigned char)p[-1]))
+                p--;
+            else if (w == ZHSI_JOINT_REQ)
+                return NULL;
+            continue;
+        }
+        l = zhsi_utf8_put(b, w);
+        if ((size_t)(p - s) < l || memcmp(p - l, b, l) != 0)
+            return NULL;
+        p -= l;
+    }
+    return p;
+}
+
 /* Whether needle nd occurs in UTF-8 text s[0..n), its anchored ends on
  * token boundaries.  Bytes compare as code points do (UTF-8 is
  * self-synchronizing), and a byte of a multi-byte character is never an
- * ASCII letter or digit.  memmem finds the text before the first joint;
- * the rest is compared in place. */
+ * ASCII letter or digit.  memmem finds the needle's key (all of it when
+ * it has no joint); the rest is compared in place around it. */
 static int occurs8(const zhsi_needle *nd, const char *s, size_t n)
 {
     const char *p = s, *end = s + n, *hit;
@@ -1516,12 +1612,15 @@ static int occurs8(const zhsi_needle *nd, const char *s, size_t n)
     while ((size_t)(end - p) >= nd->nbytes
            && (hit = memmem(p, (size_t)(end - p), nd->utf8, nd->nbytes))
                   != NULL) {
-        const char *after = hit + nd->nbytes;
-        if (nd->nhead < nd->n)
-            after = rest8(nd, after, end);
-        if (after != NULL
-            && (!nd->anchor_start || hit == s
-                || !zhsi_is_alnum((unsigned char)hit[-1]))
+        const char *start = hit, *after = hit + nd->nbytes;
+        if (nd->nkey < nd->n) {
+            start = before8(nd, s, hit);
+            if (start != NULL)
+                after = after8(nd, after, end);
+        }
+        if (start != NULL && after != NULL
+            && (!nd->anchor_start || start == s
+                || !zhsi_is_alnum((unsigned char)start[-1]))
             && (!nd->anchor_end || after == end
                 || !zhsi_is_alnum((unsigned char)*after)))
             return 1;
@@ -1536,18 +1635,22 @@ static int alnum16(const char *p)
     return p[1] == 0 && zhsi_is_alnum((unsigned char)p[0]);
 }
 
-/* rest8 for UTF-16LE text (p on a unit). */
-static const char *rest16(const zhsi_needle *nd, const char *p,
-                          const char *end)
+static int joiner16(const char *p)
+{
+    return p[1] == 0 && zhsi_is_joiner((unsigned char)p[0]);
+}
+
+/* after8 and before8 for UTF-16LE text (p on a unit). */
+static const char *after16(const zhsi_needle *nd, const char *p,
+                           const char *end)
 {
     char b[4];
     size_t k, l;
 
-    for (k = nd->nhead; k < nd->n; k++) {
+    for (k = nd->key + nd->nkey; k < nd->n; k++) {
         uint32_t w = nd->cps[k];
         if (zhsi_is_joint(w)) {
-            if (end - p >= 2 && p[1] == 0
-                && zhsi_is_joiner((unsigned char)p[0]))
+            if (end - p >= 2 && joiner16(p))
                 p += 2;
             else if (w == ZHSI_JOINT_REQ)
                 return NULL;
@@ -1561,6 +1664,29 @@ static const char *rest16(const zhsi_needle *nd, const char *p,
     return p;
 }
 
+static const char *before16(const zhsi_needle *nd, const char *s,
+                            const char *p)
+{
+    char b[4];
+    size_t k, l;
+
+    for (k = nd->key; k-- > 0;) {
+        uint32_t w = nd->cps[k];
+        if (zhsi_is_joint(w)) {
+            if (p - s >= 2 && joiner16(p - 2))
+                p -= 2;
+            else if (w == ZHSI_JOINT_REQ)
+                return NULL;
+            continue;
+        }
+        l = zhsi_utf16_put(b, w);
+        if ((size_t)(p - s) < l || memcmp(p - l, b, l) != 0)
+            return NULL;
+        p -= l;
+    }
+    return p;
+}
+
 /* The same in UTF-16LE text: a match must start on a unit (UTF-16 is
  * self-synchronizing too: surrogates never equal other units). */
 static int occurs16(const zhsi_needle *nd, const char *s, size_t n)
@@ -1570,11 +1696,14 @@ static int occurs16(const zhsi_needle *nd, const char *s, size_t n)
     while ((size_t)(end - p) >= nd->nbytes16
            && (hit = memmem(p, (size_t)(end - p), nd->utf16, nd->nbytes16))
                   != NULL) {
-        const char *after = hit + nd->nbytes16;
-        if ((hit - s) % 2 == 0 && nd->nhead < nd->n)
-            after = rest16(nd, after, end);
-        if (after != NULL && (hit - s) % 2 == 0
-            && (!nd->anchor_start || hit == s || !alnum16(hit - 2))
+        const char *start = hit, *after = hit + nd->nbytes16;
+        if ((hit - s) % 2 == 0 && nd->nkey < nd->n) {
+            start = before16(nd, s, hit);
+            if (start != NULL)
+                after = after16(nd, after, end);
+        }
+        if ((hit - s) % 2 == 0 && start != NULL && after != NULL
+            && (!nd->anchor_start || start == s || !alnum16(start - 2))
             && (!nd->anchor_end || after == end || !alnum16(after)))
             return 1;
         p = hit + 1;

@@ -84,6 +84,18 @@ size_t zhsi_unigram_term(char *buf, const char *prefix, uint32_t c)
     return k + term_cp(buf + k, c);
 }
 
+size_t zhsi_run_term(char *buf, const char *prefix, int joined,
+                     const uint32_t *run, size_t n)
+{
+    size_t k = strlen(prefix), i;
+
+    memcpy(buf, prefix, k);
+    buf[k++] = joined ? 'V' : 'W';
+    for (i = 0; i < n; i++)
+        buf[k++] = (char)run[i];
+    return k;
+}
+
 int zhsi_is_alnum(uint32_t c)
 {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');

@@ -536,6 +536,33 @@ static int add_word(size_t start, size_t end, void *arg)
     return g->st != ZHS_OK;
 }
 
+/* The "W" term of the run of ASCII letters and digits starting at c[i],
+ * and the "V" terms of it with the next runs joined by single '-' or '_'
+ * (up to ZHSI_RUN_GROUP runs), squeezed: e-mail gives We and Vemail here,
+ * and Wmail at its own start. */
+static void add_run_terms(struct termgen *g, const struct target *x,
+                          const uint32_t *c, size_t n, size_t i)
+{
+    uint32_t run[ZHSI_MAX_RUN];
+    char term[ZHSI_MAX_RUN + 8];
+    size_t j = i, e, k, len = 0, runs = 0;
+
+    for (;;) {
+        for (e = j; e < n && zhsi_is_alnum(c[e]); e++)
+            ;
+        if (len + (e - j) > ZHSI_MAX_RUN)
+            return;
+        memcpy(run + len, c + j, (e - j) * sizeof *run);
+        len += e - j;
+        k = zhsi_run_term(term, x->prefix, runs > 0, run, len);
+        add_term(g, x, term, k);
+        if (++runs == ZHSI_RUN_GROUP || e + 1 >= n || !zhsi_is_joiner(c[e])
+            || !zhsi_is_alnum(c[e + 1]))
+            return;
+        j = e + 1;
+    }
+}
+
 /* Adds the words, characters, bigrams and token boundaries of normalized
  * text t to every target, segmenting it once. */
 static void add_text_terms(zhsi_segmenter *seg, struct termgen *g,
@@ -573,6 +600,7 @@ static void add_text_terms(zhsi_segmenter *seg, struct termgen *g,
             if (i == 0 || !zhsi_is_alnum(c[i - 1])) {
                 k = zhsi_bigram_term(term, x->prefix, ZHSI_BOUNDARY, c[i]);
                 add_term(g, x, term, k);
+                add_run_terms(g, x, c, n, i);
             }
             if (i + 1 == n || !zhsi_is_alnum(c[i + 1])) {
                 k = zhsi_bigram_term(term, x->prefix, c[i], ZHSI_BOUNDARY);

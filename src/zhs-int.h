@@ -247,6 +247,16 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              token's candidates are the same whichever way it was
  *              written (utf-8, utf_8 and utf8 all have "Gf8").  A needle's
  *              joint (see zhsi_needle) asks for this bigram.
+ *   "W" run    every whole run of ASCII letters and digits of at most
+ *              ZHSI_MAX_RUN characters: exactly the documents having that
+ *              token (deb, c, 120), so that a Latin word of one run needs
+ *              no check, and a needle holding a whole run (.deb, c++,
+ *              /etc/fstab) has few candidates to check.
+ *   "V" runs   each sequence of 2 to ZHSI_RUN_GROUP runs joined by single
+ *              '-' or '_', without them (e-mail: "Vemail"): a token with
+ *              joints (e-mail, utf-8, x86_64) has as candidates the
+ *              documents with "W" or "V" of its squeezed form, whichever
+ *              way the text writes it.
  *   "S" + any of the above: the same for the title alone (title:).
  *   "Q" id     the unique id term (replace by id; id:).
  *   "B" source the normalized source (source:).
@@ -285,6 +295,8 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
 #define ZHSI_TITLE_WDF 3
 #define ZHSI_MAX_WORD_BYTES 64
 #define ZHSI_BOUNDARY 0x01u
+#define ZHSI_MAX_RUN 32
+#define ZHSI_RUN_GROUP 4
 #define ZHSI_SLOT_DATE 0
 #define ZHSI_SLOT_HASH 1
 #define ZHSI_SLOT_ID 2
@@ -320,6 +332,12 @@ size_t zhsi_field_term(char *buf, char prefix, const char *value,
  * are the field's own text (all of it, or a long value's cut beginning);
  * *cut is set when a hash followed them. */
 size_t zhsi_field_term_text(const char *v, size_t len, int *cut);
+/* Writes prefix + the "W" term of run[0..n) (ASCII letters and digits,
+ * n <= ZHSI_MAX_RUN), or its "V" term if joined (runs joined by
+ * separators, squeezed), into buf (>= ZHSI_MAX_RUN + 4 bytes); returns
+ * its length. */
+size_t zhsi_run_term(char *buf, const char *prefix, int joined,
+                     const uint32_t *run, size_t n);
 /* ASCII letters and digits: the characters of anchored tokens. */
 int zhsi_is_alnum(uint32_t c);
 
@@ -688,13 +706,15 @@ void zhsi_xq_free(zhsi_xq *q);
 typedef struct zhsi_needle {
     uint32_t *cps;       /* normalized code points (and joints) */
     size_t n;            /* number of code points, >= 1 */
-    char *utf8;          /* cps[0..nhead) as UTF-8 (NULL in needles made
-                            outside query.c, which only snippets read) */
+    char *utf8;          /* cps[key..key+nkey) as UTF-8 (NULL in needles
+                            made outside query.c, which only snippets
+                            read) */
     size_t nbytes;       /* bytes of utf8 */
     char *utf16;         /* the same as UTF-16LE (likewise) */
     size_t nbytes16;     /* bytes of utf16 */
-    size_t nhead;        /* code points before the first joint (n if none;
-                            query.c only) */
+    size_t key, nkey;    /* the longest run of cps without a joint (all
+                            of them if there is none; query.c only): what
+                            the check looks for first */
     int anchor_start;    /* must start a run of ASCII letters/digits */
     int anchor_end;      /* must end a run of ASCII letters/digits */
 } zhsi_needle;

@@ -281,6 +281,13 @@ START_TEST(test_build_shapes)
     ck_assert_msg(strstr(d, "G\\x01u AND Gut AND Gtf AND Gf8 AND G8\\x01")
                   != NULL, "%s", d);
     ck_assert_msg(strstr(d, "Gf-") == NULL, "%s", d);
+    /* its squeezed form, as one run (utf8) or joined runs (utf-8) */
+    ck_assert_msg(strstr(d, "Wutf8 OR Vutf8") != NULL, "%s", d);
+    free(d);
+    /* A whole run inside a token asks for its "W" term */
+    d = built(seg, ".deb /etc/fstab");
+    ck_assert_msg(has(d, "Wdeb") && has(d, "Wetc") && has(d, "Wfstab"),
+                  "%s", d);
     free(d);
     /* Words of three or more characters rank as terms of their own, and
      * the string's title terms rank too. */
@@ -383,6 +390,13 @@ START_TEST(test_check)
     ck_assert(exact(seg, "医 援疆 source:x"));
     ck_assert(!exact(seg, "\"医疗队\""));
     ck_assert(!exact(seg, "5g"));
+    /* one whole Latin run is its "W" term; other tokens are checked */
+    ck_assert(exact(seg, "ecmo"));
+    ck_assert(exact(seg, "120 援疆"));
+    ck_assert(exact(seg, "援疆 NOT c"));
+    ck_assert(!exact(seg, ".deb"));
+    ck_assert(!exact(seg, "deb*"));
+    ck_assert(!exact(seg, "utf8"));
     ck_assert(!exact(seg, "援疆 OR -\"医疗队\""));
     ck_assert(checks(seg, "\"医疗队\"", "", "浙江医疗队", 1));
     ck_assert(!checks(seg, "\"医疗队\"", "", "医疗 队", 1));
@@ -435,6 +449,14 @@ START_TEST(test_check)
     ck_assert(!checks(seg, "node.js", "", "nodejs", 1));
     ck_assert(checks(seg, "ls -l", "", "ls -l", 1));
     ck_assert(!checks(seg, "ls -l", "", "ls -la", 1));
+    /* the check looks for the longest piece first (mail), then around */
+    ck_assert(checks(seg, "e-mail", "", "写email", 1));
+    ck_assert(checks(seg, "e-mail", "", "e_mail", 1));
+    ck_assert(!checks(seg, "e-mail", "", "re-mail", 1));
+    ck_assert(!checks(seg, "e-mail", "", "e--mail mail", 1));
+    ck_assert(!checks(seg, "x86_64", "", "ax86_64", 1));
+    ck_assert(checks16(seg, "e-mail", "", "写e-mail"));
+    ck_assert(!checks16(seg, "e-mail", "", "re-mail"));
     ck_assert(checks16(seg, "utf-8", "", "默认utf8编码"));
     ck_assert(checks16(seg, "x86_64", "", "是x86-64"));
     ck_assert(!checks16(seg, "x86_64", "", "是x8664"));
