@@ -555,7 +555,8 @@ static void add_run_terms(struct termgen *g, const struct target *x,
         memcpy(run + len, c + j, (e - j) * sizeof *run);
         len += e - j;
         k = zhsi_run_term(term, x->prefix, runs > 0, run, len);
-        add_term(g, x, term, k);
+        tbag_add(&g->bag, term, k, 0);  /* a filter: lengths, and so
+                                           BM25, stay as they were */
         if (++runs == ZHSI_RUN_GROUP || e + 1 >= n || !zhsi_is_joiner(c[e])
             || !zhsi_is_alnum(c[e + 1]))
             return;

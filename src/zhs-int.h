@@ -251,7 +251,8 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              ZHSI_MAX_RUN characters: exactly the documents having that
  *              token (deb, c, 120), so that a Latin word of one run needs
  *              no check, and a needle holding a whole run (.deb, c++,
- *              /etc/fstab) has few candidates to check.
+ *              /etc/fstab) has few candidates to check.  With wdf 0
+ *              ("W" and "V"): they select, the bigrams rank.
  *   "V" runs   each sequence of 2 to ZHSI_RUN_GROUP runs joined by single
  *              '-' or '_', without them (e-mail: "Vemail"): a token with
  *              joints (e-mail, utf-8, x86_64) has as candidates the
