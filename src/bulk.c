@@ -216,16 +216,17 @@ zhs_status zhsi_swap_in(const char *from, const char *to, char **errmsg)
 /* The cluster key of a document with SimHash h and id self, as
  * writer.c's cluster_key finds it in an index, and records the document
  * for those after it. */
-static zhs_status dup_key(zhsi_bulk *b, uint64_t h, const char *self,
+static zhs_status dup_key(zhsi_bulk *b, uint64_t h, const uint16_t *sig,
+                          const char *self,
                           char key[ZHSI_CLUSTER_KEY_LEN + 1], char **errmsg)
 {
     const char *k, *id;
 
-    if (zhsi_dupmem_nearest(b->dups, h, self, NULL, NULL, &k, &id) >= 0)
+    if (zhsi_dupmem_nearest(b->dups, h, sig, self, NULL, NULL, &k, &id) >= 0)
         memcpy(key, k, ZHSI_CLUSTER_KEY_LEN + 1);
     else
         zhsi_cluster_key(h, self, key);
-    if (zhsi_dupmem_add(b->dups, h, self, key) < 0)
+    if (zhsi_dupmem_add(b->dups, h, sig, self, key) < 0)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     return ZHS_OK;
 }
@@ -357,7 +358,7 @@ zhs_status zhsi_bulk_put(zhsi_bulk *b, zhs_prepared *p, zhs_outcome *outcome,
     int again;
 
     if (p->has_simhash) {
-        st = dup_key(b, p->simhash, id, key, errmsg);
+        st = dup_key(b, p->simhash, p->sig, id, key, errmsg);
         if (st == ZHS_OK)
             st = zhsi_prepared_set_cluster(p, key, errmsg);
     }

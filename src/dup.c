@@ -46,11 +46,21 @@ static uint64_t mix64(uint64_t z)
 
 int zhsi_simhash(const uint32_t *cps, size_t n, uint64_t *out)
 {
+    return zhsi_simhash_sig(cps, n, out, NULL);
+}
+
+int zhsi_simhash_sig(const uint32_t *cps, size_t n, uint64_t *out,
+                     uint16_t sig[ZHSI_SIG_BINS])
+{
     uint32_t win[ZHSI_SHINGLE];
     long votes[64] = {0};
     size_t i, have = 0, shingles = 0;
     uint64_t h = 0;
     int b;
+
+    if (sig)
+        for (b = 0; b < ZHSI_SIG_BINS; b++)
+            sig[b] = 0xffff;
 
     for (i = 0; i < n; i++) {
         uint64_t s;
@@ -63,6 +73,15 @@ int zhsi_simhash(const uint32_t *cps, size_t n, uint64_t *out)
         s = mix64(zhsi_fnv(ZHSI_FNV_INIT, win, sizeof win));
         for (b = 0; b < 64; b++)
             votes[b] += (s >> b) & 1u ? 1 : -1;
+        if (sig) {
+            /* the bin from the top bits, the value from the low ones */
+            unsigned bin = (unsigned)(s >> 58) % ZHSI_SIG_BINS;
+            uint16_t v = (uint16_t)(s & 0xffff);
+            if (v == 0xffff)
+                v = 0xfffe;
+            if (v < sig[bin])
+                sig[bin] = v;
+        }
         shingles++;
     }
     if (shingles < ZHSI_DUP_MIN_SHINGLES)
@@ -72,6 +91,59 @@ int zhsi_simhash(const uint32_t *cps, size_t n, uint64_t *out)
             h |= 1ull << b;
     *out = h;
     return 0;
+}
+
+int zhsi_sig_share(const uint16_t *a, const uint16_t *b)
+{
+    unsigned k, used = 0, same = 0;
+
+    for (k = 0; k < ZHSI_SIG_BINS; k++) {
+        if (a[k] == 0xffff && b[k] == 0xffff)
+            continue;
+        used++;
+        same += a[k] == b[k];
+    }
+    return used ? (int)(100 * same / used) : 100;
+}
+
+int zhsi_dup_confirmed(const uint16_t *a, const uint16_t *b)
+{
+    return a == NULL || b == NULL
+        || zhsi_sig_share(a, b) >= ZHSI_DUP_MIN_SHARE;
+}
+
+void zhsi_format_simhash_value(uint64_t h, const uint16_t *sig,
+                               char out[ZHSI_SIMHASH_VALUE_LEN])
+{
+    char hex[17];
+    unsigned k;
+
+    snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+    memcpy(out, hex, 16);
+    for (k = 0; k < ZHSI_SIG_BINS; k++) {
+        out[16 + 2 * k] = (char)(sig[k] & 0xff);
+        out[16 + 2 * k + 1] = (char)(sig[k] >> 8);
+    }
+}
+
+int zhsi_parse_simhash_value(const char *v, size_t len, uint64_t *h,
+                             uint16_t sig[ZHSI_SIG_BINS])
+{
+    char hex[17];
+    unsigned k;
+
+    if (len != 16 && len != ZHSI_SIMHASH_VALUE_LEN)
+        return -1;
+    memcpy(hex, v, 16);
+    hex[16] = '\0';
+    if (zhsi_parse_hex64(hex, h) < 0)
+        return -1;
+    if (len == 16)
+        return 0;
+    for (k = 0; k < ZHSI_SIG_BINS; k++)
+        sig[k] = (uint16_t)((unsigned char)v[16 + 2 * k]
+                            | (unsigned char)v[16 + 2 * k + 1] << 8);
+    return 1;
 }
 
 int zhsi_hamming(uint64_t a, uint64_t b)
@@ -148,7 +220,9 @@ int zhsi_parse_hex64(const char *s, uint64_t *out)
 struct dupent {
     uint64_t simhash;
     char key[ZHSI_CLUSTER_KEY_LEN + 1];
-    char *id;            /* owned by the document's first band entry */
+    uint16_t *sig;       /* the signature and then the id, one block
+                            shared by the document's band entries */
+    const char *id;
     int next;            /* next entry with the same band term, or -1 */
 };
 
@@ -175,9 +249,9 @@ void zhsi_dupmem_free(zhsi_dupmem *m)
 
     if (m == NULL)
         return;
-    for (k = 0; k < m->nents; k++)     /* a document's entries share an id */
-        if (k == 0 || m->ents[k].id != m->ents[k - 1].id)
-            free(m->ents[k].id);
+    for (k = 0; k < m->nents; k++)     /* a document's entries share one */
+        if (k == 0 || m->ents[k].sig != m->ents[k - 1].sig)
+            free(m->ents[k].sig);
     free(m->ents);
     free(m->bands);
     free(m);
@@ -226,7 +300,8 @@ static int band_slot(zhsi_dupmem *m, const char *term, int create)
     return (int)j;
 }
 
-int zhsi_dupmem_nearest(zhsi_dupmem *m, uint64_t h, const char *self,
+int zhsi_dupmem_nearest(zhsi_dupmem *m, uint64_t h, const uint16_t *sig,
+                        const char *self,
                         int (*skip)(void *, const char *), void *arg,
                         const char **key, const char **id)
 {
@@ -244,7 +319,8 @@ int zhsi_dupmem_nearest(zhsi_dupmem *m, uint64_t h, const char *self,
             const struct dupent *c = &m->ents[e];
             int d = zhsi_hamming(c->simhash, h);
             seen++;
-            if (strcmp(c->id, self) == 0 || (skip && skip(arg, c->id)))
+            if (d > ZHSI_DUP_MAX_BITS || strcmp(c->id, self) == 0
+                || (skip && skip(arg, c->id)) || !zhsi_dup_confirmed(c->sig, sig))
                 continue;
             if (d < bestd || (d == bestd && best && strcmp(c->id, best->id) < 0)) {
                 best = c;
@@ -259,32 +335,42 @@ int zhsi_dupmem_nearest(zhsi_dupmem *m, uint64_t h, const char *self,
     return bestd;
 }
 
-int zhsi_dupmem_add(zhsi_dupmem *m, uint64_t h, const char *id,
-                    const char *key)
+int zhsi_dupmem_add(zhsi_dupmem *m, uint64_t h, const uint16_t *sig,
+                    const char *id, const char *key)
 {
     char term[ZHSI_BAND_TERM_SIZE];
+    size_t sz = ZHSI_SIG_BINS * sizeof *sig;
+    uint16_t *block = malloc(sz + strlen(id) + 1);
     unsigned k;
     int slot;
 
-    for (k = 0; k < ZHSI_DUP_BANDS; k++) {
-        struct dupent *ne;
-        if (m->nents == m->capents) {
-            size_t nc = m->capents ? m->capents * 2 : 4096;
-            struct dupent *nv = realloc(m->ents, nc * sizeof *nv);
-            if (nv == NULL)
-                return -1;
-            m->ents = nv;
-            m->capents = nc;
-        }
-        zhsi_band_term(term, h, k);
-        if ((slot = band_slot(m, term, 1)) < 0)
+    if (block == NULL)
+        return -1;
+    memcpy(block, sig, sz);
+    strcpy((char *)block + sz, id);
+    if (m->nents + ZHSI_DUP_BANDS > m->capents) {
+        size_t nc = m->capents ? m->capents * 2 : 4096;
+        struct dupent *nv = realloc(m->ents, nc * sizeof *nv);
+        if (nv == NULL) {
+            free(block);
             return -1;
-        ne = &m->ents[m->nents];
+        }
+        m->ents = nv;
+        m->capents = nc;
+    }
+
+    for (k = 0; k < ZHSI_DUP_BANDS; k++) {
+        struct dupent *ne = &m->ents[m->nents];
+        zhsi_band_term(term, h, k);
+        if ((slot = band_slot(m, term, 1)) < 0) {
+            if (k == 0)         /* else the entries made own the block */
+                free(block);
+            return -1;
+        }
         ne->simhash = h;
         memcpy(ne->key, key, sizeof ne->key);
-        ne->id = k == 0 ? strdup(id) : m->ents[m->nents - k].id;
-        if (ne->id == NULL)
-            return -1;
+        ne->sig = block;
+        ne->id = (const char *)block + sz;
         ne->next = m->bands[slot].head;
         m->bands[slot].head = (int)m->nents;
         m->nents++;

@@ -182,10 +182,17 @@ static zhs_status map_exception(char **errmsg)
             st = ZHS_EUNAVAILABLE;
             zhsi_fail(errmsg, st, "%s", e.get_msg().c_str());
         } catch (const Xapian::DatabaseError &e) {
-            /* a failed commit, a write error (map_read_exception tells a
-             * reader's apart) */
-            st = ZHS_EIO;
-            zhsi_fail(errmsg, st, "%s", e.get_description().c_str());
+            /* a failed commit, a write error: the system's, with an errno
+             * or saying what failed (a commit) (map_read_exception tells a
+             * reader's apart); else what Xapian found in the files, at
+             * open or in a writer ("EOF reading block" past a table's
+             * end) */
+            st = e.get_error_string() != NULL
+                 || e.get_msg().find("failed") != std::string::npos
+                 ? ZHS_EIO : ZHS_ECORRUPT;
+            zhsi_fail(errmsg, st, "%s%s", st == ZHS_ECORRUPT
+                      ? "index is damaged: " : "",
+                      e.get_description().c_str());
         } catch (const Xapian::FeatureUnavailableError &e) {
             /* A read handle meets it when a table file is missing (the
              * termlist, say): the index is incomplete. */
@@ -1378,7 +1385,13 @@ static zhs_status candidates(const Xapian::Database &db, char *const *terms,
         for (; k < ids.size(); k++) {
             Xapian::Document doc = db.get_document(ids[k]);
             c[k].id = dup_string(doc.get_value(ZHSI_SLOT_ID));
-            c[k].simhash = dup_string(doc.get_value(ZHSI_SLOT_SIMHASH));
+            std::string sh = doc.get_value(ZHSI_SLOT_SIMHASH);
+            c[k].simhash = static_cast<char *>(std::malloc(sh.size() + 1));
+            if (c[k].simhash) {
+                std::memcpy(c[k].simhash, sh.data(), sh.size());
+                c[k].simhash[sh.size()] = '\0';
+                c[k].simhash_len = sh.size();
+            }
             c[k].cluster = dup_string(doc.get_value(ZHSI_SLOT_CLUSTER));
             if (!c[k].id || !c[k].simhash || !c[k].cluster) {
                 k++;

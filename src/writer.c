@@ -917,17 +917,18 @@ void zhs_prepared_free(zhs_prepared *p)
 /* The SimHash of the body (value and band terms), if it is long enough
  * to have one. */
 static zhs_status add_simhash(zhsi_xdoc *doc, const zhsi_text *body,
-                              uint64_t *sim, int *has, char **errmsg)
+                              uint64_t *sim, uint16_t sig[ZHSI_SIG_BINS],
+                              int *has, char **errmsg)
 {
-    char buf[24];
+    char buf[24], v[ZHSI_SIMHASH_VALUE_LEN];
     unsigned b;
     zhs_status st;
 
-    *has = zhsi_simhash(body->norm, body->nnorm, sim) == 0;
+    *has = zhsi_simhash_sig(body->norm, body->nnorm, sim, sig) == 0;
     if (!*has)
         return ZHS_OK;
-    snprintf(buf, sizeof buf, "%016llx", (unsigned long long)*sim);
-    st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_SIMHASH, buf, errmsg);
+    zhsi_format_simhash_value(*sim, sig, v);
+    st = zhsi_xdoc_set_value_n(doc, ZHSI_SLOT_SIMHASH, v, sizeof v, errmsg);
     for (b = 0; st == ZHS_OK && b < ZHSI_DUP_BANDS; b++) {
         size_t k = zhsi_band_term(buf, *sim, b);
         st = zhsi_xdoc_add_boolean(doc, buf, k, errmsg);
@@ -949,6 +950,7 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     zhs_prepared *pr = NULL;
     char *data = NULL, *norm = NULL, hash[17];
     uint64_t sim = 0;
+    uint16_t sig[ZHSI_SIG_BINS];
     int has_sim = 0;
     size_t idlen, normlen = 0;
     zhs_status st;
@@ -984,7 +986,7 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     if ((st = g.st) != ZHS_OK || (st = tbag_flush(&g.bag, doc, errmsg))
         != ZHS_OK || (st = add_meta_terms(doc, d, errmsg)) != ZHS_OK)
         goto out;
-    if ((st = add_simhash(doc, &body, &sim, &has_sim, errmsg)) != ZHS_OK)
+    if ((st = add_simhash(doc, &body, &sim, sig, &has_sim, errmsg)) != ZHS_OK)
         goto out;
     if (d->origin && (st = add_origin_terms(doc, d->origin, errmsg))
         != ZHS_OK)
@@ -1006,6 +1008,7 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     pr->idterm[0] = 'Q';
     memcpy(pr->idterm + 1, d->id, idlen + 1);
     pr->simhash = sim;
+    memcpy(pr->sig, sig, sizeof pr->sig);
     pr->has_simhash = has_sim;
     if ((st = take_words(&g.words, pr, errmsg)) != ZHS_OK)
         goto out;
@@ -1060,13 +1063,17 @@ static zhs_status cluster_key(zhs_writer *w, const zhs_prepared *p,
         return st;
     for (i = 0; i < n; i++) {
         uint64_t h;
-        int d;
+        uint16_t sig[ZHSI_SIG_BINS];
+        int d, has_sig;
         if (strcmp(c[i].id, self) == 0
             || strlen(c[i].cluster) != ZHSI_CLUSTER_KEY_LEN
-            || zhsi_parse_hex64(c[i].simhash, &h) < 0)
+            || (has_sig = zhsi_parse_simhash_value(c[i].simhash,
+                                                   c[i].simhash_len, &h,
+                                                   sig)) < 0)
             continue;
         d = zhsi_hamming(h, p->simhash);
         if (d <= ZHSI_DUP_MAX_BITS
+            && zhsi_dup_confirmed(has_sig ? sig : NULL, p->sig)
             && (d < bestd || (d == bestd && strcmp(c[i].id, best->id) < 0))) {
             best = &c[i];
             bestd = d;
@@ -1209,8 +1216,8 @@ static zhs_status shared_key(zhs_clusters *c, const zhs_prepared *p,
                              char **errmsg)
 {
     const char *self = p->idterm + 1, *bkey = NULL, *bid = NULL;
-    int bestd = zhsi_dupmem_nearest(c->mem, p->simhash, self, NULL, NULL,
-                                    &bkey, &bid);
+    int bestd = zhsi_dupmem_nearest(c->mem, p->simhash, p->sig, self, NULL,
+                                    NULL, &bkey, &bid);
     zhsi_xcand *cand = NULL;
     size_t n = 0, i;
 
@@ -1229,13 +1236,17 @@ static zhs_status shared_key(zhs_clusters *c, const zhs_prepared *p,
     }
     for (i = 0; i < n; i++) {
         uint64_t h;
-        int d;
+        uint16_t sig[ZHSI_SIG_BINS];
+        int d, has_sig;
         if (strcmp(cand[i].id, self) == 0 || run_has(c, cand[i].id)
             || strlen(cand[i].cluster) != ZHSI_CLUSTER_KEY_LEN
-            || zhsi_parse_hex64(cand[i].simhash, &h) < 0)
+            || (has_sig = zhsi_parse_simhash_value(cand[i].simhash,
+                                                   cand[i].simhash_len, &h,
+                                                   sig)) < 0)
             continue;
         d = zhsi_hamming(h, p->simhash);
         if (d <= ZHSI_DUP_MAX_BITS
+            && zhsi_dup_confirmed(has_sig ? sig : NULL, p->sig)
             && (bestd < 0 || d < bestd
                 || (d == bestd && strcmp(cand[i].id, bid) < 0))) {
             bestd = d;
@@ -1248,7 +1259,7 @@ static zhs_status shared_key(zhs_clusters *c, const zhs_prepared *p,
     else
         zhsi_cluster_key(p->simhash, self, key);
     zhsi_xcands_free(cand, n);
-    if (zhsi_dupmem_add(c->mem, p->simhash, self, key) < 0)
+    if (zhsi_dupmem_add(c->mem, p->simhash, p->sig, self, key) < 0)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     return ZHS_OK;
 }

@@ -353,11 +353,15 @@ int zhsi_date_range(const char *s, size_t n, char lo[9], char hi[9]);
 typedef struct zhsi_xdoc zhsi_xdoc;   /* document being built (shim.cc) */
 typedef struct zhsi_xwdb zhsi_xwdb;   /* write handle (shim.cc) */
 
+/* Bins of a text's shingle signature (dup.c). */
+#define ZHSI_SIG_BINS 64
+
 /* A document ready to be put (zhs_prepare). */
 struct zhs_prepared {
     zhsi_xdoc *doc;      /* terms, values and data */
     char *idterm;        /* "Q" + id */
     uint64_t simhash;    /* the text's SimHash (dup.c) */
+    uint16_t sig[ZHSI_SIG_BINS]; /* its shingle signature (dup.c) */
     int has_simhash;     /* 0: too short to have one */
     char *words;         /* its distinct words of two or more characters,
                             each followed by a NUL (the vocabulary) */
@@ -428,6 +432,30 @@ void zhsi_remove_tree(const char *path);
 
 /* The SimHash of normalized text cps[0..n) in *out; -1 if too short. */
 int zhsi_simhash(const uint32_t *cps, size_t n, uint64_t *out);
+/* The same, and (sig non-NULL) the text's shingle signature: one
+ * permutation MinHash, the least 16-bit value of the shingles falling in
+ * each of ZHSI_SIG_BINS bins (0xffff: none).  SimHash measures how alike
+ * two texts are in bulk, so two short texts that share a long boilerplate
+ * paragraph come within ZHSI_DUP_MAX_BITS; the signature estimates the
+ * share of shingles they have in common (Jaccard), which must be at
+ * least ZHSI_DUP_MIN_SHARE percent as well (measured in README.md). */
+#define ZHSI_DUP_MIN_SHARE 75
+int zhsi_simhash_sig(const uint32_t *cps, size_t n, uint64_t *out,
+                     uint16_t sig[ZHSI_SIG_BINS]);
+/* Percent of shingles two signatures estimate the texts share. */
+int zhsi_sig_share(const uint16_t *a, const uint16_t *b);
+/* Value 6: 16 hex digits of the SimHash, then (since zhs-7) the signature,
+ * 2 bytes a bin, little-endian.  Parses len bytes of it into *h and sig;
+ * returns 1 with a signature, 0 without (an older index), -1 if it is
+ * not one. */
+#define ZHSI_SIMHASH_VALUE_LEN (16 + 2 * ZHSI_SIG_BINS)
+int zhsi_parse_simhash_value(const char *v, size_t len, uint64_t *h,
+                             uint16_t sig[ZHSI_SIG_BINS]);
+void zhsi_format_simhash_value(uint64_t h, const uint16_t *sig,
+                               char out[ZHSI_SIMHASH_VALUE_LEN]);
+/* Whether two documents within ZHSI_DUP_MAX_BITS are near-duplicates:
+ * their signatures (either NULL: not known, yes) share enough. */
+int zhsi_dup_confirmed(const uint16_t *a, const uint16_t *b);
 /* Bits in which a and b differ. */
 int zhsi_hamming(uint64_t a, uint64_t b);
 /* The term for band `band` of h in buf (ZHSI_BAND_TERM_SIZE bytes);
@@ -453,12 +481,14 @@ void zhsi_dupmem_free(zhsi_dupmem *m);
  * self and those skip(arg, id) rejects (skip may be NULL), among the first
  * ZHSI_DUP_MAX_CANDIDATES the probes find; equal distances: the smaller
  * id.  Returns the distance and sets *key and *id (owned by m), or -1. */
-int zhsi_dupmem_nearest(zhsi_dupmem *m, uint64_t h, const char *self,
+int zhsi_dupmem_nearest(zhsi_dupmem *m, uint64_t h, const uint16_t *sig,
+                        const char *self,
                         int (*skip)(void *, const char *), void *arg,
                         const char **key, const char **id);
-/* Records document id with SimHash h in cluster key; -1 out of memory. */
-int zhsi_dupmem_add(zhsi_dupmem *m, uint64_t h, const char *id,
-                    const char *key);
+/* Records document id with SimHash h and signature sig in cluster key;
+ * -1 out of memory. */
+int zhsi_dupmem_add(zhsi_dupmem *m, uint64_t h, const uint16_t *sig,
+                    const char *id, const char *key);
 
 /* ---- shim.cc: the only C++; every body is one try ---------------- */
 
@@ -610,6 +640,7 @@ zhs_status zhsi_xwdb_value_of(zhsi_xwdb *db, const char *idterm,
 typedef struct zhsi_xcand {
     char *id;            /* its id (value 2), malloc'd */
     char *simhash;       /* value 6, malloc'd */
+    size_t simhash_len;  /* its length (the signature holds NULs) */
     char *cluster;       /* value 7, malloc'd */
 } zhsi_xcand;
 

@@ -163,6 +163,89 @@ START_TEST(test_edited_copies_are_near)
 }
 END_TEST
 
+/* The SimHash and signature of a UTF-8 text. */
+static void sig_of(const char *s, size_t len, uint64_t *h,
+                   uint16_t sig[ZHSI_SIG_BINS])
+{
+    zhsi_text t;
+
+    ck_assert_int_eq(zhsi_text_build(s, len, ZHSI_TEXT_DOC, &t, NULL),
+                     ZHS_OK);
+    ck_assert_int_eq(zhsi_simhash_sig(t.norm, t.nnorm, h, sig), 0);
+    zhsi_text_free(&t);
+}
+
+/* The first n bytes of s or fewer, ending at a character boundary. */
+static size_t cut_at(const char *s, size_t len, size_t n)
+{
+    if (n >= len)
+        return len;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    return n;
+}
+
+/* Short documents that differ in their own text and share a long
+ * paragraph that each repeats (man pages whose licence and boilerplate
+ * sections say the same twice) come within the SimHash threshold, which
+ * counts every occurrence of a shingle; their signatures, which count
+ * distinct shingles, tell them apart, while an edited copy's still
+ * confirms it. */
+START_TEST(test_shared_boilerplate_is_not_a_duplicate)
+{
+    const char *L;
+    size_t nl, k;
+    unsigned near = 0, told = 0;
+
+    load_corpus();
+    L = texts[1];
+    nl = cut_at(L, lens[1], 1500);
+    for (k = 150; k <= 900; k += 30) {
+        size_t na = cut_at(texts[2], lens[2], k);
+        size_t nb = cut_at(texts[3], lens[3], k);
+        char *a = malloc(na + 2 * nl + 2), *b = malloc(nb + 2 * nl + 2);
+        uint64_t ha, hb;
+        uint16_t sa[ZHSI_SIG_BINS], sb[ZHSI_SIG_BINS];
+        int d, share;
+        ck_assert_ptr_nonnull(a);
+        ck_assert_ptr_nonnull(b);
+        memcpy(a, texts[2], na);
+        a[na] = '\n';
+        memcpy(a + na + 1, L, nl);
+        memcpy(a + na + 1 + nl, L, nl);
+        memcpy(b, texts[3], nb);
+        b[nb] = '\n';
+        memcpy(b + nb + 1, L, nl);
+        memcpy(b + nb + 1 + nl, L, nl);
+        sig_of(a, na + 1 + 2 * nl, &ha, sa);
+        sig_of(b, nb + 1 + 2 * nl, &hb, sb);
+        d = zhsi_hamming(ha, hb);
+        share = zhsi_sig_share(sa, sb);
+        printf("own text %zu bytes, shared %zu: %d bits apart, %d%% of "
+               "shingles shared\n", k, nl, d, share);
+        if (d <= ZHSI_DUP_MAX_BITS) {
+            near++;
+            told += !zhsi_dup_confirmed(sa, sb);
+        }
+        free(a);
+        free(b);
+    }
+    ck_assert_uint_gt(near, 0);
+    ck_assert_uint_gt(told, 0);
+    {
+        char *e = change_chars(texts[1], lens[1], 10);
+        uint64_t h0, h1;
+        uint16_t s0[ZHSI_SIG_BINS], s1[ZHSI_SIG_BINS];
+        sig_of(texts[1], lens[1], &h0, s0);
+        sig_of(e, strlen(e), &h1, s1);
+        printf("10 characters changed: %d%% of shingles shared\n",
+               zhsi_sig_share(s0, s1));
+        ck_assert(zhsi_dup_confirmed(s0, s1));
+        free(e);
+    }
+}
+END_TEST
+
 START_TEST(test_different_articles_are_far)
 {
     uint64_t h[NARTICLES];
@@ -249,6 +332,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_edited_copies_are_near, 0, NARTICLES);
     tcase_add_test(tc, test_different_articles_are_far);
+    tcase_add_test(tc, test_shared_boilerplate_is_not_a_duplicate);
     tcase_add_test(tc, test_short_and_layout);
     tcase_add_test(tc, test_probes_find_every_near_hash);
     suite_add_tcase(s, tc);
