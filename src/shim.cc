@@ -20,6 +20,8 @@
 #include <vector>
 
 #include <cerrno>
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -284,11 +286,30 @@ static void check_table_file(const std::string &file, const char *table)
     /* Xapian's checker itself dies of a segmentation fault on some
      * damage (random bytes in a termlist table: tools/xapian-check-crash.cc
      * shows it), so it runs in a child process: a child that does not
-     * exit 0 found the table damaged. */
-    pid_t pid = fork();
-    if (pid < 0)
+     * exit 0 found the table damaged.  The child is xapian-check when it
+     * is installed (spawned: a forked child of a threaded server that
+     * runs library code may deadlock on a lock another thread held at
+     * the fork, which a check under load once did), else a fork. */
+    static const char checker[] = "/usr/bin/xapian-check";
+    pid_t pid;
+    if (access(checker, X_OK) == 0) {
+        posix_spawn_file_actions_t fa;
+        char *argv[] = {const_cast<char *>("xapian-check"),
+                        const_cast<char *>(file.c_str()), NULL};
+        char *envp[] = {NULL};
+        int rc;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+        rc = posix_spawn(&pid, checker, &fa, NULL, argv, envp);
+        posix_spawn_file_actions_destroy(&fa);
+        if (rc != 0)
+            throw Xapian::DatabaseError("cannot check the index: "
+                                        "posix_spawn failed", rc);
+    } else if ((pid = fork()) < 0) {
         throw Xapian::DatabaseError("cannot check the index: fork failed",
                                     errno);
+    }
     if (pid == 0) {
         int code = 2;
         try {
