@@ -1040,32 +1040,35 @@ out:
  * id), else a new key the document founds.  Its own earlier version is
  * not a candidate, so an edited document follows its text.  The writers
  * of a sharded index's shards do the same through shared_key. */
-static zhs_status cluster_key(zhs_writer *w, const zhs_prepared *p,
-                              char key[ZHSI_CLUSTER_KEY_LEN + 1],
-                              char **errmsg)
+/* The probe terms of p's SimHash, in terms, pointed to by tp. */
+static void probe_terms(const zhs_prepared *p,
+                        char terms[][ZHSI_BAND_TERM_SIZE], char **tp)
 {
-    char terms[ZHSI_DUP_NPROBES][ZHSI_BAND_TERM_SIZE];
-    char *tp[ZHSI_DUP_NPROBES];
-    const char *self = p->idterm + 1;
-    const zhsi_xcand *best = NULL;
-    zhsi_xcand *c = NULL;
-    size_t n = 0, i;
-    int bestd = 65;
     unsigned b;
-    zhs_status st;
 
     zhsi_dup_probes(p->simhash, terms);
     for (b = 0; b < ZHSI_DUP_NPROBES; b++)
         tp[b] = terms[b];
-    st = zhsi_xwdb_candidates(w->x, tp, ZHSI_DUP_NPROBES,
-                              ZHSI_DUP_MAX_CANDIDATES, &c, &n, errmsg);
-    if (st != ZHS_OK)
-        return st;
+}
+
+/* Updates *bestd, *bkey and *bid (-1 and NULL: none yet) with the
+ * nearest of candidates c[0..n) to p that is a near-duplicate: not p
+ * itself nor one skip(arg, id) rejects (skip may be NULL); equal
+ * distances: the smaller id.  The pointers point into c. */
+static void nearest_candidate(const zhsi_xcand *c, size_t n,
+                              const zhs_prepared *p,
+                              int (*skip)(void *, const char *), void *arg,
+                              int *bestd, const char **bkey,
+                              const char **bid)
+{
+    const char *self = p->idterm + 1;
+    size_t i;
+
     for (i = 0; i < n; i++) {
         uint64_t h;
         uint16_t sig[ZHSI_SIG_BINS];
         int d, has_sig;
-        if (strcmp(c[i].id, self) == 0
+        if (strcmp(c[i].id, self) == 0 || (skip && skip(arg, c[i].id))
             || strlen(c[i].cluster) != ZHSI_CLUSTER_KEY_LEN
             || (has_sig = zhsi_parse_simhash_value(c[i].simhash,
                                                    c[i].simhash_len, &h,
@@ -1074,15 +1077,37 @@ static zhs_status cluster_key(zhs_writer *w, const zhs_prepared *p,
         d = zhsi_hamming(h, p->simhash);
         if (d <= ZHSI_DUP_MAX_BITS
             && zhsi_dup_confirmed(has_sig ? sig : NULL, p->sig)
-            && (d < bestd || (d == bestd && strcmp(c[i].id, best->id) < 0))) {
-            best = &c[i];
-            bestd = d;
+            && (*bestd < 0 || d < *bestd
+                || (d == *bestd && strcmp(c[i].id, *bid) < 0))) {
+            *bestd = d;
+            *bkey = c[i].cluster;
+            *bid = c[i].id;
         }
     }
-    if (best)
-        memcpy(key, best->cluster, ZHSI_CLUSTER_KEY_LEN + 1);
+}
+
+static zhs_status cluster_key(zhs_writer *w, const zhs_prepared *p,
+                              char key[ZHSI_CLUSTER_KEY_LEN + 1],
+                              char **errmsg)
+{
+    char terms[ZHSI_DUP_NPROBES][ZHSI_BAND_TERM_SIZE];
+    char *tp[ZHSI_DUP_NPROBES];
+    const char *bkey = NULL, *bid = NULL;
+    zhsi_xcand *c = NULL;
+    size_t n = 0;
+    int bestd = -1;
+    zhs_status st;
+
+    probe_terms(p, terms, tp);
+    st = zhsi_xwdb_candidates(w->x, tp, ZHSI_DUP_NPROBES,
+                              ZHSI_DUP_MAX_CANDIDATES, &c, &n, errmsg);
+    if (st != ZHS_OK)
+        return st;
+    nearest_candidate(c, n, p, NULL, NULL, &bestd, &bkey, &bid);
+    if (bestd >= 0)
+        memcpy(key, bkey, ZHSI_CLUSTER_KEY_LEN + 1);
     else
-        zhsi_cluster_key(p->simhash, self, key);
+        zhsi_cluster_key(p->simhash, p->idterm + 1, key);
     zhsi_xcands_free(c, n);
     return ZHS_OK;
 }
@@ -1219,41 +1244,19 @@ static zhs_status shared_key(zhs_clusters *c, const zhs_prepared *p,
     int bestd = zhsi_dupmem_nearest(c->mem, p->simhash, p->sig, self, NULL,
                                     NULL, &bkey, &bid);
     zhsi_xcand *cand = NULL;
-    size_t n = 0, i;
+    size_t n = 0;
 
     if (c->committed) {
         char terms[ZHSI_DUP_NPROBES][ZHSI_BAND_TERM_SIZE];
         char *tp[ZHSI_DUP_NPROBES];
-        unsigned b;
         zhs_status st;
-        zhsi_dup_probes(p->simhash, terms);
-        for (b = 0; b < ZHSI_DUP_NPROBES; b++)
-            tp[b] = terms[b];
+        probe_terms(p, terms, tp);
         st = zhsi_xdb_candidates(c->committed, tp, ZHSI_DUP_NPROBES,
                                  ZHSI_DUP_MAX_CANDIDATES, &cand, &n, errmsg);
         if (st != ZHS_OK)
             return st;
     }
-    for (i = 0; i < n; i++) {
-        uint64_t h;
-        uint16_t sig[ZHSI_SIG_BINS];
-        int d, has_sig;
-        if (strcmp(cand[i].id, self) == 0 || run_has(c, cand[i].id)
-            || strlen(cand[i].cluster) != ZHSI_CLUSTER_KEY_LEN
-            || (has_sig = zhsi_parse_simhash_value(cand[i].simhash,
-                                                   cand[i].simhash_len, &h,
-                                                   sig)) < 0)
-            continue;
-        d = zhsi_hamming(h, p->simhash);
-        if (d <= ZHSI_DUP_MAX_BITS
-            && zhsi_dup_confirmed(has_sig ? sig : NULL, p->sig)
-            && (bestd < 0 || d < bestd
-                || (d == bestd && strcmp(cand[i].id, bid) < 0))) {
-            bestd = d;
-            bkey = cand[i].cluster;
-            bid = cand[i].id;
-        }
-    }
+    nearest_candidate(cand, n, p, run_has, c, &bestd, &bkey, &bid);
     if (bestd >= 0)
         memcpy(key, bkey, ZHSI_CLUSTER_KEY_LEN + 1);
     else
