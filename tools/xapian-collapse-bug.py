@@ -12,12 +12,12 @@ best one.  Asking for 5 hits with check_at_least 0, 20 or 1500 gives the
 same first hit as without collapsing; with check_at_least 120 the best
 match is missing (and not collapsed into anything: its key is unique).
 zhsearch therefore runs the page's pass with check_at_least 0 and counts
-totals in a second, unweighted pass (src/search.c)."""
+totals in a second, unweighted pass (lib/search.c)."""
 import sys
 import xapian
 
 db = xapian.Database(sys.argv[1])
-# the index spells a CJK ideograph in two bytes (src/terms.c)
+# the index spells a CJK ideograph in two bytes (lib/terms.c)
 want = b"G" + bytes([0x80 + (ord("毕") - 0x4E00) // 255,
                      (ord("毕") - 0x4E00) % 255 + 1,
                      0x80 + (ord("业") - 0x4E00) // 255,

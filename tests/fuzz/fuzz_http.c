@@ -1,5 +1,5 @@
 /* fuzz_http.c: libFuzzer target for the HTTP API's request handling
- * (src/api.c), the part of `zhsearch serve` that reads what clients send.
+ * (src/api.c, the program's HTTP layer), the part of `zhsearch serve` that reads what clients send.
  *
  * The input is one request as libmicrohttpd hands it over, already
  * split and percent-decoded: a method chosen by the first byte, then the

@@ -1,4 +1,4 @@
-/* reader.c: reading plain-text and Markdown articles from disk.
+/* files.c: reading plain-text and Markdown articles from disk.
  *
  * A file becomes a document whose id is its path relative to the indexed
  * root and whose title is its first Markdown heading (in plain text only

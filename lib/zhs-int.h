@@ -56,7 +56,7 @@ int zhsi_looks_utf8(const char *in, size_t len);
  * else NULL. */
 const char *zhsi_detect_utf16(const char *in, size_t len);
 
-/* ---- reader.c ---------------------------------------------------- */
+/* ---- files.c ----------------------------------------------------- */
 
 /* Sets doc field *f of fd to an owned copy of v (v NULL: *f = NULL);
  * -1 when out of memory or storage. */
