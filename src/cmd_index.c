@@ -1072,6 +1072,12 @@ int cmd_index(int argc, char **argv)
         goto out;
     }
     r.nlanes = ndirs;
+    /* From before the writers open (which can take a while: a lock to
+     * wait for, tables to check): a signal then still ends the run as
+     * one, with nothing committed. */
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
     wait += now();                      /* the deadline */
     for (i = 0; st == ZHS_OK && i < ndirs; i++) {
         const char *db = r.db;
@@ -1198,10 +1204,6 @@ int cmd_index(int argc, char **argv)
             nthreads++;
         }
     }
-
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
-    signal(SIGHUP, on_signal);
 
     /* Read the inputs. */
     for (k = 0; k < npaths && !stopping(&r); k++) {
