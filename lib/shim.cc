@@ -37,12 +37,20 @@ struct zhsi_xdb {
     bool remote = false;     /* has a remote shard: no MatchDecider there */
     std::vector<std::string> dirs{}; /* the local databases' directories */
     std::set<std::string> verified{}; /* tables checked at this revision */
+    /* per directory: the files as of its last checksum check (sums.c),
+     * and what that check found wrong ("" when nothing) */
+    std::vector<std::string> sigs{};
+    std::vector<std::string> damage{};
 };
 
 struct zhsi_xwdb {
     Xapian::WritableDatabase db;
     bool in_txn;         /* a transaction holds the uncommitted batch */
     bool part = false;   /* a part of a parallel build: no transaction */
+    std::string dir{};   /* where it is */
+    bool dropped = false;  /* its checksums removed before a first change */
+    bool dirty = false;    /* changed since the last commit */
+    bool committed = false;
 };
 
 struct zhsi_xdoc {
@@ -172,9 +180,13 @@ static zhs_status map_exception(char **errmsg)
             st = ZHS_ENOINDEX;
             zhsi_fail(errmsg, st, "no index here (%s)", e.get_msg().c_str());
         } catch (const Xapian::DatabaseCorruptError &e) {
+            /* ours say "index is damaged: ..." already */
             st = ZHS_ECORRUPT;
-            zhsi_fail(errmsg, st, "index is corrupt: %s",
-                      e.get_description().c_str());
+            if (e.get_msg().compare(0, 17, "index is damaged:") == 0)
+                zhsi_fail(errmsg, st, "%s", e.get_msg().c_str());
+            else
+                zhsi_fail(errmsg, st, "index is corrupt: %s",
+                          e.get_description().c_str());
         } catch (const Xapian::DatabaseOpeningError &e) {
             /* Includes DatabaseVersionError. */
             st = ZHS_ECORRUPT;
@@ -437,6 +449,82 @@ static void need_tables(const Xapian::Database &db, const std::string &dir)
                                                + " table is missing");
 }
 
+/* The signature of dir's files (sums.c) as a string. */
+static std::string files_signature(const std::string &dir)
+{
+    char *sig = zhsi_sums_signature(dir.c_str());
+    if (sig == NULL)
+        throw std::bad_alloc();
+    std::string s(sig);
+    std::free(sig);
+    return s;
+}
+
+/* Checks the local database db in dir against the checksums its last
+ * zhsearch writer recorded (sums.c): throws DatabaseCorruptError naming
+ * what differs.  Glass tables have no checksums of their own, and random
+ * bytes in a block can change an answer with no error from Xapian. */
+static void check_sums(const Xapian::Database &db, const std::string &dir,
+                       bool as_writer)
+{
+    char *msg = NULL;
+    std::string uuid = db.get_uuid();
+    zhs_status st = zhsi_sums_check(dir.c_str(), uuid.c_str(),
+                                    (unsigned long)db.get_revision(),
+                                    as_writer, NULL, &msg);
+    std::string m = msg ? msg : zhs_strerror(st);
+    std::free(msg);
+    if (st == ZHS_ECORRUPT)
+        throw Xapian::DatabaseCorruptError(m);
+    if (st == ZHS_ENOMEM)
+        throw std::bad_alloc();
+    if (st != ZHS_OK)
+        throw Xapian::DatabaseError(m, EIO);
+}
+
+/* Checks db's local databases whose files changed since their last check
+ * (all of them the first time); throws what the check of one found, and
+ * again without reading while its files stay as they were. */
+static void check_changed_sums(zhsi_xdb *db)
+{
+    db->sigs.resize(db->dirs.size());
+    db->damage.resize(db->dirs.size());
+    for (size_t i = 0; i < db->dirs.size(); i++) {
+        std::string sig = files_signature(db->dirs[i]);
+        if (sig == db->sigs[i]) {
+            if (!db->damage[i].empty())
+                throw Xapian::DatabaseCorruptError(db->damage[i]);
+            continue;
+        }
+        try {
+            check_sums(Xapian::Database(db->dirs[i]), db->dirs[i], false);
+            db->damage[i].clear();
+        } catch (const Xapian::DatabaseCorruptError &e) {
+            db->damage[i] = e.get_msg();
+            db->sigs[i] = sig;
+            throw;
+        }
+        db->sigs[i] = sig;
+    }
+}
+
+/* A writer about to change what it opened: its checksums go first. */
+static void before_change(zhsi_xwdb *db)
+{
+    db->dirty = true;
+    if (db->part || db->dropped)
+        return;
+    char *msg = NULL;
+    zhs_status st = zhsi_sums_drop(db->dir.c_str(), &msg);
+    std::string m = msg ? msg : zhs_strerror(st);
+    std::free(msg);
+    if (st == ZHS_ENOMEM)
+        throw std::bad_alloc();
+    if (st != ZHS_OK)
+        throw Xapian::DatabaseError(m, EIO);
+    db->dropped = true;
+}
+
 /* ---- reading ----------------------------------------------------- */
 
 extern "C" int zhsi_xdoc_has_term(const void *xapian_doc, const char *term)
@@ -474,8 +562,15 @@ extern "C" zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out,
             rethrow_open_error(path);
         }
         need_tables(db, path);
-        *out = new zhsi_xdb{db};
-        (*out)->dirs.push_back(path);
+        zhsi_xdb *x = new zhsi_xdb{db};
+        x->dirs.push_back(path);
+        try {
+            check_changed_sums(x);
+        } catch (...) {
+            delete x;
+            throw;
+        }
+        *out = x;
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);
@@ -593,10 +688,17 @@ extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
         if (n == 0)
             throw Xapian::DatabaseOpeningError(std::string(stub)
                                                + ": no shard could be opened");
+        zhsi_xdb *x = new zhsi_xdb{all};
+        x->remote = remote;
+        x->dirs = dirs;
+        try {
+            check_changed_sums(x);
+        } catch (...) {
+            delete x;
+            throw;
+        }
         *missing = lost.empty() ? NULL : dup_string(lost);
-        *out = new zhsi_xdb{all};
-        (*out)->remote = remote;
-        (*out)->dirs = dirs;
+        *out = x;
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);
@@ -612,6 +714,8 @@ extern "C" zhs_status zhsi_xdb_reopen(zhsi_xdb *db, int *changed,
             db->verified.clear();
         if (changed)
             *changed = c;
+        /* new revisions, and files changed under an old one */
+        check_changed_sums(db);
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);
@@ -1332,6 +1436,21 @@ extern "C" zhs_status zhsi_xdb_value_of(zhsi_xdb *db, const char *idterm,
 
 /* ---- writing ----------------------------------------------------- */
 
+/* Records the checksums of the database w just committed in dir. */
+static void write_sums(Xapian::WritableDatabase &w, const std::string &dir)
+{
+    char *msg = NULL;
+    std::string uuid = w.get_uuid();
+    zhs_status st = zhsi_sums_write(dir.c_str(), uuid.c_str(),
+                                    (unsigned long)w.get_revision(), &msg);
+    std::string m = msg ? msg : zhs_strerror(st);
+    std::free(msg);
+    if (st == ZHS_ENOMEM)
+        throw std::bad_alloc();
+    if (st != ZHS_OK)
+        throw Xapian::DatabaseError(m, EIO);
+}
+
 extern "C" zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out,
                                      char **errmsg)
 {
@@ -1344,10 +1463,12 @@ extern "C" zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out,
             rethrow_open_error(path);
         }
         need_tables(w->db, path);
+        w->dir = path;
         /* Xapian 1.4's writer walks damaged B-trees into a crash (a
          * segmentation fault, a double free): a writer checks what it is
          * about to change first.  About 8 ms per MB of index (README). */
         check_tables(path);
+        check_sums(w->db, path, true);
         /* A transaction makes the whole batch one atomic commit: without
          * it Xapian commits by itself every few thousand documents and
          * readers would see half a batch. */
@@ -1472,6 +1593,8 @@ extern "C" zhs_status zhsi_xwdb_prune(zhsi_xwdb *db, const char *term,
                 || !keep((*t).c_str(), arg))
                 doomed.push_back(*it);
         }
+        if (!doomed.empty())
+            before_change(db);
         for (size_t i = 0; i < doomed.size(); i++)
             db->db.delete_document(doomed[i]);
         *deleted = (unsigned)doomed.size();
@@ -1492,6 +1615,7 @@ extern "C" zhs_status zhsi_xwdb_set_metadata(zhsi_xwdb *db, const char *key,
                                              char **errmsg)
 {
     try {
+        before_change(db);
         db->db.set_metadata(key, value);
         return ZHS_OK;
     } catch (...) {
@@ -1504,6 +1628,7 @@ extern "C" zhs_status zhsi_xwdb_replace(zhsi_xwdb *db, const char *idterm,
 {
     try {
         doc->doc.add_boolean_term(idterm);
+        before_change(db);
         db->db.replace_document(idterm, doc->doc);
         return ZHS_OK;
     } catch (...) {
@@ -1514,12 +1639,15 @@ extern "C" zhs_status zhsi_xwdb_replace(zhsi_xwdb *db, const char *idterm,
 extern "C" zhs_status zhsi_xwdb_commit(zhsi_xwdb *db, char **errmsg)
 {
     try {
+        before_change(db);
         if (db->in_txn) {
             db->in_txn = false;
             db->db.commit_transaction();
         } else {
             db->db.commit();
         }
+        db->dirty = false;
+        db->committed = true;
         if (!db->part) {
             db->db.begin_transaction(true);
             db->in_txn = true;
@@ -1561,6 +1689,7 @@ extern "C" zhs_status zhsi_compact(const char *const *parts, size_t n,
         Xapian::WritableDatabase w(out, Xapian::DB_OPEN);
         w.set_metadata(key, value);
         w.commit();
+        write_sums(w, out);
         w.close();
         return ZHS_OK;
     } catch (...) {
@@ -1577,6 +1706,15 @@ extern "C" void zhsi_xwdb_close(zhsi_xwdb *db)
             db->db.cancel_transaction();
     } catch (...) {
         /* Nothing was committed; closing below discards it anyway. */
+    }
+    /* A writer whose last change is committed records the checksums of
+     * what it leaves, still holding the lock.  If that fails the index
+     * has none, and goes unchecked until the next writer. */
+    if (!db->part && db->dropped && db->committed && !db->dirty) {
+        try {
+            write_sums(db->db, db->dir);
+        } catch (...) {
+        }
     }
     try {
         db->db.close();
@@ -1842,6 +1980,7 @@ extern "C" zhs_status zhsi_xwdb_add_spelling(zhsi_xwdb *db, const char *word,
                                             char **errmsg)
 {
     try {
+        before_change(db);
         db->db.add_spelling(std::string(word, len), freq);
         return ZHS_OK;
     } catch (...) {

@@ -26,6 +26,32 @@ zhs_status zhsi_fail(char **errmsg, zhs_status st, const char *fmt, ...)
 /* Prefixes an existing *errmsg with "prefix: " (used to add a path). */
 void zhsi_errmsg_prefix(char **errmsg, const char *prefix);
 
+/* ---- sums.c ------------------------------------------------------ */
+
+/* Block checksums of an index's files (DIR/zhsearch.sums; the file's
+ * comment says how readers and writers keep them right). */
+
+/* A writer about to change DIR: removes its checksums (and syncs the
+ * directory), which no longer describe what will be there. */
+zhs_status zhsi_sums_drop(const char *dir, char **errmsg);
+/* A writer that has just committed revision of the database uuid in
+ * DIR, still holding the lock: records checksums of every file. */
+zhs_status zhsi_sums_write(const char *dir, const char *uuid,
+                           unsigned long revision, char **errmsg);
+/* Checks DIR, open at revision of uuid, against its checksums: ZHS_OK
+ * when they match or cannot judge (none, another revision, a writer at
+ * work; *checked 0), ZHS_ECORRUPT naming the file and bytes that differ.
+ * *checked (may be NULL) is 1 when every file was as recorded and none
+ * had to be read, 2 when they were read and matched.  as_writer: the
+ * caller holds the write lock itself. */
+zhs_status zhsi_sums_check(const char *dir, const char *uuid,
+                           unsigned long revision, int as_writer,
+                           int *checked, char **errmsg);
+/* The size, inode and times of DIR's files as one string (malloc'd), to
+ * tell cheaply whether anything changed since a check; NULL when out of
+ * memory. */
+char *zhsi_sums_signature(const char *dir);
+
 /* ---- utf8.c ------------------------------------------------------ */
 
 /* Decodes UTF-8 strictly (no overlongs, surrogates or values past

@@ -11,6 +11,12 @@ in a block no query reads change nothing it shows); the writers (index
 onto it, delete, rebuild) exit 65 or as on DB; `serve` answers every
 request with 500 or 503 and a JSON error, or exactly as on DB, and is
 still running at the end.  No command may die of a signal.
+
+Then: damage done while `serve` runs on a good copy is an error from
+the next request on (or the good answer); a writer killed in the middle
+of a batch, and a commit by another program (xapian-metadata), leave an
+index that answers as before, not one called damaged (zhsearch.sums:
+lib/sums.c).
 """
 import json
 import os
@@ -231,6 +237,89 @@ for case in CASES:
             fail(f"{name}: {r}: HTTP {st}, not 500/503 nor the good "
                  f"answer: {body[:160]!r}")
     print(f"{name}: checked", flush=True)
+
+
+# Damage while serve runs: every request after it is 500/503 or good.
+db = fresh("live", "none", None, 0)
+p, url = serve(db)
+if url is None:
+    fail(f"live: serve did not start on a good copy: {p.wait()}")
+else:
+    q = REQUESTS[1]
+    st, body = http_get(url + q)
+    if (st, normalize(body, db)) != base_serve[q]:
+        fail(f"live: before the damage: HTTP {st}")
+    damage(db, "bytes", "postlist.glass", 2)
+    time.sleep(0.5)            # past serve's reopen interval
+    for r in REQUESTS[:2] + REQUESTS[3:]:
+        st, body = http_get(url + r)
+        body = normalize(body, db)
+        if st in (500, 503):
+            if b'"ECORRUPT"' not in body:
+                fail(f"live: {r}: {st} without ECORRUPT: {body[:120]!r}")
+        elif (st, body) != base_serve[r]:
+            fail(f"live: {r}: HTTP {st}, not 500/503 nor the good answer: "
+                 f"{body[:120]!r}")
+    if p.poll() is not None:
+        fail("live: serve died")
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=10)
+    rc, out, err = run(READERS["search-words"], db)
+    if rc != 65 or b"postlist.glass" not in out:
+        fail(f"live: search after the damage exited {rc}: {out[:160]!r}")
+print("live: checked", flush=True)
+
+# A writer killed part way through a batch wrote free blocks of the
+# committed revision; it had removed the checksums first, so the index
+# still answers as before.
+db = fresh("killed", "none", None, 0)
+big = os.path.join(tmp, "big.jsonl")
+with open(big, "w") as f:
+    for i in range(3000):
+        f.write(json.dumps({"id": f"k{i}", "text": "援疆医疗队的第%d篇报道，"
+                            "医院专家开展帮扶。" % i * 4},
+                           ensure_ascii=False) + "\n")
+w = subprocess.Popen([zhs, "index", "--quiet", "--db", db, big],
+                     env=dict(os.environ, XAPIAN_FLUSH_THRESHOLD="100"),
+                     stderr=subprocess.DEVNULL)
+grown = False
+for _ in range(400):           # until it has written blocks
+    if os.path.getsize(os.path.join(db, "postlist.glass")) > \
+            os.path.getsize(os.path.join(good, "postlist.glass")):
+        grown = True
+        break
+    if w.poll() is not None:
+        break
+    time.sleep(0.02)
+w.kill()
+w.wait()
+if not grown:
+    print("note: killed: the writer had not grown the tables when killed")
+if os.path.exists(os.path.join(db, "zhsearch.sums")) and grown:
+    fail("killed: the checksums are still there after a killed writer")
+for k in ("search", "search-words", "show"):
+    rc, out, err = run(READERS[k], db)
+    if (rc, out) != base_read[k]:
+        fail(f"killed: {k} exited {rc}, not the good answer: {err[:160]!r}")
+# the next writer's run records checksums again, and they hold
+rc = subprocess.run([zhs, "index", "--quiet", "--db", db, extra],
+                    capture_output=True).returncode
+if not os.path.exists(os.path.join(db, "zhsearch.sums")):
+    fail(f"killed: no checksums after the next writer (exit {rc})")
+rc, out, err = run(READERS["search"], db)
+if rc != 0:
+    fail(f"killed: search after the next writer exited {rc}: {err[:160]!r}")
+print("killed: checked", flush=True)
+
+# Another program's commit: a new revision the checksums do not cover.
+db = fresh("foreign", "none", None, 0)
+subprocess.run(["xapian-metadata", "set", db, "someone.else", "1"],
+               check=True)
+for k in ("search", "stats-term"):
+    rc, out, err = run(READERS[k], db)
+    if (rc, out) != base_read[k]:
+        fail(f"foreign: {k} exited {rc}, not the good answer: {err[:160]!r}")
+print("foreign: checked", flush=True)
 
 if errors_seen < len(CASES):
     fail(f"only {errors_seen} exits 65 over {len(CASES)} damages")
