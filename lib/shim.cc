@@ -13,7 +13,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <list>
 #include <map>
+#include <unordered_map>
+#include <utility>
 #include <new>
 #include <set>
 #include <string>
@@ -31,8 +34,83 @@
 
 #include "zhs-int.h"
 
+/* The normalized texts (value ZHSI_SLOT_NORM) that exact-string checks
+ * read, least recently used first out, within a byte budget.  Glass keeps
+ * no block cache of its own: each check of a candidate otherwise costs a
+ * B-tree descent and an 8 KB pread() copy of its value's block (about 60%
+ * of a check), and the same documents are candidates of query after query
+ * (those with common bigrams).  Keyed by document number, so emptied when
+ * the handle moves to another revision (a replaced document keeps its
+ * number).  One per handle: serve's threads each have their own. */
+class TextCache {
+    typedef std::pair<Xapian::docid, std::string> entry;
+    std::list<entry> lru_;      /* most recent first */
+    std::unordered_map<Xapian::docid, std::list<entry>::iterator> at_;
+    size_t bytes_ = 0, budget_;
+  public:
+    explicit TextCache(size_t budget) : budget_(budget) {}
+    const std::string *get(Xapian::docid did)
+    {
+        auto it = at_.find(did);
+        if (it == at_.end())
+            return NULL;
+        lru_.splice(lru_.begin(), lru_, it->second);
+        return &it->second->second;
+    }
+    /* Keeps text (if it fits) and returns where it is kept: valid until
+     * the next put() or clear(). */
+    const std::string *put(Xapian::docid did, std::string &&text)
+    {
+        size_t cost = text.size() + 64;
+        if (budget_ == 0 || cost > budget_ / 4) {
+            spare_ = std::move(text);
+            return &spare_;
+        }
+        while (bytes_ + cost > budget_ && !lru_.empty()) {
+            bytes_ -= lru_.back().second.size() + 64;
+            at_.erase(lru_.back().first);
+            lru_.pop_back();
+        }
+        lru_.emplace_front(did, std::move(text));
+        at_[did] = lru_.begin();
+        bytes_ += cost;
+        return &lru_.front().second;
+    }
+    /* Holds text without caching it, until the next put. */
+    const std::string *put_aside(std::string &&text)
+    {
+        spare_ = std::move(text);
+        return &spare_;
+    }
+    void clear()
+    {
+        lru_.clear();
+        at_.clear();
+        bytes_ = 0;
+    }
+  private:
+    std::string spare_;         /* what did not fit */
+};
+
+/* Per handle, in MB; ZHSEARCH_TEXT_CACHE_MB sets another (0: none). */
+#define TEXT_CACHE_MB 64
+
+static size_t text_cache_budget()
+{
+    const char *e = getenv("ZHSEARCH_TEXT_CACHE_MB");
+    char *end;
+    unsigned long mb = TEXT_CACHE_MB;
+    if (e && *e) {
+        unsigned long v = std::strtoul(e, &end, 10);
+        if (*end == '\0' && v <= 65536)
+            mb = v;
+    }
+    return (size_t)mb << 20;
+}
+
 struct zhsi_xdb {
     Xapian::Database db;
+    TextCache texts{text_cache_budget()};
     double time_limit = 0;   /* seconds the matcher may take; 0: no limit */
     bool remote = false;     /* has a remote shard: no MatchDecider there */
     std::vector<std::string> dirs{}; /* the local databases' directories */
@@ -259,6 +337,7 @@ static zhs_status map_read_exception(zhsi_xdb *db, char **errmsg)
                 return ZHS_ECORRUPT;
             }
             db->verified.clear();
+            db->texts.clear();
         } catch (...) {
             return map_exception(errmsg);
         }
@@ -710,8 +789,10 @@ extern "C" zhs_status zhsi_xdb_reopen(zhsi_xdb *db, int *changed,
 {
     try {
         bool c = db->db.reopen();
-        if (c)
+        if (c) {
             db->verified.clear();
+            db->texts.clear();
+        }
         if (changed)
             *changed = c;
         /* new revisions, and files changed under an old one */
@@ -880,27 +961,47 @@ static void no_match_check(zhsi_xdb *db)
         verify_table(db, "postlist");
 }
 
+/* The normalized text of doc, from db's cache or read into it.  Only a
+ * handle on one database caches: a document of a sharded one gives its
+ * number within its shard, which another shard's documents share. */
+static const std::string *norm_text(zhsi_xdb *db, const Xapian::Document &doc)
+{
+    bool one = db->dirs.size() == 1 && !db->remote;
+    Xapian::docid did = doc.get_docid();
+    const std::string *t = one ? db->texts.get(did) : NULL;
+    if (t != NULL)
+        return t;
+    std::string v = doc.get_value(ZHSI_SLOT_NORM);
+    if (v.size() >= 4 && (unsigned char)v[0] == 0x28)   /* zstd's magic */
+        v = unpack(v);
+    return one ? db->texts.put(did, std::move(v))
+               : db->texts.put_aside(std::move(v));
+}
+
 /* The C check of candidates (zhsi_xsearch.accept) as Xapian's decider. */
 class Checker : public Xapian::MatchDecider {
+    zhsi_xdb *db_;
     int (*accept_)(void *, const char *, size_t, const void *);
     void *arg_;
   public:
-    Checker(int (*accept)(void *, const char *, size_t, const void *),
+    Checker(zhsi_xdb *db,
+            int (*accept)(void *, const char *, size_t, const void *),
             void *arg)
-        : accept_(accept), arg_(arg) {}
+        : db_(db), accept_(accept), arg_(arg) {}
     bool operator()(const Xapian::Document &doc) const override
     {
-        std::string norm = unpack(doc.get_value(ZHSI_SLOT_NORM));
-        return accept_(arg_, norm.data(), norm.size(), &doc) != 0;
+        const std::string *norm = norm_text(db_, doc);
+        return accept_(arg_, norm->data(), norm->size(), &doc) != 0;
     }
 };
 
 /* The check of one candidate, in this process (for remote shards, which
  * cannot run a MatchDecider). */
-static bool client_accept(const zhsi_xsearch *o, const Xapian::Document &doc)
+static bool client_accept(zhsi_xdb *db, const zhsi_xsearch *o,
+                          const Xapian::Document &doc)
 {
-    std::string norm = unpack(doc.get_value(ZHSI_SLOT_NORM));
-    return o->accept(o->accept_arg, norm.data(), norm.size(), &doc) != 0;
+    const std::string *norm = norm_text(db, doc);
+    return o->accept(o->accept_arg, norm->data(), norm->size(), &doc) != 0;
 }
 
 /* One page of hits in rank order (relevance, then id); with keys, each
@@ -915,7 +1016,7 @@ static zhs_status run_mset(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
     size_t n = 0;
     try {
         Xapian::Enquire enquire(db->db);
-        Checker checker(o ? o->accept : NULL, o ? o->accept_arg : NULL);
+        Checker checker(db, o ? o->accept : NULL, o ? o->accept_arg : NULL);
         enquire.set_query(q->q);
         /* equal scores by id, not by document number (see the scheme) */
         enquire.set_sort_by_relevance_then_value(ZHSI_SLOT_ID, false);
@@ -935,7 +1036,7 @@ static zhs_status run_mset(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
         for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
             Xapian::Document doc = it.get_document();
             if (client) {
-                if (taken == limit || !client_accept(o, doc))
+                if (taken == limit || !client_accept(db, o, doc))
                     continue;
                 if (skip > 0) {
                     skip--;
@@ -1048,17 +1149,18 @@ static void spy_facet(const Xapian::ValueCountMatchSpy &spy, const char *name,
 
 /* The ids of the documents matching q in the cluster `key`, other than
  * `self`, in the order o asks for, and how many there are. */
-static void cluster_members(const Xapian::Database &db, const Xapian::Query &q,
+static void cluster_members(zhsi_xdb *xdb, const Xapian::Query &q,
                             const zhsi_xsearch *o, const std::string &key,
                             const std::string &self, bool client,
                             zhsi_xhit *h)
 {
+    const Xapian::Database &db = xdb->db;
     std::string term = "K" + key;
     if (db.get_termfreq(term) < 2)
         return;
     Xapian::Enquire enquire(db);
     Xapian::MultiValueKeyMaker km;
-    Checker checker(o->accept, o->accept_arg);
+    Checker checker(xdb, o->accept, o->accept_arg);
     enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, q,
                                     Xapian::Query(term)));
     set_order(enquire, km, o->sort);
@@ -1078,7 +1180,7 @@ static void cluster_members(const Xapian::Database &db, const Xapian::Query &q,
         matched = 0;
     for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
         Xapian::Document doc = it.get_document();
-        if (client && !client_accept(o, doc))
+        if (client && !client_accept(xdb, o, doc))
             continue;
         matched += client;
         std::string id = doc.get_value(ZHSI_SLOT_ID);
@@ -1094,7 +1196,7 @@ static void cluster_members(const Xapian::Database &db, const Xapian::Query &q,
 /* The hits of a page: in o's order (see page_before), each with its data
  * and, when collapsing, its cluster's other members (checked here when
  * client). */
-static void page_hits(const Xapian::Database &db, const Xapian::Query &q,
+static void page_hits(zhsi_xdb *db, const Xapian::Query &q,
                       const zhsi_xsearch *o, std::vector<page_item> &page,
                       bool client, zhsi_xresult *r)
 {
@@ -1152,7 +1254,7 @@ static void search_client(zhsi_xdb *db, const zhsi_xq *q,
         for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
             Xapian::Document doc = it.get_document();
             examined++;
-            if (!client_accept(o, doc))
+            if (!client_accept(db, o, doc))
                 continue;
             for (size_t k = 0; k < 3; k++)
                 if (o->facets & fbits[k]) {
@@ -1184,7 +1286,7 @@ static void search_client(zhsi_xdb *db, const zhsi_xq *q,
             break;
         step *= 2;
     }
-    page_hits(db->db, q->q, o, page, true, r);
+    page_hits(db, q->q, o, page, true, r);
     r->exact = all && !(o->collapse && o->exact_upto
                         && groups > o->exact_upto);
     r->total = all || examined == 0 ? groups
@@ -1217,9 +1319,10 @@ class BudgetChecker : public Checker {
     mutable unsigned left_;
     mutable bool spent_;
   public:
-    BudgetChecker(int (*accept)(void *, const char *, size_t, const void *),
+    BudgetChecker(zhsi_xdb *db,
+                  int (*accept)(void *, const char *, size_t, const void *),
                   void *arg, unsigned budget)
-        : Checker(accept, arg), left_(budget), spent_(false) {}
+        : Checker(db, accept, arg), left_(budget), spent_(false) {}
     bool operator()(const Xapian::Document &doc) const override
     {
         if (left_ == 0) {
@@ -1242,7 +1345,7 @@ static void count_matches(zhsi_xdb *db, const zhsi_xq *q,
                           zhsi_xresult *r)
 {
     Xapian::Enquire enquire(db->db);
-    BudgetChecker checker(o->accept, o->accept_arg, ZHSI_COUNT_CHECKS);
+    BudgetChecker checker(db, o->accept, o->accept_arg, ZHSI_COUNT_CHECKS);
     enquire.set_query(q->q);
     enquire.set_weighting_scheme(Xapian::BoolWeight());
     if (o->collapse)
@@ -1306,7 +1409,7 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
         /* Facets count every match, so every match is examined. */
         if (!spies.empty())
             check = std::max(check, db->db.get_doccount());
-        Checker checker(o->accept, o->accept_arg);
+        Checker checker(db, o->accept, o->accept_arg);
         Xapian::MSet ms = enquire.get_mset(o->offset, o->limit, check, NULL,
                                            o->accept ? &checker : NULL);
         if (ms.get_matches_upper_bound() == 0)
@@ -1317,7 +1420,7 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
             page.push_back(page_item{it.get_sort_key(), it.get_weight(),
                                      it.get_document().get_value(
                                          ZHSI_SLOT_ID), it});
-        page_hits(db->db, q->q, o, page, false, r);
+        page_hits(db, q->q, o, page, false, r);
         r->total = ms.get_matches_estimated();
         r->exact = ms.get_matches_lower_bound() == ms.get_matches_upper_bound();
         if (!r->exact && o->exact_upto > ms.get_matches_lower_bound()
