@@ -539,18 +539,15 @@ static std::string files_signature(const std::string &dir)
     return s;
 }
 
-/* Checks the local database db in dir against the checksums its last
- * zhsearch writer recorded (sums.c): throws DatabaseCorruptError naming
- * what differs.  Glass tables have no checksums of their own, and random
- * bytes in a block can change an answer with no error from Xapian. */
-static void check_sums(const Xapian::Database &db, const std::string &dir,
-                       bool as_writer)
+/* Checks the local database in dir against the checksums its last
+ * zhsearch writer recorded (sums.c), before Xapian reads it: throws
+ * DatabaseCorruptError naming what differs.  Glass tables have no
+ * checksums of their own: random bytes in a block can change an answer
+ * with no error from Xapian, or have it read past a buffer. */
+static void check_sums(const std::string &dir, bool as_writer)
 {
     char *msg = NULL;
-    std::string uuid = db.get_uuid();
-    zhs_status st = zhsi_sums_check(dir.c_str(), uuid.c_str(),
-                                    (unsigned long)db.get_revision(),
-                                    as_writer, NULL, &msg);
+    zhs_status st = zhsi_sums_check(dir.c_str(), as_writer, NULL, &msg);
     std::string m = msg ? msg : zhs_strerror(st);
     std::free(msg);
     if (st == ZHS_ECORRUPT)
@@ -576,7 +573,7 @@ static void check_changed_sums(zhsi_xdb *db)
             continue;
         }
         try {
-            check_sums(Xapian::Database(db->dirs[i]), db->dirs[i], false);
+            check_sums(db->dirs[i], false);
             db->damage[i].clear();
         } catch (const Xapian::DatabaseCorruptError &e) {
             db->damage[i] = e.get_msg();
@@ -635,6 +632,8 @@ extern "C" zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out,
 {
     try {
         Xapian::Database db;
+        std::string sig = files_signature(path);
+        check_sums(path, false);
         try {
             db = Xapian::Database(path);
         } catch (const Xapian::DatabaseError &) {
@@ -643,12 +642,8 @@ extern "C" zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out,
         need_tables(db, path);
         zhsi_xdb *x = new zhsi_xdb{db};
         x->dirs.push_back(path);
-        try {
-            check_changed_sums(x);
-        } catch (...) {
-            delete x;
-            throw;
-        }
+        x->sigs.push_back(sig);
+        x->damage.push_back("");
         *out = x;
         return ZHS_OK;
     } catch (...) {
@@ -662,12 +657,15 @@ extern "C" zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out,
 static Xapian::Database open_shard(const std::string &type,
                                    const std::string &arg,
                                    const std::string &dir,
-                                   unsigned timeout_ms, std::string *local)
+                                   unsigned timeout_ms, std::string *local,
+                                   std::string *sig)
 {
     if (type == "auto" || type == "glass") {
         std::string path = !arg.empty() && arg[0] == '/' ? arg
                                                          : dir + "/" + arg;
         *local = path;
+        *sig = files_signature(path);
+        check_sums(path, false);
         Xapian::Database db;
         try {
             db = Xapian::Database(path);
@@ -718,7 +716,7 @@ extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
         std::string::size_type slash = dir.rfind('/');
         dir = slash == std::string::npos ? "." : dir.substr(0, slash);
         Xapian::Database all;
-        std::vector<std::string> dirs;
+        std::vector<std::string> dirs, sigs;
         unsigned n = 0, lineno = 0, unreachable = 0;
         bool remote = false;
         while (std::getline(in, line)) {
@@ -735,11 +733,13 @@ extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
             /* A malformed line is an error even with allow_partial: it is
              * the stub that is wrong, not a shard that is away. */
             try {
-                std::string local;
+                std::string local, sig;
                 all.add_database(open_shard(type, arg, dir, timeout_ms,
-                                            &local));
-                if (!local.empty())
+                                            &local, &sig));
+                if (!local.empty()) {
                     dirs.push_back(local);
+                    sigs.push_back(sig);
+                }
                 n++;
                 remote = remote || type == "remote";
             } catch (const Xapian::InvalidArgumentError &e) {
@@ -770,12 +770,8 @@ extern "C" zhs_status zhsi_xdb_open_stub(const char *stub, unsigned timeout_ms,
         zhsi_xdb *x = new zhsi_xdb{all};
         x->remote = remote;
         x->dirs = dirs;
-        try {
-            check_changed_sums(x);
-        } catch (...) {
-            delete x;
-            throw;
-        }
+        x->sigs = sigs;
+        x->damage.assign(dirs.size(), "");
         *missing = lost.empty() ? NULL : dup_string(lost);
         *out = x;
         return ZHS_OK;
@@ -1559,6 +1555,7 @@ extern "C" zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out,
 {
     zhsi_xwdb *w = NULL;
     try {
+        check_sums(path, false);
         try {
             w = new zhsi_xwdb{Xapian::WritableDatabase(
                                   path, Xapian::DB_CREATE_OR_OPEN), false};
@@ -1571,7 +1568,6 @@ extern "C" zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out,
          * segmentation fault, a double free): a writer checks what it is
          * about to change first.  About 8 ms per MB of index (README). */
         check_tables(path);
-        check_sums(w->db, path, true);
         /* A transaction makes the whole batch one atomic commit: without
          * it Xapian commits by itself every few thousand documents and
          * readers would see half a batch. */

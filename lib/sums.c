@@ -6,10 +6,13 @@
  * error from Xapian.  So a writer that has committed, still holding the
  * write lock, records a CRC-32 of every 8 KB of every table file and of
  * the version file in DIR/zhsearch.sums, with the database's UUID and
- * revision and each file's size, inode and times.  A reader that opens
- * that revision checks the files against it: unless every file's size,
- * inode and modification time are as recorded (nothing has written a
- * byte since), it reads them all and compares.  A difference is
+ * revision and each file's size, inode and times.  A reader checks the
+ * files against it before Xapian reads any of them (Xapian 1.4 reads
+ * past a buffer on some damaged blocks already while opening): unless
+ * every file's size, inode and modification time are as recorded
+ * (nothing has written a byte since), it reads them all and compares.
+ * The version file (iamglass) comes first and names the revision: if it
+ * is not the recorded one, a later commit made the sums stale.  A difference is
  * damage (ZHS_ECORRUPT), never a guess.
  *
  * Glass never rewrites the blocks of the last committed revision, but a
@@ -372,7 +375,7 @@ static int get_line(const struct sums *s, size_t *pos, char *line,
 }
 
 /* What checking found, before it is known whether it counts. */
-enum found { FOUND_SAME, FOUND_DIFF, FOUND_MALFORMED };
+enum found { FOUND_SAME, FOUND_DIFF, FOUND_MALFORMED, FOUND_OTHER };
 
 /* Compares dir's files with the sums in s; on a difference, *what says
  * where (malloc'd).  *all_unchanged stays 1 when no file had to be read
@@ -446,6 +449,13 @@ static enum found compare(const char *dir, const struct sums *s,
             continue;
         }
         *all_unchanged = 0;
+        /* The version file names the revision (and the database): when
+         * it is not the one recorded, a commit came after the sums (by
+         * another program), and they say nothing about this revision. */
+        if (i == 0 && sb.st_size != size) {
+            close(fd);
+            return FOUND_OTHER;
+        }
         if (sb.st_size < size) {
             close(fd);
             zhsi_fail(what, ZHS_ECORRUPT, "%s is %jd bytes, %jd when "
@@ -473,6 +483,8 @@ static enum found compare(const char *dir, const struct sums *s,
                     break;
             }
             free(crcs);
+            if (k < nb && i == 0)
+                return FOUND_OTHER;
             if (k < nb) {
                 zhsi_fail(what, ZHS_ECORRUPT,
                     "bytes %zu-%zu of %s differ from what zhsearch wrote "
@@ -488,12 +500,11 @@ static enum found compare(const char *dir, const struct sums *s,
     return FOUND_SAME;
 }
 
-zhs_status zhsi_sums_check(const char *dir, const char *uuid,
-                           unsigned long revision, int as_writer,
-                           int *checked, char **errmsg)
+zhs_status zhsi_sums_check(const char *dir, int as_writer, int *checked,
+                           char **errmsg)
 {
     struct sums s;
-    char line[512], want_uuid[256];
+    char line[512], uuid[256];
     unsigned long rev;
     size_t pos = 0;
     char *what = NULL;
@@ -513,15 +524,17 @@ zhs_status zhsi_sums_check(const char *dir, const char *uuid,
     if (!get_line(&s, &pos, line, sizeof line)
         || strcmp(line, "zhsearch-sums 1") != 0
         || !get_line(&s, &pos, line, sizeof line)
-        || sscanf(line, "uuid %255s", want_uuid) != 1
+        || sscanf(line, "uuid %255s", uuid) != 1
         || !get_line(&s, &pos, line, sizeof line)
         || sscanf(line, "revision %lu", &rev) != 1) {
         f = FOUND_MALFORMED;
-    } else if (strcmp(want_uuid, uuid) != 0 || rev != revision) {
-        free(s.data);
-        return ZHS_OK;          /* another revision: not what they cover */
     } else {
         f = compare(dir, &s, &what, &all_unchanged);
+    }
+    if (f == FOUND_OTHER) {
+        free(s.data);
+        free(what);
+        return ZHS_OK;          /* another revision: not what they cover */
     }
     if (f == FOUND_SAME) {
         free(s.data);

@@ -38,15 +38,14 @@ zhs_status zhsi_sums_drop(const char *dir, char **errmsg);
  * DIR, still holding the lock: records checksums of every file. */
 zhs_status zhsi_sums_write(const char *dir, const char *uuid,
                            unsigned long revision, char **errmsg);
-/* Checks DIR, open at revision of uuid, against its checksums: ZHS_OK
- * when they match or cannot judge (none, another revision, a writer at
+/* Checks DIR against its checksums, before anything reads it: ZHS_OK
+ * when they match or cannot judge (none, a later revision, a writer at
  * work; *checked 0), ZHS_ECORRUPT naming the file and bytes that differ.
  * *checked (may be NULL) is 1 when every file was as recorded and none
  * had to be read, 2 when they were read and matched.  as_writer: the
  * caller holds the write lock itself. */
-zhs_status zhsi_sums_check(const char *dir, const char *uuid,
-                           unsigned long revision, int as_writer,
-                           int *checked, char **errmsg);
+zhs_status zhsi_sums_check(const char *dir, int as_writer, int *checked,
+                           char **errmsg);
 /* The size, inode and times of DIR's files as one string (malloc'd), to
  * tell cheaply whether anything changed since a check; NULL when out of
  * memory. */
