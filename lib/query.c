@@ -523,7 +523,8 @@ static int required_segments(const uint32_t *c, size_t n,
         if (a < b && rs_push(out, a, b, 0))
             return -1;
     }
-    qsort(out->v, out->n, sizeof *out->v, by_rseg);
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, by_rseg);
     return 0;
 }
 
