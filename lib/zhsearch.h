@@ -740,6 +740,132 @@ zhs_status zhs_db_info_get(zhs_db *db, zhs_db_info *out, char **errmsg);
 zhs_status zhs_index_disk_size(const char *path, unsigned long long *bytes,
                                unsigned *remote, char **errmsg);
 
+/* ------------------------------------------------------------------ */
+/* Concordances and counts as the zhsearch command prints them         */
+
+/* The order of concordance lines. */
+typedef enum zhs_kwic_sort {
+    ZHS_KWIC_DOC = 0,    /* documents in rank order, matches in text order */
+    ZHS_KWIC_LEFT,       /* by the left context read backwards, then the
+                            match (ties: document order) */
+    ZHS_KWIC_RIGHT       /* by the right context, then the match */
+} zhs_kwic_sort;
+
+#define ZHS_KWIC_DEFAULT_WIDTH 30u
+#define ZHS_KWIC_MAX_WIDTH 500u
+#define ZHS_KWIC_ALL ((size_t)-1)
+
+typedef struct zhs_kwic_opts {
+    unsigned width;      /* code points of context each side,
+                            0..ZHS_KWIC_MAX_WIDTH */
+    zhs_kwic_sort sort;  /* order of lines */
+    size_t limit;        /* lines to return at most; ZHS_KWIC_ALL: every
+                            one (0 returns none but still counts them) */
+} zhs_kwic_opts;
+
+/* One concordance line.  left, match and right are cut from the
+ * displayed text (zhs_match_doc.text), with newlines, tabs, carriage
+ * returns, form and vertical feeds as spaces. */
+typedef struct zhs_kwic_line {
+    const char *id;      /* the document's id (owned by the result) */
+    unsigned rank;       /* the document's rank among all matches, from 1 */
+    unsigned line;       /* 1-based source line of the match, 0 unknown */
+    unsigned offset;     /* cp offset of the match in the displayed text */
+    char *left;          /* up to width code points before the match */
+    char *match;         /* the occurrence */
+    char *right;         /* up to width code points after it */
+} zhs_kwic_line;
+
+typedef struct zhs_kwic_lines {
+    zhs_kwic_line *lines;/* the lines, in the order asked for */
+    size_t n;            /* number of lines (at most the limit) */
+    size_t total;        /* occurrences in all matching documents (also
+                            those past the limit) */
+    char **ids;          /* storage of the lines' ids */
+    size_t nids;
+} zhs_kwic_lines;
+
+/* Every occurrence of the strings query highlights (see zhs_scan) in
+ * every matching document, as `zhsearch kwic` prints them; opts NULL:
+ * the defaults (width 30, document order, every line).  Returns
+ * ZHS_EUSAGE for a bad width or sort, the statuses of zhs_scan
+ * (ZHS_EQUERY with the position, ZHS_EMODIFIED, index errors),
+ * ZHS_ENOMEM.  On success *out is freed with zhs_kwic_free. */
+zhs_status zhs_kwic(zhs_db *db, const char *query, const zhs_kwic_opts *opts,
+                    zhs_kwic_lines **out, char **errmsg);
+/* NULL is allowed. */
+void zhs_kwic_free(zhs_kwic_lines *k);
+/* One line as `zhsearch kwic --json` prints it: {"id", "rank", "line"
+ * (null when unknown), "offset", "left", "match", "right"}; malloc'd,
+ * NULL when out of memory. */
+char *zhs_kwic_line_json(const zhs_kwic_line *l);
+
+/* "year", "month" or "source"; "?" for another value. */
+const char *zhs_group_name(zhs_group by);
+/* The reverse: 0 and *out set, or -1 for another word. */
+int zhs_parse_group(const char *s, zhs_group *out);
+
+/* Matching documents and occurrences of one term in one group. */
+typedef struct zhs_count {
+    unsigned docs;       /* matching documents */
+    unsigned long occurrences; /* occurrences of its strings in them */
+} zhs_count;
+
+/* The counts of `zhsearch stats TERM...`: rows are every group the index
+ * has (zhs_db_groups), then one for documents without one when there
+ * are such; cells[row * nterms + term]. */
+typedef struct zhs_counts {
+    zhs_group by;        /* what rows are */
+    char **terms;        /* the terms (queries), copies */
+    size_t nterms;       /* number of terms */
+    zhs_bucket *rows;    /* the index's groups, ascending */
+    size_t nbuckets;     /* number of rows[] */
+    size_t nrows;        /* nbuckets, plus one "unknown" row when
+                            nunknown > 0 */
+    unsigned nunknown;   /* documents of the index without a group */
+    zhs_count *cells;    /* nrows x nterms, row-major */
+} zhs_counts;
+
+/* Counts each of terms[0..nterms) (each a query) over every matching
+ * document, grouped by `by`.  Returns ZHS_EUSAGE for no terms or an
+ * unknown grouping, the statuses of zhs_scan (messages name the term),
+ * the statuses of zhs_db_groups, ZHS_ENOMEM.  On success *out is freed
+ * with zhs_counts_free. */
+zhs_status zhs_count_terms(zhs_db *db, zhs_group by,
+                           const char *const *terms, size_t nterms,
+                           zhs_counts **out, char **errmsg);
+/* The group of a row, or NULL for the unknown row. */
+const char *zhs_counts_period(const zhs_counts *c, size_t row);
+/* NULL is allowed. */
+void zhs_counts_free(zhs_counts *c);
+/* `zhsearch stats --format json TERM...`'s object: {"by", "terms",
+ * "rows": [{"period" (null: unknown), "counts": [{"term", "docs",
+ * "occurrences"}]}]}; malloc'd, NULL when out of memory. */
+char *zhs_counts_json(const zhs_counts *c);
+
+/* Figures on an index, as `zhsearch stats` without terms prints them. */
+typedef struct zhs_index_stats {
+    zhs_db_info info;    /* documents, terms, date range */
+    zhs_bucket *sources; /* every source with its documents, ascending */
+    size_t nsources;     /* number of sources */
+    unsigned no_source;  /* documents without a source */
+    unsigned long long size_bytes; /* bytes on disk (local shards) */
+    unsigned remote_shards; /* shards whose size is unknown */
+} zhs_index_stats;
+
+/* Fills *out for db; path is the index's location on disk for its size
+ * (NULL: zhs_db_path(db)).  Returns the statuses of zhs_db_info_get,
+ * zhs_db_groups and zhs_index_disk_size.  Free with
+ * zhs_index_stats_clear. */
+zhs_status zhs_index_stats_get(zhs_db *db, const char *path,
+                               zhs_index_stats *out, char **errmsg);
+void zhs_index_stats_clear(zhs_index_stats *s);
+/* `zhsearch stats --format json`'s object without terms: {"documents",
+ * "terms", "words", "size_bytes", "size_complete", "remote_shards",
+ * "dated_documents", "date_min", "date_max", "sources": [{"source",
+ * "docs"}], "no_source"}; malloc'd, NULL when out of memory. */
+char *zhs_index_stats_json(const zhs_index_stats *s);
+
 #ifdef __cplusplus
 }
 #endif
