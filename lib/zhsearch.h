@@ -163,8 +163,21 @@ void zhs_jsonl_set_strict(zhs_jsonl *j, int strict);
  * next call. */
 const char *zhs_jsonl_warning(const zhs_jsonl *j);
 
-/* 1-based line number of the record last returned. */
+/* 1-based line number of the record last returned (or refused). */
 unsigned long zhs_jsonl_line(const zhs_jsonl *j);
+
+/* A reader without input, for records the caller hands over one at a
+ * time (zhs_jsonl_record); name stands for the path in messages.
+ * ZHS_ENOMEM. */
+zhs_status zhs_jsonl_new(const char *name, zhs_jsonl **out, char **errmsg);
+
+/* Reads one record, the JSON object line[0..len) (no newline), exactly as
+ * zhs_jsonl_next reads a line of a file (the fields, dates, ids, strict
+ * mode and warnings alike); the line number counts the calls.  Returns
+ * ZHS_EREJECTED with "name:record: why" for a record that cannot be
+ * used, ZHS_ENOMEM. */
+zhs_status zhs_jsonl_record(zhs_jsonl *j, const char *line, size_t len,
+                            zhs_file_doc **out, char **errmsg);
 
 /* NULL is allowed. */
 void zhs_jsonl_close(zhs_jsonl *j);
