@@ -20,7 +20,6 @@
 #include "zhs-int.h"
 
 #define SCAN_PAGE 200u
-#define MAX_RETRIES 3
 
 static unsigned scan_termfreq(const char *term, size_t len, void *arg)
 {
@@ -119,6 +118,21 @@ static zhs_status deliver(const zhsi_xhit *x, unsigned rank,
     return st;
 }
 
+/* One page of a scan for zhs_db_retry. */
+struct scan_try {
+    zhsi_xq *xq;
+    const zhsi_xsearch *xs;
+    zhsi_xhit **hits;
+    size_t *nhits;
+};
+
+static zhs_status scan_once(zhs_db *db, void *arg, char **errmsg)
+{
+    struct scan_try *t = arg;
+    return zhsi_xdb_scan(zhsi_db_xdb(db), t->xq, t->xs, t->hits, t->nhits,
+                         errmsg);
+}
+
 zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
                     void *arg, char **errmsg)
 {
@@ -127,7 +141,7 @@ zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
     zhsi_xhit *xh = NULL;
     size_t nx = 0, i;
     unsigned offset = 0;
-    int stop = 0, tries = 0;
+    int stop = 0;
     zhs_status st;
 
     st = zhsi_query_parse(zhsi_db_segmenter(db), query, &q, errmsg);
@@ -139,16 +153,12 @@ zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
         xs.offset = offset;
         xs.limit = SCAN_PAGE;
         zhsi_use_check(&q, &xs);
-        st = zhsi_xdb_scan(zhsi_db_xdb(db), xq, &xs, &xh, &nx, errmsg);
-        /* Before anything was delivered a stale reader may start over. */
-        if (st == ZHS_EMODIFIED && offset == 0 && tries++ < MAX_RETRIES) {
-            if (errmsg) {
-                free(*errmsg);
-                *errmsg = NULL;
-            }
-            if ((st = zhs_db_reopen(db, errmsg)) != ZHS_OK)
-                goto out;               /* the message names the path */
-            continue;
+        {
+            struct scan_try t = {xq, &xs, &xh, &nx};
+            /* Before anything was delivered a stale reader may start
+             * over; later pages must see the revision the first did. */
+            st = offset == 0 ? zhs_db_retry(db, scan_once, &t, 0, errmsg)
+                             : scan_once(db, &t, errmsg);
         }
         if (st != ZHS_OK)
             break;
@@ -163,7 +173,6 @@ zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
     }
     if (st != ZHS_OK && st != ZHS_EQUERY && st != ZHS_EUSAGE)
         zhsi_errmsg_prefix(errmsg, zhs_db_path(db));
-out:
     zhsi_xq_free(xq);
     zhsi_query_free(&q);
     return st;

@@ -4,7 +4,8 @@
  * shards), an ICU segmenter for queries, nothing shared with other
  * handles, so a threaded server gives each thread its own.  When a writer
  * commits while we read, Xapian reports the handle as modified; the search
- * then reopens and retries a few times before giving up.
+ * then reopens and retries a few times before giving up (zhs_db_retry,
+ * retry.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +19,6 @@
 
 #include "zhs-int.h"
 
-#define MAX_RETRIES 3
 /* Totals up to this many are always exact (counted by a second pass
  * without weights when the page's pass did not see them all). */
 #define EXACT_TOTALS 1000u
@@ -582,6 +582,19 @@ double zhsi_now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* One try of a search's page for zhs_db_retry. */
+struct search_try {
+    zhsi_xq *xq;
+    zhsi_xsearch *xs;
+    zhsi_xresult *xr;
+};
+
+static zhs_status search_once(zhs_db *db, void *arg, char **errmsg)
+{
+    struct search_try *t = arg;
+    return zhsi_xdb_search(db->x, t->xq, t->xs, t->xr, errmsg);
+}
+
 zhs_status zhs_search(zhs_db *db, const char *query,
                       const zhs_search_opts *opts, zhs_results **out,
                       char **errmsg)
@@ -593,7 +606,6 @@ zhs_status zhs_search(zhs_db *db, const char *query,
     zhsi_xsearch xs = {0};
     zhs_results *r = NULL;
     size_t i, max_snippets;
-    int tries;
     zhs_status st;
 
     if (opts->limit > ZHS_MAX_LIMIT || opts->offset > ZHS_MAX_OFFSET
@@ -626,13 +638,9 @@ zhs_status zhs_search(zhs_db *db, const char *query,
     xs.collapse = !opts->no_collapse;
     if (st == ZHS_OK)
         zhsi_use_check(&q, &xs);
-    for (tries = 0; st == ZHS_OK; tries++) {
-        st = zhsi_xdb_search(db->x, xq, &xs, &xr, errmsg);
-        if (st != ZHS_EMODIFIED || tries == MAX_RETRIES)
-            break;
-        zhsi_xresult_clear(&xr);
-        if ((st = zhs_db_reopen(db, errmsg)) != ZHS_OK)
-            goto out;                   /* the message names the path */
+    if (st == ZHS_OK) {
+        struct search_try t = {xq, &xs, &xr};
+        st = zhs_db_retry(db, search_once, &t, 0, errmsg);
     }
     if (st != ZHS_OK) {
         if (st != ZHS_EQUERY && st != ZHS_EUSAGE)

@@ -23,7 +23,8 @@ extern "C" {
 zhs_status zhsi_fail(char **errmsg, zhs_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prefixes an existing *errmsg with "prefix: " (used to add a path). */
+/* Prefixes an existing *errmsg with "prefix: " (used to add a path),
+ * unless it already starts so. */
 void zhsi_errmsg_prefix(char **errmsg, const char *prefix);
 
 /* ---- utf8.c ------------------------------------------------------ */

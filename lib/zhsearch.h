@@ -443,6 +443,29 @@ zhs_status zhs_db_set_dict(zhs_db *db, const char *path, char **warning,
  * caller should close it rather than answer from it. */
 zhs_status zhs_db_reopen(zhs_db *db, char **errmsg);
 
+/* One read of db for zhs_db_retry: a status, and a message in *errmsg
+ * (which may be NULL) on failure. */
+typedef zhs_status (*zhs_db_op)(zhs_db *db, void *arg, char **errmsg);
+
+/* Also retry once after ZHS_ENOTFOUND: what another handle just saw
+ * committed (an id a search returned) may be newer than db's revision. */
+#define ZHS_RETRY_NOTFOUND 1u
+/* Tries after the first that zhs_db_retry makes at the most. */
+#define ZHS_MAX_RETRIES 3u
+
+/* Runs op(db, arg, errmsg) and, while it returns ZHS_EMODIFIED (the index
+ * changed so much underneath that db cannot read on: two commits or
+ * more), reopens db (zhs_db_reopen) and runs it again, at most
+ * ZHS_MAX_RETRIES times more; with ZHS_RETRY_NOTFOUND in flags, also once
+ * after ZHS_ENOTFOUND.  Each try's message is dropped before the next, so
+ * on success *errmsg is untouched (as everywhere in this interface) and
+ * on failure it holds the last try's message only.  Returns op's status
+ * (ZHS_EMODIFIED when the tries ran out), or the status of a reopen that
+ * failed (ZHS_ENOINDEX when the index is gone, the errors of
+ * zhs_db_open_ex) with its message. */
+zhs_status zhs_db_retry(zhs_db *db, zhs_db_op op, void *arg, unsigned flags,
+                        char **errmsg);
+
 /* The identity of the database db reads, as of the last open or reopen:
  * Xapian's UUID (a stub's shards': theirs joined by ':'; "" if one has
  * none), owned by db.  Answers computed from a handle are void once its
