@@ -559,10 +559,10 @@ static zhs_status parse_record(zhs_jsonl *j, const char *line, size_t len,
     } else if (id == NULL || cJSON_IsNull(id)) {
         /* A stable id from the content: the same record gets the same id
          * on every run. */
-        uint64_t h = zhsi_fnv(ZHSI_FNV_INIT, title ? title : "",
+        uint64_t h = zhs_fnv1a(ZHS_FNV1A_INIT, title ? title : "",
                               title ? strlen(title) : 0);
-        h = zhsi_fnv(h, "\0", 1);
-        h = zhsi_fnv(h, text, strlen(text));
+        h = zhs_fnv1a(h, "\0", 1);
+        h = zhs_fnv1a(h, text, strlen(text));
         snprintf(idbuf, sizeof idbuf, "auto-%016llx", (unsigned long long)h);
         bad = NULL;
     } else {

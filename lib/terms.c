@@ -60,7 +60,7 @@ size_t zhsi_field_term(char *buf, char prefix, const char *value,
     keep = max - 17;
     while (keep > 0 && ((unsigned char)value[keep] & 0xC0) == 0x80)
         keep--;                         /* not inside a character */
-    h = zhsi_fnv(ZHSI_FNV_INIT, value, len);
+    h = zhs_fnv1a(ZHS_FNV1A_INIT, value, len);
     memcpy(buf + 1, value, keep);
     buf[keep + 1] = (char)0xFF;
     snprintf(buf + keep + 2, 17, "%016llx", (unsigned long long)h);
@@ -144,7 +144,8 @@ int zhsi_date_range(const char *s, size_t n, char lo[9], char hi[9])
     return 0;
 }
 
-uint64_t zhsi_fnv(uint64_t h, const void *data, size_t len)
+unsigned long long zhs_fnv1a(unsigned long long h, const void *data,
+                             size_t len)
 {
     const unsigned char *p = data;
     size_t i;
@@ -669,7 +670,3 @@ check:
     return 0;
 }
 
-int zhsi_normalize_date(const char *in, char out[11])
-{
-    return zhsi_parse_date(in, out, NULL, 0) < 0 ? -1 : 0;
-}

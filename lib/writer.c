@@ -832,14 +832,14 @@ static void doc_hash(const char *dict_id, const zhs_doc *d, char out[17])
      * is the same document */
     const char *f[] = {d->id, d->title, d->date, d->source, d->url,
                        d->author, d->origin, ZHSI_SCHEME, dict_id};
-    uint64_t h = ZHSI_FNV_INIT;
+    uint64_t h = ZHS_FNV1A_INIT;
     size_t i;
 
     for (i = 0; i < sizeof f / sizeof f[0]; i++) {
-        h = zhsi_fnv(h, f[i] ? f[i] : "\x01", f[i] ? strlen(f[i]) : 1);
-        h = zhsi_fnv(h, "", 1);
+        h = zhs_fnv1a(h, f[i] ? f[i] : "\x01", f[i] ? strlen(f[i]) : 1);
+        h = zhs_fnv1a(h, "", 1);
     }
-    h = zhsi_fnv(h, d->text ? d->text : "", d->text ? d->text_len : 0);
+    h = zhs_fnv1a(h, d->text ? d->text : "", d->text ? d->text_len : 0);
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
@@ -851,8 +851,8 @@ void zhs_writer_doc_hash(zhs_writer *w, const zhs_doc *doc, char out[17])
 /* The term naming where a document came from, for --prune. */
 static void origin_term(const char *origin, char out[18])
 {
-    snprintf(out, 18, "O%016llx", (unsigned long long)zhsi_fnv(
-                 ZHSI_FNV_INIT, origin, strlen(origin)));
+    snprintf(out, 18, "O%016llx", (unsigned long long)zhs_fnv1a(
+                 ZHS_FNV1A_INIT, origin, strlen(origin)));
 }
 
 /* An origin term for the origin and for each directory above it
@@ -870,7 +870,7 @@ static zhs_status add_origin_terms(zhsi_xdoc *doc, const char *origin,
     while (st == ZHS_OK && i-- > 1)
         if (origin[i] == '/' && origin[i - 1] != '/') {
             snprintf(oterm, sizeof oterm, "O%016llx", (unsigned long long)
-                     zhsi_fnv(ZHSI_FNV_INIT, origin, i));
+                     zhs_fnv1a(ZHS_FNV1A_INIT, origin, i));
             st = zhsi_xdoc_add_boolean(doc, oterm, strlen(oterm), errmsg);
         }
     return st;
@@ -1194,7 +1194,7 @@ static int run_has(void *arg, const char *id)
 
     if (c->nids == 0)
         return 0;
-    for (j = zhsi_fnv(ZHSI_FNV_INIT, id, strlen(id)) & (c->nids - 1);
+    for (j = zhs_fnv1a(ZHS_FNV1A_INIT, id, strlen(id)) & (c->nids - 1);
          c->ids[j]; j = (j + 1) & (c->nids - 1))
         if (strcmp(c->ids[j], id) == 0)
             return 1;
@@ -1215,7 +1215,7 @@ static int run_add(zhs_clusters *c, const char *id)
         for (i = 0; i < c->nids; i++) {
             if (c->ids[i] == NULL)
                 continue;
-            for (k = zhsi_fnv(ZHSI_FNV_INIT, c->ids[i], strlen(c->ids[i]))
+            for (k = zhs_fnv1a(ZHS_FNV1A_INIT, c->ids[i], strlen(c->ids[i]))
                      & (ns - 1);
                  nv[k]; k = (k + 1) & (ns - 1))
                 ;
@@ -1225,7 +1225,7 @@ static int run_add(zhs_clusters *c, const char *id)
         c->ids = nv;
         c->nids = ns;
     }
-    for (j = zhsi_fnv(ZHSI_FNV_INIT, id, strlen(id)) & (c->nids - 1);
+    for (j = zhs_fnv1a(ZHS_FNV1A_INIT, id, strlen(id)) & (c->nids - 1);
          c->ids[j]; j = (j + 1) & (c->nids - 1))
         ;
     if ((c->ids[j] = strdup(id)) == NULL)

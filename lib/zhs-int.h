@@ -72,20 +72,6 @@ int zhsi_file_doc_take_text(zhs_file_doc *fd, char *buf, size_t len);
  * shell prompt or a comment).  Trimmed and at most 400 bytes; malloc'd,
  * NULL if there is none or out of memory. */
 char *zhsi_derive_title(const char *text, size_t len, int markdown);
-/* Normalizes a date as crawlers write it (2025-12-19, 2025-12-19T08:00,
- * 2025/12/19, 2025.12.19, 2025年12月19日, 2025年12月, 2025) to ISO
- * (YYYY-MM-DD, YYYY-MM or YYYY) in out; -1 if it is not a valid date. */
-int zhsi_normalize_date(const char *in, char out[11]);
-/* Reads a date in the forms real corpora use (see terms.c: ISO 8601 with
- * a time and zone, Chinese forms with spaces, weekdays and Chinese
- * numerals, English month names as in RFC 2822 and date(1)) into out as
- * YYYY-MM-DD, YYYY-MM or YYYY: the precision it was written with.  A
- * weekday, time and zone are understood and dropped.  Returns -1 if it is
- * not a date, 0 if all of it was read, 1 if text after a date known at
- * least to the month was ignored (then copied, trimmed and cut to
- * ignored_size - 1 bytes, into ignored). */
-int zhsi_parse_date(const char *in, char out[11], char *ignored,
-                    size_t ignored_size);
 /* ---- html.c ------------------------------------------------------ */
 
 /* The text a reader sees of the HTML page html[0..len) (UTF-8): body
@@ -99,10 +85,6 @@ zhs_status zhsi_html_text(const char *html, size_t len, const char *path,
                           char **errmsg);
 /* 1 if HTML pages can be read (built with libxml2). */
 int zhsi_html_supported(void);
-
-/* The FNV-1a 64-bit hash, continued from h (start with ZHSI_FNV_INIT). */
-#define ZHSI_FNV_INIT 1469598103934665603ull
-uint64_t zhsi_fnv(uint64_t h, const void *data, size_t len);
 
 /* ---- normalize.c ------------------------------------------------- */
 
@@ -342,6 +324,17 @@ size_t zhsi_run_term(char *buf, const char *prefix, int joined,
                      const uint32_t *run, size_t n);
 /* ASCII letters and digits: the characters of anchored tokens. */
 int zhsi_is_alnum(uint32_t c);
+
+/* Reads a date in the forms real corpora use (ISO 8601 with a time and
+ * zone, 2025/12/19, 2025.12.19, Chinese forms with spaces, weekdays and
+ * Chinese numerals, English month names as in RFC 2822 and date(1)) into
+ * out as YYYY-MM-DD, YYYY-MM or YYYY: the precision it was written with.
+ * A weekday, time and zone are understood and dropped.  Returns -1 if it
+ * is not a date, 0 if all of it was read, 1 if text after a date known at
+ * least to the month was ignored (then copied, trimmed and cut to
+ * ignored_size - 1 bytes, into ignored). */
+int zhsi_parse_date(const char *in, char out[11], char *ignored,
+                    size_t ignored_size);
 
 /* Parses a date of the form YYYY, YYYY-MM or YYYY-MM-DD (a time after 'T'
  * or ' ' is ignored) into the range of keys it covers: lo and hi are
@@ -621,9 +614,6 @@ zhs_status zhsi_xdb_revision(zhsi_xdb *db, unsigned long long *rev,
  * becomes an estimate); 0 for no bound. */
 void zhsi_xdb_set_time_limit(zhsi_xdb *db, double seconds);
 
-/* Milliseconds on the monotonic clock, for took_ms. */
-double zhsi_now_ms(void);
-
 /* A reader's parts, for library files other than search.c. */
 zhsi_xdb *zhsi_db_xdb(zhs_db *db);
 zhsi_segmenter *zhsi_db_segmenter(zhs_db *db);
@@ -820,6 +810,9 @@ typedef struct zhsi_doccheck {
 int zhsi_query_check(const zhsi_query *q, const zhsi_doccheck *d);
 
 /* ---- search.c ---------------------------------------------------- */
+
+/* Milliseconds on the monotonic clock, for took_ms. */
+double zhsi_now_ms(void);
 
 /* A stored document (the data's JSON) as a file document; ZHS_ECORRUPT
  * if it is not such JSON, ZHS_ENOMEM. */

@@ -63,6 +63,14 @@ int zhs_status_exit_code(zhs_status st);
  * "code"; never NULL. */
 const char *zhs_status_name(zhs_status st);
 
+/* The 64-bit FNV-1a hash of data[0..len), continued from h (start with
+ * ZHS_FNV1A_INIT): what the library hashes ids, origins, dictionaries
+ * and contents with (stable across versions: indexes store some), and a
+ * program may use for its own tables. */
+#define ZHS_FNV1A_INIT 1469598103934665603ull
+unsigned long long zhs_fnv1a(unsigned long long h, const void *data,
+                             size_t len);
+
 /* The byte offset of the first invalid UTF-8 sequence in s[0..len) (strict:
  * no overlongs, surrogates or values past U+10FFFF), or (size_t)-1 if it
  * is all valid.  NUL bytes are valid UTF-8. */
