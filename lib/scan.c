@@ -61,28 +61,19 @@ static zhs_status deliver(const zhsi_xhit *x, unsigned rank,
                           const zhsi_query *q, zhs_match_fn fn, void *arg,
                           int *stop, char **errmsg)
 {
-    cJSON *o = cJSON_ParseWithLength(x->data, x->len);
-    const cJSON *id, *title, *text;
+    zhs_file_doc *fd = NULL;
     zhsi_text t = {0};
     zhs_span *spans = NULL;
     unsigned *lines = NULL;
     char year[5], month[8], *disp = NULL, *source = NULL;
     size_t n = 0, i;
     zhs_match_doc d;
-    zhs_status st;
+    zhs_status st = zhsi_stored_decode(x->data, x->len, &fd, errmsg);
 
-    if (o == NULL)
-        return zhsi_fail(errmsg, ZHS_ECORRUPT, "stored document is not JSON");
-    id = cJSON_GetObjectItemCaseSensitive(o, "id");
-    title = cJSON_GetObjectItemCaseSensitive(o, "title");
-    text = cJSON_GetObjectItemCaseSensitive(o, "text");
-    if (!cJSON_IsString(id) || !cJSON_IsString(text)) {
-        cJSON_Delete(o);
-        return zhsi_fail(errmsg, ZHS_ECORRUPT, "stored document lacks id "
-                         "or text");
-    }
-    st = zhsi_text_build(text->valuestring, strlen(text->valuestring),
-                         ZHSI_TEXT_DOC, &t, errmsg);
+    if (st != ZHS_OK)
+        return st;
+    st = zhsi_text_build(fd->doc.text, fd->doc.text_len, ZHSI_TEXT_DOC, &t,
+                         errmsg);
     if (st == ZHS_OK
         && (zhsi_find_spans(&t, q->marks, q->nmarks, &spans, &n) != ZHS_OK
             || (lines = malloc((n + 1) * sizeof *lines)) == NULL
@@ -97,8 +88,8 @@ static zhs_status deliver(const zhsi_xhit *x, unsigned rank,
         date_keys(x->date ? x->date : "", year, month);
         memset(&d, 0, sizeof d);
         d.rank = rank;
-        d.id = id->valuestring;
-        d.title = cJSON_IsString(title) ? title->valuestring : NULL;
+        d.id = fd->doc.id;
+        d.title = fd->doc.title;
         d.text = disp;
         d.text_cp = t.ndisp;
         d.matches = spans;
@@ -114,7 +105,7 @@ static zhs_status deliver(const zhsi_xhit *x, unsigned rank,
     free(lines);
     free(spans);
     zhsi_text_free(&t);
-    cJSON_Delete(o);
+    zhs_file_doc_free(fd);
     return st;
 }
 

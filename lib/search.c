@@ -366,55 +366,13 @@ zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
     if (!found)
         return zhsi_fail(errmsg, ZHS_ENOTFOUND, "%s: no document with id "
                          "'%s'", db->path, id);
-    st = zhsi_stored_doc(data, &fd);
+    st = zhsi_stored_decode(data, strlen(data), &fd, NULL);
     free(data);
     if (st != ZHS_OK)
         return zhsi_fail(errmsg, st, "%s: the stored form of '%s' cannot be "
                          "read", db->path, id);
     *out = fd;
     return ZHS_OK;
-}
-
-zhs_status zhsi_stored_doc(const char *data, zhs_file_doc **out)
-{
-    cJSON *o = cJSON_Parse(data);
-    zhs_file_doc *fd = calloc(1, sizeof *fd);
-    zhs_status st = ZHS_OK;
-    size_t i;
-
-    if (o == NULL || fd == NULL) {
-        st = o ? ZHS_ENOMEM : ZHS_ECORRUPT;
-        goto out;
-    }
-    {
-        /* the stored JSON's keys, and where each goes */
-        const struct {
-            const char *key;
-            const char **field;
-        } map[] = {
-            {"id", &fd->doc.id}, {"title", &fd->doc.title},
-            {"path", &fd->doc.path}, {"date", &fd->doc.date},
-            {"source", &fd->doc.source}, {"url", &fd->doc.url},
-            {"author", &fd->doc.author}, {"origin", &fd->doc.origin},
-            {"text", &fd->doc.text},
-        };
-        for (i = 0; i < sizeof map / sizeof map[0]; i++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, map[i].key);
-            if (zhsi_file_doc_set(fd, map[i].field, cJSON_IsString(v)
-                                                        ? v->valuestring
-                                                        : NULL) < 0) {
-                st = ZHS_ENOMEM;
-                goto out;
-            }
-        }
-    }
-    fd->doc.text_len = fd->doc.text ? strlen(fd->doc.text) : 0;
-    *out = fd;
-    fd = NULL;
-out:
-    zhs_file_doc_free(fd);
-    cJSON_Delete(o);
-    return st;
 }
 
 zhs_status zhs_db_doc_hash(zhs_db *db, const char *id, char out[17],
@@ -450,12 +408,6 @@ void zhs_db_close(zhs_db *db)
 
 /* ---- results ----------------------------------------------------- */
 
-static char *json_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
-}
-
 /* Fills hit h from a stored document; marks are the strings to highlight
  * (the query's needles and its whole chunks, so that 门诊总量 lights up as
  * one span where it occurs whole and as 门诊, 总量 elsewhere; overlapping
@@ -465,41 +417,33 @@ static zhs_status fill_hit(zhs_hit *h, zhsi_xhit *x,
                            size_t max_snippets, int with_text,
                            char **errmsg)
 {
-    cJSON *o = cJSON_ParseWithLength(x->data, x->len);
-    const cJSON *text;
+    zhs_file_doc *fd = NULL;
     zhsi_text t = {0};
-    zhs_status st;
+    zhs_status st = zhsi_stored_decode(x->data, x->len, &fd, errmsg);
 
-    if (o == NULL)
-        return zhsi_fail(errmsg, ZHS_ECORRUPT, "stored document is not JSON");
+    if (st != ZHS_OK)
+        return st;
     h->score = x->weight;
-    h->id = json_str(o, "id");
-    h->title = json_str(o, "title");
-    h->date = json_str(o, "date");
-    h->source = json_str(o, "source");
-    h->path = json_str(o, "path");
-    h->url = json_str(o, "url");
-    h->author = json_str(o, "author");
-    h->origin = json_str(o, "origin");
-    text = cJSON_GetObjectItemCaseSensitive(o, "text");
-    if (h->id == NULL || !cJSON_IsString(text)) {
-        cJSON_Delete(o);
-        return zhsi_fail(errmsg, ZHS_ECORRUPT, "stored document lacks id "
-                         "or text");
-    }
-    if (with_text && (h->text = strdup(text->valuestring)) == NULL) {
-        cJSON_Delete(o);
-        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    }
+    st = zhsi_text_build(fd->doc.text, fd->doc.text_len, ZHSI_TEXT_DOC, &t,
+                         errmsg);
+    /* the fields move to the hit */
+    h->id = zhsi_file_doc_take(fd, &fd->doc.id);
+    h->title = zhsi_file_doc_take(fd, &fd->doc.title);
+    h->date = zhsi_file_doc_take(fd, &fd->doc.date);
+    h->source = zhsi_file_doc_take(fd, &fd->doc.source);
+    h->path = zhsi_file_doc_take(fd, &fd->doc.path);
+    h->url = zhsi_file_doc_take(fd, &fd->doc.url);
+    h->author = zhsi_file_doc_take(fd, &fd->doc.author);
+    h->origin = zhsi_file_doc_take(fd, &fd->doc.origin);
+    if (with_text)
+        h->text = zhsi_file_doc_take(fd, &fd->doc.text);
+    zhs_file_doc_free(fd);
     /* the collapsed near-duplicates move to the hit */
     h->duplicates = x->ndups;
     h->duplicate_ids = x->dup_ids;
     h->nduplicate_ids = x->ndup_ids;
     x->dup_ids = NULL;
     x->ndup_ids = 0;
-    st = zhsi_text_build(text->valuestring, strlen(text->valuestring),
-                         ZHSI_TEXT_DOC, &t, errmsg);
-    cJSON_Delete(o);
     if (st == ZHS_EENCODING)            /* it was valid when indexed */
         return zhsi_fail(errmsg, ZHS_ECORRUPT, "index is damaged: the "
                          "stored text of '%s' is not valid UTF-8", h->id);

@@ -780,37 +780,6 @@ static char *norm_value(const zhsi_text *title, const zhsi_text *body,
     return all;
 }
 
-/* The stored form: JSON with the metadata and the text.  NUL characters
- * (white space to the normalizer) are stored as spaces so that the text
- * survives as a C string. */
-static char *stored_data(const zhs_doc *d)
-{
-    cJSON *o = cJSON_CreateObject();
-    char *text = malloc(d->text_len + 1), *json = NULL;
-    size_t i;
-
-    if (o == NULL || text == NULL)
-        goto out;
-    for (i = 0; i < d->text_len; i++)
-        text[i] = d->text[i] ? d->text[i] : ' ';
-    text[d->text_len] = '\0';
-#define STR_OR_NULL(key, v)                                                  \
-    ((v) ? cJSON_AddStringToObject(o, key, v) : cJSON_AddNullToObject(o, key))
-    if (!STR_OR_NULL("id", d->id) || !STR_OR_NULL("title", d->title)
-        || !STR_OR_NULL("path", d->path) || !STR_OR_NULL("date", d->date)
-        || !STR_OR_NULL("source", d->source) || !STR_OR_NULL("url", d->url)
-        || !STR_OR_NULL("author", d->author)
-        || !STR_OR_NULL("origin", d->origin)
-        || !cJSON_AddStringToObject(o, "text", text))
-        goto out;
-#undef STR_OR_NULL
-    json = cJSON_PrintUnformatted(o);
-out:
-    cJSON_Delete(o);
-    free(text);
-    return json;
-}
-
 static zhs_status check_field(const char *name, const char *v, char **errmsg)
 {
     size_t bad;
@@ -997,7 +966,7 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
         || (st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_ID, d->id, errmsg))
                != ZHS_OK)
         goto out;
-    data = stored_data(d);
+    data = zhsi_stored_encode(d);
     norm = norm_value(&title, &body, &normlen);
     pr = calloc(1, sizeof *pr);
     if (data == NULL || norm == NULL || pr == NULL

@@ -814,9 +814,6 @@ int zhsi_query_check(const zhsi_query *q, const zhsi_doccheck *d);
 /* Milliseconds on the monotonic clock, for took_ms. */
 double zhsi_now_ms(void);
 
-/* A stored document (the data's JSON) as a file document; ZHS_ECORRUPT
- * if it is not such JSON, ZHS_ENOMEM. */
-zhs_status zhsi_stored_doc(const char *data, zhs_file_doc **out);
 /* Makes w segment with the dictionary whose serial form (as an index
  * records it) is serial, and record it under name. */
 zhs_status zhsi_writer_use_dict(zhs_writer *w, const char *serial,
@@ -829,6 +826,22 @@ void zhsi_use_check(const zhsi_query *q, zhsi_xsearch *xs);
  * ZHSI_SLOT_NORM, doc the Xapian document. */
 int zhsi_accept(void *arg, const char *norm, size_t len, const void *doc);
 
+
+/* ---- stored.c ---------------------------------------------------- */
+
+/* A document's stored form (the Xapian data): a JSON object of its
+ * fields ("id", "title", "path", "date", "source", "url", "author",
+ * "origin": a string or null) and its "text", NUL characters stored as
+ * spaces; malloc'd, NULL when out of memory. */
+char *zhsi_stored_encode(const zhs_doc *doc);
+/* The stored form data[0..len) back as a file document (*out).  Returns
+ * ZHS_ECORRUPT when it is not such an object or lacks the id or the
+ * text, ZHS_ENOMEM. */
+zhs_status zhsi_stored_decode(const char *data, size_t len,
+                              zhs_file_doc **out, char **errmsg);
+/* Moves a field's string out of fd (the caller frees it; the field is
+ * then NULL); NULL if the field has no value. */
+char *zhsi_file_doc_take(zhs_file_doc *fd, const char **field);
 
 /* ---- snippet.c --------------------------------------------------- */
 
