@@ -155,7 +155,7 @@ int zhsi_hamming(uint64_t a, uint64_t b)
 
 static size_t band_term(char *buf, unsigned band, uint64_t v)
 {
-    return (size_t)snprintf(buf, ZHSI_BAND_TERM_SIZE, "H%x%0*llx", band,
+    return (size_t)snprintf(buf, ZHSI_BAND_TERM_SIZE, ZHSI_PFX_BAND "%x%0*llx", band,
                             BAND_WIDTH / 4, (unsigned long long)v);
 }
 

@@ -230,8 +230,9 @@ zhs_status zhs_db_groups(zhs_db *db, zhs_group by, zhs_bucket **out,
                          size_t *n, unsigned *unknown, char **errmsg)
 {
     struct buckets b = {NULL, 0, 0, 0, by, 0};
-    const char *prefix = by == ZHS_BY_YEAR ? "Y" : by == ZHS_BY_MONTH ? "M"
-                                                                      : "B";
+    const char *prefix = by == ZHS_BY_YEAR ? ZHSI_PFX_YEAR
+                         : by == ZHS_BY_MONTH ? ZHSI_PFX_MONTH
+                                              : ZHSI_PFX_SOURCE;
     unsigned docs = 0;
     zhs_status st;
 

@@ -350,15 +350,13 @@ unsigned zhs_db_doc_count(zhs_db *db) { return db->doccount; }
 zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
                       char **errmsg)
 {
-    char *idterm = malloc(strlen(id) + 2), *data = NULL;
+    char *idterm = zhsi_id_term(id), *data = NULL;
     zhs_file_doc *fd = NULL;
     int found = 0;
     zhs_status st;
 
     if (idterm == NULL)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    idterm[0] = 'Q';
-    strcpy(idterm + 1, id);
     st = zhsi_xdb_data_of(db->x, idterm, &data, &found, errmsg);
     free(idterm);
     if (st != ZHS_OK)
@@ -378,13 +376,11 @@ zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
 zhs_status zhs_db_doc_hash(zhs_db *db, const char *id, char out[17],
                            int *found, char **errmsg)
 {
-    char *idterm = malloc(strlen(id) + 2), *v = NULL;
+    char *idterm = zhsi_id_term(id), *v = NULL;
     zhs_status st;
 
     if (idterm == NULL)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    idterm[0] = 'Q';
-    strcpy(idterm + 1, id);
     st = zhsi_xdb_value_of(db->x, idterm, ZHSI_SLOT_HASH, &v, found, errmsg);
     free(idterm);
     if (st == ZHS_OK && *found)

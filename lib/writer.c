@@ -625,7 +625,7 @@ static zhs_status add_author_term(zhsi_xdoc *doc, const char *author,
         if ((s = zhsi_utf8_encode(t.norm, t.nnorm)) == NULL) {
             st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
         } else {
-            zhsi_field_term(term, 'A', s, ZHSI_FIELD_MAX);
+            zhsi_field_term(term, ZHSI_PFX_AUTHOR[0], s, ZHSI_FIELD_MAX);
             free(s);
             st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
         }
@@ -699,7 +699,7 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
         zhsi_text_free(&t);
         if (s == NULL)
             return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-        zhsi_field_term(term, 'B', s, ZHSI_FIELD_MAX);
+        zhsi_field_term(term, ZHSI_PFX_SOURCE[0], s, ZHSI_FIELD_MAX);
         free(s);
         st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
         if (st == ZHS_OK)
@@ -711,12 +711,12 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
             return zhsi_fail(errmsg, ZHS_EUSAGE, "invalid date '%.40s' (want "
                              "YYYY-MM-DD, YYYY-MM or YYYY)", d->date);
         st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_DATE, lo, errmsg);
-        snprintf(term, sizeof term, "Y%.4s", lo);
+        snprintf(term, sizeof term, ZHSI_PFX_YEAR "%.4s", lo);
         if (st == ZHS_OK)
             st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
         if (st == ZHS_OK)
             st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_YEAR, term + 1, errmsg);
-        snprintf(term, sizeof term, "M%.6s", lo);
+        snprintf(term, sizeof term, ZHSI_PFX_MONTH "%.6s", lo);
         if (st == ZHS_OK && strncmp(lo + 4, "00", 2) != 0)
             st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
         snprintf(term, sizeof term, "%.4s-%.2s", lo, lo + 4);
@@ -820,7 +820,7 @@ void zhs_writer_doc_hash(zhs_writer *w, const zhs_doc *doc, char out[17])
 /* The term naming where a document came from, for --prune. */
 static void origin_term(const char *origin, char out[18])
 {
-    snprintf(out, 18, "O%016llx", (unsigned long long)zhs_fnv1a(
+    snprintf(out, 18, ZHSI_PFX_ORIGIN "%016llx", (unsigned long long)zhs_fnv1a(
                  ZHS_FNV1A_INIT, origin, strlen(origin)));
 }
 
@@ -838,7 +838,7 @@ static zhs_status add_origin_terms(zhsi_xdoc *doc, const char *origin,
     st = zhsi_xdoc_add_boolean(doc, oterm, strlen(oterm), errmsg);
     while (st == ZHS_OK && i-- > 1)
         if (origin[i] == '/' && origin[i - 1] != '/') {
-            snprintf(oterm, sizeof oterm, "O%016llx", (unsigned long long)
+            snprintf(oterm, sizeof oterm, ZHSI_PFX_ORIGIN "%016llx", (unsigned long long)
                      zhs_fnv1a(ZHS_FNV1A_INIT, origin, i));
             st = zhsi_xdoc_add_boolean(doc, oterm, strlen(oterm), errmsg);
         }
@@ -912,7 +912,7 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
      * its own for title: queries. */
     static const struct target body_tg[] = {{"", 1}};
     static const struct target title_tg[] = {{"", ZHSI_TITLE_WDF},
-                                             {"S", 1}};
+                                             {ZHSI_PFX_TITLE, 1}};
     zhsi_text body = {0}, title = {0};
     struct termgen g = {0};
     zhsi_xdoc *doc = NULL;
@@ -970,12 +970,10 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     norm = norm_value(&title, &body, &normlen);
     pr = calloc(1, sizeof *pr);
     if (data == NULL || norm == NULL || pr == NULL
-        || (pr->idterm = malloc(idlen + 2)) == NULL) {
+        || (pr->idterm = zhsi_id_term(d->id)) == NULL) {
         st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
         goto out;
     }
-    pr->idterm[0] = 'Q';
-    memcpy(pr->idterm + 1, d->id, idlen + 1);
     pr->simhash = sim;
     memcpy(pr->sig, sig, sizeof pr->sig);
     pr->has_simhash = has_sim;
@@ -1288,7 +1286,7 @@ zhs_status zhsi_prepared_set_cluster(zhs_prepared *p, const char *key,
     zhs_status st = zhsi_xdoc_set_value(p->doc, ZHSI_SLOT_CLUSTER, key,
                                         errmsg);
 
-    snprintf(term, sizeof term, "K%s", key);
+    snprintf(term, sizeof term, ZHSI_PFX_CLUSTER "%s", key);
     return st == ZHS_OK ? zhsi_xdoc_add_boolean(p->doc, term, strlen(term),
                                                 errmsg)
                         : st;
@@ -1371,10 +1369,8 @@ zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *d,
 
     if (d->id != NULL && d->id[0] != '\0' && strlen(d->id) <= MAX_ID_BYTES) {
         /* The same content already indexed (this batch included)? */
-        if ((idterm = malloc(strlen(d->id) + 2)) == NULL)
+        if ((idterm = zhsi_id_term(d->id)) == NULL)
             return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-        idterm[0] = 'Q';
-        strcpy(idterm + 1, d->id);
         st = zhsi_xwdb_value_of(w->x, idterm, ZHSI_SLOT_HASH, &old, &found,
                                 errmsg);
         free(idterm);
@@ -1439,10 +1435,8 @@ zhs_status zhs_writer_delete(zhs_writer *w, const char *id, int *found,
     if (id == NULL || id[0] == '\0' || strlen(id) > MAX_ID_BYTES)
         return zhsi_fail(errmsg, ZHS_EUSAGE, "id must be 1 to %d bytes",
                          MAX_ID_BYTES);
-    if ((idterm = malloc(strlen(id) + 2)) == NULL)
+    if ((idterm = zhsi_id_term(id)) == NULL)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    idterm[0] = 'Q';
-    strcpy(idterm + 1, id);
     st = zhsi_xwdb_prune(w->x, idterm, keep_none, NULL, &n, errmsg);
     free(idterm);
     if (st != ZHS_OK && st != ZHS_ENOMEM)

@@ -293,6 +293,27 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
 #define ZHSI_NORM_UTF8 '8'
 #define ZHSI_NORM_UTF16 'w'
 
+/* The prefixes of the scheme above, each one ASCII capital: as a string,
+ * ZHSI_PFX_ID "%s" in a format, or its first char, ZHSI_PFX_ID[0].  No
+ * other file spells a prefix. */
+#define ZHSI_PFX_UNIGRAM "U"
+#define ZHSI_PFX_BIGRAM "G"
+#define ZHSI_PFX_RUN "W"
+#define ZHSI_PFX_JOINED "V"
+#define ZHSI_PFX_TITLE "S"
+#define ZHSI_PFX_ID "Q"
+#define ZHSI_PFX_SOURCE "B"
+#define ZHSI_PFX_AUTHOR "A"
+#define ZHSI_PFX_YEAR "Y"
+#define ZHSI_PFX_MONTH "M"
+#define ZHSI_PFX_ORIGIN "O"
+#define ZHSI_PFX_CLUSTER "K"
+#define ZHSI_PFX_BAND "H"
+
+/* The unique id term of a document, ZHSI_PFX_ID + id (malloc'd; NULL when
+ * out of memory). */
+char *zhsi_id_term(const char *id);
+
 /* Writes prefix ("" or "S") + the bigram term for a, b into buf (>= 12
  * bytes); returns its length.  Likewise the unigram term (>= 8 bytes). */
 size_t zhsi_bigram_term(char *buf, const char *prefix, uint32_t a,
