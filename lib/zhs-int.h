@@ -216,7 +216,7 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              string's candidates are the documents having all its
  *              bigrams; the stored text decides (zhsi_query_check).
  *              Bigrams are also what ranks: Chinese retrieval does as well
- *              on them as on words (DESIGN.md), and a two-character word
+ *              on them as on words (doc/DESIGN.md), and a two-character word
  *              is its own bigram.
  *   word       ICU (and dictionary) words of three or more code points,
  *              unprefixed; they rank.  (Shorter words are the terms

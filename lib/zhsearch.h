@@ -16,6 +16,18 @@
  *  - Handles (zhs_db, zhs_writer) are not thread-safe: use one per thread.
  *    Distinct handles may be used concurrently on the same index.
  *  - No C++ exception ever crosses this interface.
+ *  - Each function's comment lists the statuses it returns besides
+ *    ZHS_OK.  "Index errors" there stands for the statuses with which the
+ *    Xapian layer reports a failure of the index itself: ZHS_EIO (the
+ *    system failed a read or write, or too many files are open),
+ *    ZHS_ECORRUPT (the index is damaged or is not a zhsearch index),
+ *    ZHS_ELOCKED (writers: another writer holds it), ZHS_EMODIFIED
+ *    (readers: the index changed twice underneath; reopen and retry, see
+ *    zhs_db_retry), ZHS_EUNAVAILABLE (a remote shard did not answer),
+ *    ZHS_ENOMEM and ZHS_EINTERNAL (a Xapian error with no status of its
+ *    own).  Functions returning no zhs_status cannot fail, or say what
+ *    their NULL or -1 means.
+ *  - The design notes behind the library are in doc/DESIGN.md.
  */
 #ifndef ZHSEARCH_H
 #define ZHSEARCH_H
@@ -156,7 +168,8 @@ zhs_status zhs_jsonl_open(const char *path, const char *encoding,
 /* Reads the next record into *out (NULL at the end of input).  A record
  * that cannot be used (not JSON, not an object, no text, over 64 MiB, an
  * invalid date) returns ZHS_EREJECTED with "path:line: why" in *errmsg;
- * call again for the next one.  Other statuses end the file. */
+ * call again for the next one.  Other statuses end the file: ZHS_EIO (a
+ * read failed), ZHS_ENOMEM. */
 zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg);
 
 /* With strict non-zero, a record whose metadata cannot be used (a date
@@ -202,8 +215,8 @@ typedef int (*zhs_walk_fn)(const char *path, const char *id, zhs_status st,
  * built with libxml2), in byte order of path, not following symbolic
  * links to directories.  ids are paths relative to root (for a file given
  * directly, its base name).  Returns ZHS_OK when the walk completed (entry
- * problems are reported through fn, not here), or the status that stopped
- * it. */
+ * problems, ZHS_ENOTFOUND or ZHS_EIO, are reported through fn, not
+ * here), ZHS_EREJECTED when fn stopped it, ZHS_ENOMEM. */
 zhs_status zhs_walk(const char *root, zhs_walk_fn fn, void *arg);
 
 /* Called by zhs_walk_ex for each regular file (or link to one) in a
@@ -212,7 +225,8 @@ zhs_status zhs_walk(const char *root, zhs_walk_fn fn, void *arg);
 typedef int (*zhs_skip_fn)(const char *path, void *arg);
 
 /* zhs_walk, also calling skipped (if non-NULL) for each file left out
- * because of its name, so that nothing is skipped without a word. */
+ * because of its name, so that nothing is skipped without a word.
+ * Statuses as for zhs_walk (ZHS_EREJECTED also when skipped stopped it). */
 zhs_status zhs_walk_ex(const char *root, zhs_walk_fn fn, zhs_skip_fn skipped,
                        void *arg);
 
@@ -265,20 +279,24 @@ typedef struct zhs_preparer zhs_preparer;
 typedef struct zhs_prepared zhs_prepared;
 
 /* A preparer that segments as w does (same dictionary).  Use it from one
- * thread at a time; free it before closing w. */
+ * thread at a time; free it before closing w.  Returns ZHS_ENOMEM, or
+ * ZHS_EINTERNAL when ICU cannot make a word-break iterator. */
 zhs_status zhs_writer_preparer(zhs_writer *w, zhs_preparer **out,
                                char **errmsg);
 void zhs_preparer_free(zhs_preparer *p);
 
-/* Prepares doc (the preparer copies what it needs).  Errors as for
- * zhs_writer_put's document checks. */
+/* Prepares doc (the preparer copies what it needs).  Returns ZHS_EUSAGE
+ * for a missing or over-long id or an invalid date, ZHS_EENCODING if a
+ * field is not valid UTF-8 (zhs_writer_put's document checks),
+ * ZHS_ENOMEM, ZHS_EINTERNAL (ICU). */
 zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *doc,
                        zhs_prepared **out, char **errmsg);
 
 /* Puts a prepared document (consumed, also on failure).  *outcome as for
  * zhs_writer_put except that the content is not compared: use
  * zhs_doc_hash and zhs_db_doc_hash to skip unchanged documents before
- * preparing them. */
+ * preparing them.  Returns ZHS_EUSAGE if w shares clusters (use
+ * zhs_writer_put_in_turn), index errors. */
 zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
                                    zhs_outcome *outcome, char **errmsg);
 void zhs_prepared_free(zhs_prepared *p);
@@ -302,7 +320,8 @@ zhs_status zhs_clusters_new(const char *db, int committed,
 void zhs_writer_share_clusters(zhs_writer *w, zhs_clusters *c);
 /* zhs_writer_put_prepared for the document with run order seq: waits
  * until every document before it took its turn (or passed).  After
- * zhs_clusters_cancel it fails with ZHS_EIO ("cancelled"). */
+ * zhs_clusters_cancel it fails with ZHS_EIO ("cancelled"); else index
+ * errors (of w's index and, for the probes, of the others). */
 zhs_status zhs_writer_put_in_turn(zhs_writer *w, zhs_prepared *p,
                                   unsigned long seq, zhs_outcome *outcome,
                                   char **errmsg);
@@ -317,7 +336,8 @@ void zhs_clusters_free(zhs_clusters *c);
 /* Deletes the documents indexed from `origin` (zhs_doc.origin: that file,
  * or any file under that directory, as a path prefix ending at a '/') for
  * which keep(id, arg) returns 0; *deleted (if non-NULL) counts them.  Part
- * of the uncommitted batch like any change. */
+ * of the uncommitted batch like any change.  Returns ZHS_ENOMEM, index
+ * errors. */
 zhs_status zhs_writer_prune(zhs_writer *w, const char *origin,
                             int (*keep)(const char *id, void *arg),
                             void *arg, unsigned *deleted, char **errmsg);
@@ -332,7 +352,7 @@ zhs_status zhs_writer_delete(zhs_writer *w, const char *id, int *found,
  * zhsearch(1), INPUT FORMATS), in *root (malloc'd; "" if none is recorded
  * yet).  Index errors, ZHS_ENOMEM. */
 zhs_status zhs_writer_root(zhs_writer *w, char **root, char **errmsg);
-/* Records the root, at the next commit. */
+/* Records the root, at the next commit.  Index errors. */
 zhs_status zhs_writer_set_root(zhs_writer *w, const char *root,
                                char **errmsg);
 
@@ -352,7 +372,9 @@ void zhs_writer_doc_hash(zhs_writer *w, const zhs_doc *doc, char out[17]);
 zhs_status zhs_writer_parallel(zhs_writer *w, unsigned parts, int *engaged,
                                char **errmsg);
 
-/* Makes every change since open (or the last commit) durable and visible. */
+/* Makes every change since open (or the last commit) durable and visible.
+ * Returns ZHS_EIO when the commit could not be written (the index then
+ * stays as the last commit left it), ZHS_ENOMEM, index errors. */
 zhs_status zhs_writer_commit(zhs_writer *w, char **errmsg);
 
 /* Closes the writer, discarding uncommitted changes.  NULL is allowed. */
@@ -393,7 +415,8 @@ int zhs_is_sharded(const char *dir);
 int zhs_shard_parent(const char *dir, char **parent, unsigned *k);
 
 /* Makes dir a sharded index of n (2..256) shards: writes dir/XAPIANDB
- * listing shard-0 .. shard-(n-1) (created by the writers).  ZHS_EIO. */
+ * listing shard-0 .. shard-(n-1) (created by the writers).  Returns
+ * ZHS_EUSAGE for another n, ZHS_EIO. */
 zhs_status zhs_shards_create(const char *dir, unsigned n, char **errmsg);
 
 /* The local shard paths of the sharded index dir, in stub order (malloc'd
@@ -626,7 +649,7 @@ zhs_status zhs_search(zhs_db *db, const char *query,
 /* NULL is allowed. */
 void zhs_results_free(zhs_results *r);
 
-/* The search JSON object (see DESIGN.md), compact, NUL-terminated and
+/* The search JSON object (see doc/DESIGN.md), compact, NUL-terminated and
  * malloc'd; NULL when out of memory.  Each hit also has "duplicates" and
  * "duplicate_ids"; "facets" is present when facets were asked for (see
  * zhsearch(1), JSON OUTPUT). */
