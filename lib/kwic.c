@@ -145,6 +145,19 @@ static int by_right(const void *pa, const void *pb)
     return c ? c : (a->seq < b->seq ? -1 : a->seq > b->seq);
 }
 
+int zhs_parse_kwic_sort(const char *s, zhs_kwic_sort *out)
+{
+    static const char *const names[] = {"doc", "left", "right"};
+    unsigned i;
+
+    for (i = 0; s != NULL && i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (zhs_kwic_sort)i;
+            return 0;
+        }
+    return -1;
+}
+
 static void collect_free(struct collect *k)
 {
     size_t i;

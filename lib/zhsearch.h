@@ -818,6 +818,9 @@ typedef enum zhs_kwic_sort {
     ZHS_KWIC_RIGHT       /* by the right context, then the match */
 } zhs_kwic_sort;
 
+/* "doc", "left" or "right" into *out; -1 for anything else. */
+int zhs_parse_kwic_sort(const char *s, zhs_kwic_sort *out);
+
 #define ZHS_KWIC_DEFAULT_WIDTH 30u
 #define ZHS_KWIC_MAX_WIDTH 500u
 #define ZHS_KWIC_ALL ((size_t)-1)

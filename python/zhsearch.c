@@ -78,6 +78,18 @@ static PyObject *from_json(char *json)
     return r;
 }
 
+/* The answer of a library call that printed json: the dict, or the
+ * exception for st. */
+static PyObject *answer(zhs_status st, char *msg, char *json)
+{
+    if (st != ZHS_OK) {
+        free(json);
+        return raise_status(st, msg);
+    }
+    free(msg);
+    return from_json(json);
+}
+
 /* ---- zhsearch.Index ------------------------------------------------- */
 
 typedef struct {
@@ -184,10 +196,7 @@ static PyObject *Index_search(Index *ix, PyObject *args, PyObject *kw)
             json = zhs_results_json(res);
     });
     zhs_results_free(res);
-    if (st != ZHS_OK)
-        return raise_status(st, msg);
-    free(msg);
-    return from_json(json);
+    return answer(st, msg, json);
 }
 
 static PyObject *Index_kwic(Index *ix, PyObject *args, PyObject *kw)
@@ -205,13 +214,7 @@ static PyObject *Index_kwic(Index *ix, PyObject *args, PyObject *kw)
                                      &o.width, &sort, &limit)
         || check_open(ix) < 0)
         return NULL;
-    if (strcmp(sort, "doc") == 0)
-        o.sort = ZHS_KWIC_DOC;
-    else if (strcmp(sort, "left") == 0)
-        o.sort = ZHS_KWIC_LEFT;
-    else if (strcmp(sort, "right") == 0)
-        o.sort = ZHS_KWIC_RIGHT;
-    else
+    if (zhs_parse_kwic_sort(sort, &o.sort) < 0)
         return raise_status(ZHS_EUSAGE, strdup("sort must be doc, left or "
                                                "right"));
     if (limit != Py_None) {
@@ -311,10 +314,7 @@ static PyObject *Index_stats(Index *ix, PyObject *args, PyObject *kw)
     });
     free(tv);
     Py_XDECREF(seq);
-    if (st != ZHS_OK)
-        return raise_status(st, msg);
-    free(msg);
-    return from_json(json);
+    return answer(st, msg, json);
 }
 
 static PyObject *Index_get(Index *ix, PyObject *args)
@@ -334,10 +334,7 @@ static PyObject *Index_get(Index *ix, PyObject *args)
             json = zhs_doc_json(&fd->doc);
         zhs_file_doc_free(fd);
     });
-    if (st != ZHS_OK)
-        return raise_status(st, msg);
-    free(msg);
-    return from_json(json);
+    return answer(st, msg, json);
 }
 
 static PyObject *Index_reopen(Index *ix, PyObject *unused)

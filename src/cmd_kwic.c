@@ -156,13 +156,7 @@ int cmd_kwic(int argc, char **argv)
             ko.limit = limit;
             break;
         case 's':
-            if (strcmp(optarg, "doc") == 0)
-                ko.sort = ZHS_KWIC_DOC;
-            else if (strcmp(optarg, "left") == 0)
-                ko.sort = ZHS_KWIC_LEFT;
-            else if (strcmp(optarg, "right") == 0)
-                ko.sort = ZHS_KWIC_RIGHT;
-            else
+            if (zhs_parse_kwic_sort(optarg, &ko.sort) < 0)
                 return cli_fail(json, ZHS_EUSAGE, "--sort takes doc, left "
                                 "or right");
             break;
