@@ -35,7 +35,14 @@ static PyObject *raise_status(zhs_status st, char *msg)
 {
     const char *text = msg ? msg : zhs_strerror(st);
     PyObject *cls = st == ZHS_EQUERY ? QuerySyntaxError : Error;
-    PyObject *e = PyObject_CallFunction(cls, "s", text);
+    PyObject *e;
+
+    if (st == ZHS_STATUS_COUNT_) {      /* WITH_DB's CLOSED */
+        free(msg);
+        PyErr_SetString(PyExc_ValueError, "the index is closed");
+        return NULL;
+    }
+    e = PyObject_CallFunction(cls, "s", text);
 
     if (e != NULL) {
         PyObject *code = PyUnicode_FromString(zhs_status_name(st));
@@ -100,13 +107,21 @@ typedef struct {
 
 static PyTypeObject IndexType;
 
-/* Runs the statements with the GIL released and the handle's lock
- * held. */
+/* The status WITH_DB leaves in st when another thread closed the handle
+ * while this one waited for it (raise_status makes it a ValueError). */
+#define CLOSED ZHS_STATUS_COUNT_
+
+/* Runs the statements with the GIL released and the handle's lock held,
+ * unless the handle was closed meanwhile (st = CLOSED). */
 #define WITH_DB(ix, ...)                                                   \
     do {                                                                   \
         Py_BEGIN_ALLOW_THREADS                                             \
         PyThread_acquire_lock((ix)->lock, WAIT_LOCK);                      \
-        __VA_ARGS__;                                                       \
+        if ((ix)->db == NULL)                                              \
+            st = CLOSED;                                                   \
+        else {                                                             \
+            __VA_ARGS__;                                                   \
+        }                                                                  \
         PyThread_release_lock((ix)->lock);                                 \
         Py_END_ALLOW_THREADS                                               \
     } while (0)
@@ -356,11 +371,13 @@ static PyObject *Index_close(Index *ix, PyObject *unused)
     zhs_db *db;
 
     (void)unused;
-    WITH_DB(ix, {
-        db = ix->db;
-        ix->db = NULL;
-    });
+    Py_BEGIN_ALLOW_THREADS              /* after the call running now */
+    PyThread_acquire_lock(ix->lock, WAIT_LOCK);
+    db = ix->db;
+    ix->db = NULL;
+    PyThread_release_lock(ix->lock);
     zhs_db_close(db);
+    Py_END_ALLOW_THREADS
     Py_RETURN_NONE;
 }
 
@@ -381,21 +398,35 @@ static PyObject *Index_exit(Index *ix, PyObject *args)
 
 static PyObject *Index_get_doc_count(Index *ix, void *closure)
 {
-    unsigned n;
+    unsigned n = 0;
+    zhs_status st = ZHS_OK;
 
     (void)closure;
     if (check_open(ix) < 0)
         return NULL;
     WITH_DB(ix, n = zhs_db_doc_count(ix->db));
+    if (st != ZHS_OK)
+        return raise_status(st, NULL);
     return PyLong_FromUnsignedLong(n);
 }
 
 static PyObject *Index_get_path(Index *ix, void *closure)
 {
+    char *path = NULL;
+    zhs_status st = ZHS_OK;
+    PyObject *r;
+
     (void)closure;
     if (check_open(ix) < 0)
         return NULL;
-    return PyUnicode_FromString(zhs_db_path(ix->db));
+    WITH_DB(ix, path = strdup(zhs_db_path(ix->db)));
+    if (st != ZHS_OK)
+        return raise_status(st, NULL);
+    if (path == NULL)
+        return PyErr_NoMemory();
+    r = PyUnicode_DecodeFSDefault(path);
+    free(path);
+    return r;
 }
 
 static PyMethodDef Index_methods[] = {
