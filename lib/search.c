@@ -532,6 +532,7 @@ struct search_try {
 static zhs_status search_once(zhs_db *db, void *arg, char **errmsg)
 {
     struct search_try *t = arg;
+    zhsi_xresult_clear(t->xr);          /* a failed try's partial results */
     return zhsi_xdb_search(db->x, t->xq, t->xs, t->xr, errmsg);
 }
 
