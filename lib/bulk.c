@@ -58,7 +58,7 @@ struct zhsi_bulk {
 
 static uint64_t hash_bytes(const char *s, size_t n)
 {
-    return zhsi_fnv(ZHSI_FNV_INIT, s, n);
+    return zhs_fnv1a(ZHS_FNV1A_INIT, s, n);
 }
 
 /* ---- the part threads -------------------------------------------- */

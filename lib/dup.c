@@ -70,7 +70,7 @@ int zhsi_simhash_sig(const uint32_t *cps, size_t n, uint64_t *out,
         win[ZHSI_SHINGLE - 1] = cps[i];
         if (++have < ZHSI_SHINGLE)
             continue;
-        s = mix64(zhsi_fnv(ZHSI_FNV_INIT, win, sizeof win));
+        s = mix64(zhs_fnv1a(ZHS_FNV1A_INIT, win, sizeof win));
         for (b = 0; b < 64; b++)
             votes[b] += (s >> b) & 1u ? 1 : -1;
         if (sig) {
@@ -155,7 +155,7 @@ int zhsi_hamming(uint64_t a, uint64_t b)
 
 static size_t band_term(char *buf, unsigned band, uint64_t v)
 {
-    return (size_t)snprintf(buf, ZHSI_BAND_TERM_SIZE, "H%x%0*llx", band,
+    return (size_t)snprintf(buf, ZHSI_BAND_TERM_SIZE, ZHSI_PFX_BAND "%x%0*llx", band,
                             BAND_WIDTH / 4, (unsigned long long)v);
 }
 
@@ -184,9 +184,9 @@ void zhsi_dup_probes(uint64_t h, char terms[][ZHSI_BAND_TERM_SIZE])
 void zhsi_cluster_key(uint64_t founder, const char *founder_id,
                       char out[ZHSI_CLUSTER_KEY_LEN + 1])
 {
-    uint64_t h = zhsi_fnv(ZHSI_FNV_INIT, &founder, sizeof founder);
+    uint64_t h = zhs_fnv1a(ZHS_FNV1A_INIT, &founder, sizeof founder);
 
-    h = zhsi_fnv(h, founder_id, strlen(founder_id));
+    h = zhs_fnv1a(h, founder_id, strlen(founder_id));
     snprintf(out, ZHSI_CLUSTER_KEY_LEN + 1, "%016llx", (unsigned long long)h);
 }
 
@@ -259,7 +259,7 @@ void zhsi_dupmem_free(zhsi_dupmem *m)
 
 static uint64_t term_hash(const char *term)
 {
-    return zhsi_fnv(ZHSI_FNV_INIT, term, strlen(term));
+    return zhs_fnv1a(ZHS_FNV1A_INIT, term, strlen(term));
 }
 
 /* The slot of band term `term`; -1 if absent (and not create), -2 out of

@@ -1,7 +1,7 @@
 /* json.c: the one JSON printer for search results and errors.
  *
  * The CLI's --json and the HTTP API print through these functions, so the
- * object described in DESIGN.md exists in one place.
+ * object described in doc/DESIGN.md exists in one place.
  */
 #include <math.h>
 #include <stdio.h>

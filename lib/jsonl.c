@@ -364,24 +364,14 @@ static const char *raw_id_number(const char *s, const char *end,
     return NULL;
 }
 
+static zhs_status parse_record(zhs_jsonl *j, const char *line, size_t len,
+                               zhs_file_doc **out, char **errmsg);
+
 zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
 {
-    static const char *const text_names[] = {"text", "content", "body", NULL};
-    static const char *const date_names[] = {"date", "time", "pubdate", NULL};
-    static const char *const title_names[] = {"title", NULL};
-    static const char *const source_names[] = {"source", NULL};
-    static const char *const url_names[] = {"url", NULL};
-    static const char *const author_names[] = {"author", NULL};
-    const char *line, *text, *title, *date, *source, *url, *author, *bad;
-    const char *nul, *parse_end = NULL;
-    const char *name = "";
-    long nulat;
+    const char *line;
+    size_t len;
     zhs_status st = ZHS_OK;
-    zhs_file_doc *fd = NULL;
-    cJSON *o = NULL;
-    const cJSON *id;
-    char idbuf[256], iso[11], *derived = NULL;
-    size_t len, badat;
     int r;
 
     *out = NULL;
@@ -402,6 +392,58 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
             len--;
         }
     } while (len == 0);                 /* blank lines are no records */
+    return parse_record(j, line, len, out, errmsg);
+}
+
+zhs_status zhs_jsonl_new(const char *name, zhs_jsonl **out, char **errmsg)
+{
+    zhs_jsonl *j = calloc(1, sizeof *j);
+
+    *out = NULL;
+    if (j == NULL || (j->path = strdup(name)) == NULL) {
+        free(j);
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    }
+    j->fd = -1;
+    j->eof = 1;
+    *out = j;
+    return ZHS_OK;
+}
+
+zhs_status zhs_jsonl_record(zhs_jsonl *j, const char *line, size_t len,
+                            zhs_file_doc **out, char **errmsg)
+{
+    *out = NULL;
+    free(j->warning);
+    j->warning = NULL;
+    j->line++;
+    if (len > MAX_LINE)
+        return zhsi_fail(errmsg, ZHS_EREJECTED, "%s:%lu: record longer "
+                         "than %zu bytes", j->path, j->line, MAX_LINE);
+    return parse_record(j, line, len, out, errmsg);
+}
+
+/* One record, line[0..len) without its newline, as zhs_jsonl_next
+ * returns it. */
+static zhs_status parse_record(zhs_jsonl *j, const char *line, size_t len,
+                               zhs_file_doc **out, char **errmsg)
+{
+    static const char *const text_names[] = {"text", "content", "body", NULL};
+    static const char *const date_names[] = {"date", "time", "pubdate", NULL};
+    static const char *const title_names[] = {"title", NULL};
+    static const char *const source_names[] = {"source", NULL};
+    static const char *const url_names[] = {"url", NULL};
+    static const char *const author_names[] = {"author", NULL};
+    const char *text, *title, *date, *source, *url, *author, *bad;
+    const char *nul, *parse_end = NULL;
+    const char *name = "";
+    long nulat;
+    zhs_status st = ZHS_OK;
+    zhs_file_doc *fd = NULL;
+    cJSON *o = NULL;
+    const cJSON *id;
+    char idbuf[256], iso[11], *derived = NULL;
+    size_t badat;
 
     badat = zhsi_utf8_invalid_at(line, len);
     if (badat != (size_t)-1)
@@ -517,10 +559,10 @@ zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg)
     } else if (id == NULL || cJSON_IsNull(id)) {
         /* A stable id from the content: the same record gets the same id
          * on every run. */
-        uint64_t h = zhsi_fnv(ZHSI_FNV_INIT, title ? title : "",
+        uint64_t h = zhs_fnv1a(ZHS_FNV1A_INIT, title ? title : "",
                               title ? strlen(title) : 0);
-        h = zhsi_fnv(h, "\0", 1);
-        h = zhsi_fnv(h, text, strlen(text));
+        h = zhs_fnv1a(h, "\0", 1);
+        h = zhs_fnv1a(h, text, strlen(text));
         snprintf(idbuf, sizeof idbuf, "auto-%016llx", (unsigned long long)h);
         bad = NULL;
     } else {

@@ -1,6 +1,6 @@
 /* normalize.c: display text, normalized text, and the map between them.
  *
- * Documents and queries go through the same code (DESIGN.md, Chinese text
+ * Documents and queries go through the same code (doc/DESIGN.md, Chinese text
  * rule 2).  Layout repair decides what the reader sees; normalization
  * (NFKC + case folding + traditional-to-simplified, per code point)
  * decides what matches.  Because

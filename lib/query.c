@@ -1367,7 +1367,7 @@ static zhs_status build_text(const zhsi_qnode *nd, const char *prefix,
      * changed nothing. */
     for (i = 0; rank && st == ZHS_OK && prefix[0] == '\0'
                 && i < nd->nneedles; i++)
-        if ((st = substring_query(&nd->needles[i], "S", &t, errmsg))
+        if ((st = substring_query(&nd->needles[i], ZHSI_PFX_TITLE, &t, errmsg))
             == ZHS_OK)
             st = xl_push(&ranks, t, errmsg);
     if (st != ZHS_OK) {
@@ -1470,7 +1470,7 @@ static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
     case Q_PHRASE:
         return substring_query(&nd->needles[0], prefix, out, errmsg);
     case Q_TITLE:
-        return build(nd->kids[0], "S", rank, c, out);
+        return build(nd->kids[0], ZHSI_PFX_TITLE, rank, c, out);
     case Q_AND:
         return build_and(nd, prefix, rank, c, out);
     case Q_NOT:
@@ -1495,8 +1495,9 @@ static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
     case Q_SOURCE:
     case Q_ID:
     case Q_AUTHOR:
-        zhsi_field_term(term, nd->kind == Q_SOURCE ? 'B'
-                              : nd->kind == Q_AUTHOR ? 'A' : 'Q',
+        zhsi_field_term(term, nd->kind == Q_SOURCE ? ZHSI_PFX_SOURCE[0]
+                              : nd->kind == Q_AUTHOR ? ZHSI_PFX_AUTHOR[0]
+                              : ZHSI_PFX_ID[0],
                         nd->value, nd->kind == Q_ID ? ZHSI_ID_MAX
                                                     : ZHSI_FIELD_MAX);
         if ((st = zhsi_xq_term(term, strlen(term), &t, errmsg)) != ZHS_OK)
@@ -1760,8 +1761,9 @@ static int check(const zhsi_qnode *nd, const zhsi_doccheck *d, int title)
          * decides, as Xapian would. */
         if (nd->kind == Q_DATE)
             return d->field(d->arg, 0, NULL, nd->lo, nd->hi);
-        zhsi_field_term(term, nd->kind == Q_SOURCE ? 'B'
-                              : nd->kind == Q_AUTHOR ? 'A' : 'Q',
+        zhsi_field_term(term, nd->kind == Q_SOURCE ? ZHSI_PFX_SOURCE[0]
+                              : nd->kind == Q_AUTHOR ? ZHSI_PFX_AUTHOR[0]
+                              : ZHSI_PFX_ID[0],
                         nd->value, nd->kind == Q_ID ? ZHSI_ID_MAX
                                                     : ZHSI_FIELD_MAX);
         return d->field(d->arg, 1, term, NULL, NULL);

@@ -28,7 +28,7 @@ static int put_one(const char *data, void *arg)
     struct rebuild *rb = arg;
     zhs_file_doc *fd = NULL;
     char *msg = NULL;
-    zhs_status st = zhsi_stored_doc(data, &fd);
+    zhs_status st = zhsi_stored_decode(data, strlen(data), &fd, &msg);
 
     if (st == ZHS_OK)
         st = zhs_writer_put(rb->w, &fd->doc, NULL, &msg);

@@ -20,7 +20,6 @@
 #include "zhs-int.h"
 
 #define SCAN_PAGE 200u
-#define MAX_RETRIES 3
 
 static unsigned scan_termfreq(const char *term, size_t len, void *arg)
 {
@@ -62,28 +61,19 @@ static zhs_status deliver(const zhsi_xhit *x, unsigned rank,
                           const zhsi_query *q, zhs_match_fn fn, void *arg,
                           int *stop, char **errmsg)
 {
-    cJSON *o = cJSON_ParseWithLength(x->data, x->len);
-    const cJSON *id, *title, *text;
+    zhs_file_doc *fd = NULL;
     zhsi_text t = {0};
     zhs_span *spans = NULL;
     unsigned *lines = NULL;
     char year[5], month[8], *disp = NULL, *source = NULL;
     size_t n = 0, i;
     zhs_match_doc d;
-    zhs_status st;
+    zhs_status st = zhsi_stored_decode(x->data, x->len, &fd, errmsg);
 
-    if (o == NULL)
-        return zhsi_fail(errmsg, ZHS_ECORRUPT, "stored document is not JSON");
-    id = cJSON_GetObjectItemCaseSensitive(o, "id");
-    title = cJSON_GetObjectItemCaseSensitive(o, "title");
-    text = cJSON_GetObjectItemCaseSensitive(o, "text");
-    if (!cJSON_IsString(id) || !cJSON_IsString(text)) {
-        cJSON_Delete(o);
-        return zhsi_fail(errmsg, ZHS_ECORRUPT, "stored document lacks id "
-                         "or text");
-    }
-    st = zhsi_text_build(text->valuestring, strlen(text->valuestring),
-                         ZHSI_TEXT_DOC, &t, errmsg);
+    if (st != ZHS_OK)
+        return st;
+    st = zhsi_text_build(fd->doc.text, fd->doc.text_len, ZHSI_TEXT_DOC, &t,
+                         errmsg);
     if (st == ZHS_OK
         && (zhsi_find_spans(&t, q->marks, q->nmarks, &spans, &n) != ZHS_OK
             || (lines = malloc((n + 1) * sizeof *lines)) == NULL
@@ -98,8 +88,8 @@ static zhs_status deliver(const zhsi_xhit *x, unsigned rank,
         date_keys(x->date ? x->date : "", year, month);
         memset(&d, 0, sizeof d);
         d.rank = rank;
-        d.id = id->valuestring;
-        d.title = cJSON_IsString(title) ? title->valuestring : NULL;
+        d.id = fd->doc.id;
+        d.title = fd->doc.title;
         d.text = disp;
         d.text_cp = t.ndisp;
         d.matches = spans;
@@ -115,8 +105,23 @@ static zhs_status deliver(const zhsi_xhit *x, unsigned rank,
     free(lines);
     free(spans);
     zhsi_text_free(&t);
-    cJSON_Delete(o);
+    zhs_file_doc_free(fd);
     return st;
+}
+
+/* One page of a scan for zhs_db_retry. */
+struct scan_try {
+    zhsi_xq *xq;
+    const zhsi_xsearch *xs;
+    zhsi_xhit **hits;
+    size_t *nhits;
+};
+
+static zhs_status scan_once(zhs_db *db, void *arg, char **errmsg)
+{
+    struct scan_try *t = arg;
+    return zhsi_xdb_scan(zhsi_db_xdb(db), t->xq, t->xs, t->hits, t->nhits,
+                         errmsg);
 }
 
 zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
@@ -127,7 +132,7 @@ zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
     zhsi_xhit *xh = NULL;
     size_t nx = 0, i;
     unsigned offset = 0;
-    int stop = 0, tries = 0;
+    int stop = 0;
     zhs_status st;
 
     st = zhsi_query_parse(zhsi_db_segmenter(db), query, &q, errmsg);
@@ -139,16 +144,12 @@ zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
         xs.offset = offset;
         xs.limit = SCAN_PAGE;
         zhsi_use_check(&q, &xs);
-        st = zhsi_xdb_scan(zhsi_db_xdb(db), xq, &xs, &xh, &nx, errmsg);
-        /* Before anything was delivered a stale reader may start over. */
-        if (st == ZHS_EMODIFIED && offset == 0 && tries++ < MAX_RETRIES) {
-            if (errmsg) {
-                free(*errmsg);
-                *errmsg = NULL;
-            }
-            if ((st = zhs_db_reopen(db, errmsg)) != ZHS_OK)
-                goto out;               /* the message names the path */
-            continue;
+        {
+            struct scan_try t = {xq, &xs, &xh, &nx};
+            /* Before anything was delivered a stale reader may start
+             * over; later pages must see the revision the first did. */
+            st = offset == 0 ? zhs_db_retry(db, scan_once, &t, 0, errmsg)
+                             : scan_once(db, &t, errmsg);
         }
         if (st != ZHS_OK)
             break;
@@ -163,7 +164,6 @@ zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
     }
     if (st != ZHS_OK && st != ZHS_EQUERY && st != ZHS_EUSAGE)
         zhsi_errmsg_prefix(errmsg, zhs_db_path(db));
-out:
     zhsi_xq_free(xq);
     zhsi_query_free(&q);
     return st;
@@ -230,8 +230,9 @@ zhs_status zhs_db_groups(zhs_db *db, zhs_group by, zhs_bucket **out,
                          size_t *n, unsigned *unknown, char **errmsg)
 {
     struct buckets b = {NULL, 0, 0, 0, by, 0};
-    const char *prefix = by == ZHS_BY_YEAR ? "Y" : by == ZHS_BY_MONTH ? "M"
-                                                                      : "B";
+    const char *prefix = by == ZHS_BY_YEAR ? ZHSI_PFX_YEAR
+                         : by == ZHS_BY_MONTH ? ZHSI_PFX_MONTH
+                                              : ZHSI_PFX_SOURCE;
     unsigned docs = 0;
     zhs_status st;
 

@@ -4,7 +4,8 @@
  * shards), an ICU segmenter for queries, nothing shared with other
  * handles, so a threaded server gives each thread its own.  When a writer
  * commits while we read, Xapian reports the handle as modified; the search
- * then reopens and retries a few times before giving up.
+ * then reopens and retries a few times before giving up (zhs_db_retry,
+ * retry.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,7 +19,6 @@
 
 #include "zhs-int.h"
 
-#define MAX_RETRIES 3
 /* Totals up to this many are always exact (counted by a second pass
  * without weights when the page's pass did not see them all). */
 #define EXACT_TOTALS 1000u
@@ -350,15 +350,13 @@ unsigned zhs_db_doc_count(zhs_db *db) { return db->doccount; }
 zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
                       char **errmsg)
 {
-    char *idterm = malloc(strlen(id) + 2), *data = NULL;
+    char *idterm = zhsi_id_term(id), *data = NULL;
     zhs_file_doc *fd = NULL;
     int found = 0;
     zhs_status st;
 
     if (idterm == NULL)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    idterm[0] = 'Q';
-    strcpy(idterm + 1, id);
     st = zhsi_xdb_data_of(db->x, idterm, &data, &found, errmsg);
     free(idterm);
     if (st != ZHS_OK)
@@ -366,7 +364,7 @@ zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
     if (!found)
         return zhsi_fail(errmsg, ZHS_ENOTFOUND, "%s: no document with id "
                          "'%s'", db->path, id);
-    st = zhsi_stored_doc(data, &fd);
+    st = zhsi_stored_decode(data, strlen(data), &fd, NULL);
     free(data);
     if (st != ZHS_OK)
         return zhsi_fail(errmsg, st, "%s: the stored form of '%s' cannot be "
@@ -375,58 +373,14 @@ zhs_status zhs_db_get(zhs_db *db, const char *id, zhs_file_doc **out,
     return ZHS_OK;
 }
 
-zhs_status zhsi_stored_doc(const char *data, zhs_file_doc **out)
-{
-    cJSON *o = cJSON_Parse(data);
-    zhs_file_doc *fd = calloc(1, sizeof *fd);
-    zhs_status st = ZHS_OK;
-    size_t i;
-
-    if (o == NULL || fd == NULL) {
-        st = o ? ZHS_ENOMEM : ZHS_ECORRUPT;
-        goto out;
-    }
-    {
-        /* the stored JSON's keys, and where each goes */
-        const struct {
-            const char *key;
-            const char **field;
-        } map[] = {
-            {"id", &fd->doc.id}, {"title", &fd->doc.title},
-            {"path", &fd->doc.path}, {"date", &fd->doc.date},
-            {"source", &fd->doc.source}, {"url", &fd->doc.url},
-            {"author", &fd->doc.author}, {"origin", &fd->doc.origin},
-            {"text", &fd->doc.text},
-        };
-        for (i = 0; i < sizeof map / sizeof map[0]; i++) {
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, map[i].key);
-            if (zhsi_file_doc_set(fd, map[i].field, cJSON_IsString(v)
-                                                        ? v->valuestring
-                                                        : NULL) < 0) {
-                st = ZHS_ENOMEM;
-                goto out;
-            }
-        }
-    }
-    fd->doc.text_len = fd->doc.text ? strlen(fd->doc.text) : 0;
-    *out = fd;
-    fd = NULL;
-out:
-    zhs_file_doc_free(fd);
-    cJSON_Delete(o);
-    return st;
-}
-
 zhs_status zhs_db_doc_hash(zhs_db *db, const char *id, char out[17],
                            int *found, char **errmsg)
 {
-    char *idterm = malloc(strlen(id) + 2), *v = NULL;
+    char *idterm = zhsi_id_term(id), *v = NULL;
     zhs_status st;
 
     if (idterm == NULL)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    idterm[0] = 'Q';
-    strcpy(idterm + 1, id);
     st = zhsi_xdb_value_of(db->x, idterm, ZHSI_SLOT_HASH, &v, found, errmsg);
     free(idterm);
     if (st == ZHS_OK && *found)
@@ -450,12 +404,6 @@ void zhs_db_close(zhs_db *db)
 
 /* ---- results ----------------------------------------------------- */
 
-static char *json_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
-}
-
 /* Fills hit h from a stored document; marks are the strings to highlight
  * (the query's needles and its whole chunks, so that 门诊总量 lights up as
  * one span where it occurs whole and as 门诊, 总量 elsewhere; overlapping
@@ -465,41 +413,33 @@ static zhs_status fill_hit(zhs_hit *h, zhsi_xhit *x,
                            size_t max_snippets, int with_text,
                            char **errmsg)
 {
-    cJSON *o = cJSON_ParseWithLength(x->data, x->len);
-    const cJSON *text;
+    zhs_file_doc *fd = NULL;
     zhsi_text t = {0};
-    zhs_status st;
+    zhs_status st = zhsi_stored_decode(x->data, x->len, &fd, errmsg);
 
-    if (o == NULL)
-        return zhsi_fail(errmsg, ZHS_ECORRUPT, "stored document is not JSON");
+    if (st != ZHS_OK)
+        return st;
     h->score = x->weight;
-    h->id = json_str(o, "id");
-    h->title = json_str(o, "title");
-    h->date = json_str(o, "date");
-    h->source = json_str(o, "source");
-    h->path = json_str(o, "path");
-    h->url = json_str(o, "url");
-    h->author = json_str(o, "author");
-    h->origin = json_str(o, "origin");
-    text = cJSON_GetObjectItemCaseSensitive(o, "text");
-    if (h->id == NULL || !cJSON_IsString(text)) {
-        cJSON_Delete(o);
-        return zhsi_fail(errmsg, ZHS_ECORRUPT, "stored document lacks id "
-                         "or text");
-    }
-    if (with_text && (h->text = strdup(text->valuestring)) == NULL) {
-        cJSON_Delete(o);
-        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    }
+    st = zhsi_text_build(fd->doc.text, fd->doc.text_len, ZHSI_TEXT_DOC, &t,
+                         errmsg);
+    /* the fields move to the hit */
+    h->id = zhsi_file_doc_take(fd, &fd->doc.id);
+    h->title = zhsi_file_doc_take(fd, &fd->doc.title);
+    h->date = zhsi_file_doc_take(fd, &fd->doc.date);
+    h->source = zhsi_file_doc_take(fd, &fd->doc.source);
+    h->path = zhsi_file_doc_take(fd, &fd->doc.path);
+    h->url = zhsi_file_doc_take(fd, &fd->doc.url);
+    h->author = zhsi_file_doc_take(fd, &fd->doc.author);
+    h->origin = zhsi_file_doc_take(fd, &fd->doc.origin);
+    if (with_text)
+        h->text = zhsi_file_doc_take(fd, &fd->doc.text);
+    zhs_file_doc_free(fd);
     /* the collapsed near-duplicates move to the hit */
     h->duplicates = x->ndups;
     h->duplicate_ids = x->dup_ids;
     h->nduplicate_ids = x->ndup_ids;
     x->dup_ids = NULL;
     x->ndup_ids = 0;
-    st = zhsi_text_build(text->valuestring, strlen(text->valuestring),
-                         ZHSI_TEXT_DOC, &t, errmsg);
-    cJSON_Delete(o);
     if (st == ZHS_EENCODING)            /* it was valid when indexed */
         return zhsi_fail(errmsg, ZHS_ECORRUPT, "index is damaged: the "
                          "stored text of '%s' is not valid UTF-8", h->id);
@@ -582,6 +522,20 @@ double zhsi_now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* One try of a search's page for zhs_db_retry. */
+struct search_try {
+    zhsi_xq *xq;
+    zhsi_xsearch *xs;
+    zhsi_xresult *xr;
+};
+
+static zhs_status search_once(zhs_db *db, void *arg, char **errmsg)
+{
+    struct search_try *t = arg;
+    zhsi_xresult_clear(t->xr);          /* a failed try's partial results */
+    return zhsi_xdb_search(db->x, t->xq, t->xs, t->xr, errmsg);
+}
+
 zhs_status zhs_search(zhs_db *db, const char *query,
                       const zhs_search_opts *opts, zhs_results **out,
                       char **errmsg)
@@ -593,7 +547,6 @@ zhs_status zhs_search(zhs_db *db, const char *query,
     zhsi_xsearch xs = {0};
     zhs_results *r = NULL;
     size_t i, max_snippets;
-    int tries;
     zhs_status st;
 
     if (opts->limit > ZHS_MAX_LIMIT || opts->offset > ZHS_MAX_OFFSET
@@ -626,13 +579,9 @@ zhs_status zhs_search(zhs_db *db, const char *query,
     xs.collapse = !opts->no_collapse;
     if (st == ZHS_OK)
         zhsi_use_check(&q, &xs);
-    for (tries = 0; st == ZHS_OK; tries++) {
-        st = zhsi_xdb_search(db->x, xq, &xs, &xr, errmsg);
-        if (st != ZHS_EMODIFIED || tries == MAX_RETRIES)
-            break;
-        zhsi_xresult_clear(&xr);
-        if ((st = zhs_db_reopen(db, errmsg)) != ZHS_OK)
-            goto out;                   /* the message names the path */
+    if (st == ZHS_OK) {
+        struct search_try t = {xq, &xs, &xr};
+        st = zhs_db_retry(db, search_once, &t, 0, errmsg);
     }
     if (st != ZHS_OK) {
         if (st != ZHS_EQUERY && st != ZHS_EUSAGE)

@@ -47,13 +47,7 @@ struct zhsi_dict {
 
 static uint64_t hash_cps(const uint32_t *c, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    size_t i;
-    for (i = 0; i < n; i++) {
-        h ^= c[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    return zhs_fnv1a(ZHS_FNV1A_INIT, c, n * sizeof *c);
 }
 
 static int dict_has(const zhsi_dict *d, const uint32_t *c, size_t n)
@@ -169,16 +163,9 @@ zhs_status zhsi_dict_new(const char *text, size_t len, zhsi_dict **out,
             k += l + 1;
         }
         d->serial[k] = '\0';
+        /* indexes record this id: the bytes' FNV-1a, never to change */
         snprintf(d->id, sizeof d->id, "%016llx",
-                 (unsigned long long)hash_cps(NULL, 0));
-        {   /* FNV-1a over the bytes of serial */
-            uint64_t h = 1469598103934665603ull;
-            for (i = 0; i < k; i++) {
-                h ^= (unsigned char)d->serial[i];
-                h *= 1099511628211ull;
-            }
-            snprintf(d->id, sizeof d->id, "%016llx", (unsigned long long)h);
-        }
+                 zhs_fnv1a(ZHS_FNV1A_INIT, d->serial, k));
     }
     for (i = 0; i < nstrs; i++)
         free(strs[i]);

@@ -22,7 +22,7 @@ unsigned zhs_shard_of(const char *id, unsigned nshards)
 {
     if (nshards <= 1)
         return 0;
-    return (unsigned)(zhsi_fnv(ZHSI_FNV_INIT, id, strlen(id)) % nshards);
+    return (unsigned)(zhs_fnv1a(ZHS_FNV1A_INIT, id, strlen(id)) % nshards);
 }
 
 static char *stub_path(const char *dir)

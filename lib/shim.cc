@@ -1049,7 +1049,7 @@ static zhs_status run_mset(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
                 throw std::bad_alloc();
             if (keys) {
                 h[n - 1].date = dup_string(doc.get_value(ZHSI_SLOT_DATE));
-                h[n - 1].source = dup_string(first_term_with(doc, "B"));
+                h[n - 1].source = dup_string(first_term_with(doc, ZHSI_PFX_SOURCE));
                 if (h[n - 1].date == NULL || h[n - 1].source == NULL)
                     throw std::bad_alloc();
             }
@@ -1151,7 +1151,7 @@ static void cluster_members(zhsi_xdb *xdb, const Xapian::Query &q,
                             zhsi_xhit *h)
 {
     const Xapian::Database &db = xdb->db;
-    std::string term = "K" + key;
+    std::string term = ZHSI_PFX_CLUSTER + key;
     if (db.get_termfreq(term) < 2)
         return;
     Xapian::Enquire enquire(db);
@@ -1687,8 +1687,8 @@ extern "C" zhs_status zhsi_xwdb_prune(zhsi_xwdb *db, const char *term,
              it != db->db.postlist_end(term); ++it) {
             Xapian::Document doc = db->db.get_document(*it);
             Xapian::TermIterator t = doc.termlist_begin();
-            t.skip_to("Q");
-            if (t == doc.termlist_end() || (*t)[0] != 'Q'
+            t.skip_to(ZHSI_PFX_ID);
+            if (t == doc.termlist_end() || (*t)[0] != ZHSI_PFX_ID[0]
                 || !keep((*t).c_str(), arg))
                 doomed.push_back(*it);
         }

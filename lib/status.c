@@ -67,6 +67,9 @@ void zhsi_errmsg_prefix(char **errmsg, const char *prefix)
     old = *errmsg;
     a = strlen(prefix);
     b = old ? strlen(old) : 0;
+    /* a message that already names it (a reopen's) stays as it is */
+    if (old && b > a + 1 && memcmp(old, prefix, a) == 0 && old[a] == ':')
+        return;
     msg = malloc(a + b + 3);
     if (msg == NULL)
         return;

@@ -136,19 +136,18 @@ static zhs_status add_titles(zhs_db *db, const char *tok, size_t len,
     xh = xr.hits;
     nx = xr.nhits;
     for (i = 0; st == ZHS_OK && i < nx && max > 0; i++) {
-        cJSON *o = cJSON_ParseWithLength(xh[i].data, xh[i].len);
-        const cJSON *ti = cJSON_GetObjectItemCaseSensitive(o, "title");
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+        zhs_file_doc *fd = NULL;
         zhs_suggestion *x = &s->items[s->n];
         int dup = 0;
 
-        if (cJSON_IsString(ti) && cJSON_IsString(id)) {
+        if (zhsi_stored_decode(xh[i].data, xh[i].len, &fd, NULL) == ZHS_OK
+            && fd->doc.title != NULL) {
             for (j = 0; j < s->n; j++)
-                dup |= strcmp(s->items[j].text, ti->valuestring) == 0;
+                dup |= strcmp(s->items[j].text, fd->doc.title) == 0;
             if (!dup) {
                 x->kind = "title";
-                x->text = strdup(ti->valuestring);
-                x->id = strdup(id->valuestring);
+                x->text = zhsi_file_doc_take(fd, &fd->doc.title);
+                x->id = zhsi_file_doc_take(fd, &fd->doc.id);
                 if (x->text == NULL || x->id == NULL) {
                     free(x->text);
                     free(x->id);
@@ -159,7 +158,7 @@ static zhs_status add_titles(zhs_db *db, const char *tok, size_t len,
                 }
             }
         }
-        cJSON_Delete(o);
+        zhs_file_doc_free(fd);
     }
     zhsi_xresult_clear(&xr);
     zhsi_xq_free(xq);

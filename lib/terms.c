@@ -4,6 +4,7 @@
  * spellings in one place guarantees that documents and queries agree.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "zhs-int.h"
@@ -39,7 +40,7 @@ size_t zhsi_bigram_term(char *buf, const char *prefix, uint32_t a,
     size_t k = strlen(prefix);
 
     memcpy(buf, prefix, k);
-    buf[k++] = 'G';
+    buf[k++] = ZHSI_PFX_BIGRAM[0];
     k += term_cp(buf + k, a);
     k += term_cp(buf + k, b);
     return k;
@@ -60,7 +61,7 @@ size_t zhsi_field_term(char *buf, char prefix, const char *value,
     keep = max - 17;
     while (keep > 0 && ((unsigned char)value[keep] & 0xC0) == 0x80)
         keep--;                         /* not inside a character */
-    h = zhsi_fnv(ZHSI_FNV_INIT, value, len);
+    h = zhs_fnv1a(ZHS_FNV1A_INIT, value, len);
     memcpy(buf + 1, value, keep);
     buf[keep + 1] = (char)0xFF;
     snprintf(buf + keep + 2, 17, "%016llx", (unsigned long long)h);
@@ -80,7 +81,7 @@ size_t zhsi_unigram_term(char *buf, const char *prefix, uint32_t c)
     size_t k = strlen(prefix);
 
     memcpy(buf, prefix, k);
-    buf[k++] = 'U';
+    buf[k++] = ZHSI_PFX_UNIGRAM[0];
     return k + term_cp(buf + k, c);
 }
 
@@ -90,7 +91,7 @@ size_t zhsi_run_term(char *buf, const char *prefix, int joined,
     size_t k = strlen(prefix), i;
 
     memcpy(buf, prefix, k);
-    buf[k++] = joined ? 'V' : 'W';
+    buf[k++] = joined ? ZHSI_PFX_JOINED[0] : ZHSI_PFX_RUN[0];
     for (i = 0; i < n; i++)
         buf[k++] = (char)run[i];
     return k;
@@ -144,7 +145,20 @@ int zhsi_date_range(const char *s, size_t n, char lo[9], char hi[9])
     return 0;
 }
 
-uint64_t zhsi_fnv(uint64_t h, const void *data, size_t len)
+char *zhsi_id_term(const char *id)
+{
+    size_t n = strlen(id);
+    char *t = malloc(n + 2);
+
+    if (t != NULL) {
+        t[0] = ZHSI_PFX_ID[0];
+        memcpy(t + 1, id, n + 1);
+    }
+    return t;
+}
+
+unsigned long long zhs_fnv1a(unsigned long long h, const void *data,
+                             size_t len)
 {
     const unsigned char *p = data;
     size_t i;
@@ -669,7 +683,3 @@ check:
     return 0;
 }
 
-int zhsi_normalize_date(const char *in, char out[11])
-{
-    return zhsi_parse_date(in, out, NULL, 0) < 0 ? -1 : 0;
-}

@@ -625,7 +625,7 @@ static zhs_status add_author_term(zhsi_xdoc *doc, const char *author,
         if ((s = zhsi_utf8_encode(t.norm, t.nnorm)) == NULL) {
             st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
         } else {
-            zhsi_field_term(term, 'A', s, ZHSI_FIELD_MAX);
+            zhsi_field_term(term, ZHSI_PFX_AUTHOR[0], s, ZHSI_FIELD_MAX);
             free(s);
             st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
         }
@@ -699,7 +699,7 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
         zhsi_text_free(&t);
         if (s == NULL)
             return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-        zhsi_field_term(term, 'B', s, ZHSI_FIELD_MAX);
+        zhsi_field_term(term, ZHSI_PFX_SOURCE[0], s, ZHSI_FIELD_MAX);
         free(s);
         st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
         if (st == ZHS_OK)
@@ -711,12 +711,12 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
             return zhsi_fail(errmsg, ZHS_EUSAGE, "invalid date '%.40s' (want "
                              "YYYY-MM-DD, YYYY-MM or YYYY)", d->date);
         st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_DATE, lo, errmsg);
-        snprintf(term, sizeof term, "Y%.4s", lo);
+        snprintf(term, sizeof term, ZHSI_PFX_YEAR "%.4s", lo);
         if (st == ZHS_OK)
             st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
         if (st == ZHS_OK)
             st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_YEAR, term + 1, errmsg);
-        snprintf(term, sizeof term, "M%.6s", lo);
+        snprintf(term, sizeof term, ZHSI_PFX_MONTH "%.6s", lo);
         if (st == ZHS_OK && strncmp(lo + 4, "00", 2) != 0)
             st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
         snprintf(term, sizeof term, "%.4s-%.2s", lo, lo + 4);
@@ -780,37 +780,6 @@ static char *norm_value(const zhsi_text *title, const zhsi_text *body,
     return all;
 }
 
-/* The stored form: JSON with the metadata and the text.  NUL characters
- * (white space to the normalizer) are stored as spaces so that the text
- * survives as a C string. */
-static char *stored_data(const zhs_doc *d)
-{
-    cJSON *o = cJSON_CreateObject();
-    char *text = malloc(d->text_len + 1), *json = NULL;
-    size_t i;
-
-    if (o == NULL || text == NULL)
-        goto out;
-    for (i = 0; i < d->text_len; i++)
-        text[i] = d->text[i] ? d->text[i] : ' ';
-    text[d->text_len] = '\0';
-#define STR_OR_NULL(key, v)                                                  \
-    ((v) ? cJSON_AddStringToObject(o, key, v) : cJSON_AddNullToObject(o, key))
-    if (!STR_OR_NULL("id", d->id) || !STR_OR_NULL("title", d->title)
-        || !STR_OR_NULL("path", d->path) || !STR_OR_NULL("date", d->date)
-        || !STR_OR_NULL("source", d->source) || !STR_OR_NULL("url", d->url)
-        || !STR_OR_NULL("author", d->author)
-        || !STR_OR_NULL("origin", d->origin)
-        || !cJSON_AddStringToObject(o, "text", text))
-        goto out;
-#undef STR_OR_NULL
-    json = cJSON_PrintUnformatted(o);
-out:
-    cJSON_Delete(o);
-    free(text);
-    return json;
-}
-
 static zhs_status check_field(const char *name, const char *v, char **errmsg)
 {
     size_t bad;
@@ -832,14 +801,14 @@ static void doc_hash(const char *dict_id, const zhs_doc *d, char out[17])
      * is the same document */
     const char *f[] = {d->id, d->title, d->date, d->source, d->url,
                        d->author, d->origin, ZHSI_SCHEME, dict_id};
-    uint64_t h = ZHSI_FNV_INIT;
+    uint64_t h = ZHS_FNV1A_INIT;
     size_t i;
 
     for (i = 0; i < sizeof f / sizeof f[0]; i++) {
-        h = zhsi_fnv(h, f[i] ? f[i] : "\x01", f[i] ? strlen(f[i]) : 1);
-        h = zhsi_fnv(h, "", 1);
+        h = zhs_fnv1a(h, f[i] ? f[i] : "\x01", f[i] ? strlen(f[i]) : 1);
+        h = zhs_fnv1a(h, "", 1);
     }
-    h = zhsi_fnv(h, d->text ? d->text : "", d->text ? d->text_len : 0);
+    h = zhs_fnv1a(h, d->text ? d->text : "", d->text ? d->text_len : 0);
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
@@ -851,8 +820,8 @@ void zhs_writer_doc_hash(zhs_writer *w, const zhs_doc *doc, char out[17])
 /* The term naming where a document came from, for --prune. */
 static void origin_term(const char *origin, char out[18])
 {
-    snprintf(out, 18, "O%016llx", (unsigned long long)zhsi_fnv(
-                 ZHSI_FNV_INIT, origin, strlen(origin)));
+    snprintf(out, 18, ZHSI_PFX_ORIGIN "%016llx", (unsigned long long)zhs_fnv1a(
+                 ZHS_FNV1A_INIT, origin, strlen(origin)));
 }
 
 /* An origin term for the origin and for each directory above it
@@ -869,8 +838,8 @@ static zhs_status add_origin_terms(zhsi_xdoc *doc, const char *origin,
     st = zhsi_xdoc_add_boolean(doc, oterm, strlen(oterm), errmsg);
     while (st == ZHS_OK && i-- > 1)
         if (origin[i] == '/' && origin[i - 1] != '/') {
-            snprintf(oterm, sizeof oterm, "O%016llx", (unsigned long long)
-                     zhsi_fnv(ZHSI_FNV_INIT, origin, i));
+            snprintf(oterm, sizeof oterm, ZHSI_PFX_ORIGIN "%016llx", (unsigned long long)
+                     zhs_fnv1a(ZHS_FNV1A_INIT, origin, i));
             st = zhsi_xdoc_add_boolean(doc, oterm, strlen(oterm), errmsg);
         }
     return st;
@@ -943,7 +912,7 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
      * its own for title: queries. */
     static const struct target body_tg[] = {{"", 1}};
     static const struct target title_tg[] = {{"", ZHSI_TITLE_WDF},
-                                             {"S", 1}};
+                                             {ZHSI_PFX_TITLE, 1}};
     zhsi_text body = {0}, title = {0};
     struct termgen g = {0};
     zhsi_xdoc *doc = NULL;
@@ -997,16 +966,14 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
         || (st = zhsi_xdoc_set_value(doc, ZHSI_SLOT_ID, d->id, errmsg))
                != ZHS_OK)
         goto out;
-    data = stored_data(d);
+    data = zhsi_stored_encode(d);
     norm = norm_value(&title, &body, &normlen);
     pr = calloc(1, sizeof *pr);
     if (data == NULL || norm == NULL || pr == NULL
-        || (pr->idterm = malloc(idlen + 2)) == NULL) {
+        || (pr->idterm = zhsi_id_term(d->id)) == NULL) {
         st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
         goto out;
     }
-    pr->idterm[0] = 'Q';
-    memcpy(pr->idterm + 1, d->id, idlen + 1);
     pr->simhash = sim;
     memcpy(pr->sig, sig, sizeof pr->sig);
     pr->has_simhash = has_sim;
@@ -1194,7 +1161,7 @@ static int run_has(void *arg, const char *id)
 
     if (c->nids == 0)
         return 0;
-    for (j = zhsi_fnv(ZHSI_FNV_INIT, id, strlen(id)) & (c->nids - 1);
+    for (j = zhs_fnv1a(ZHS_FNV1A_INIT, id, strlen(id)) & (c->nids - 1);
          c->ids[j]; j = (j + 1) & (c->nids - 1))
         if (strcmp(c->ids[j], id) == 0)
             return 1;
@@ -1215,7 +1182,7 @@ static int run_add(zhs_clusters *c, const char *id)
         for (i = 0; i < c->nids; i++) {
             if (c->ids[i] == NULL)
                 continue;
-            for (k = zhsi_fnv(ZHSI_FNV_INIT, c->ids[i], strlen(c->ids[i]))
+            for (k = zhs_fnv1a(ZHS_FNV1A_INIT, c->ids[i], strlen(c->ids[i]))
                      & (ns - 1);
                  nv[k]; k = (k + 1) & (ns - 1))
                 ;
@@ -1225,7 +1192,7 @@ static int run_add(zhs_clusters *c, const char *id)
         c->ids = nv;
         c->nids = ns;
     }
-    for (j = zhsi_fnv(ZHSI_FNV_INIT, id, strlen(id)) & (c->nids - 1);
+    for (j = zhs_fnv1a(ZHS_FNV1A_INIT, id, strlen(id)) & (c->nids - 1);
          c->ids[j]; j = (j + 1) & (c->nids - 1))
         ;
     if ((c->ids[j] = strdup(id)) == NULL)
@@ -1319,7 +1286,7 @@ zhs_status zhsi_prepared_set_cluster(zhs_prepared *p, const char *key,
     zhs_status st = zhsi_xdoc_set_value(p->doc, ZHSI_SLOT_CLUSTER, key,
                                         errmsg);
 
-    snprintf(term, sizeof term, "K%s", key);
+    snprintf(term, sizeof term, ZHSI_PFX_CLUSTER "%s", key);
     return st == ZHS_OK ? zhsi_xdoc_add_boolean(p->doc, term, strlen(term),
                                                 errmsg)
                         : st;
@@ -1402,10 +1369,8 @@ zhs_status zhs_writer_put(zhs_writer *w, const zhs_doc *d,
 
     if (d->id != NULL && d->id[0] != '\0' && strlen(d->id) <= MAX_ID_BYTES) {
         /* The same content already indexed (this batch included)? */
-        if ((idterm = malloc(strlen(d->id) + 2)) == NULL)
+        if ((idterm = zhsi_id_term(d->id)) == NULL)
             return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-        idterm[0] = 'Q';
-        strcpy(idterm + 1, d->id);
         st = zhsi_xwdb_value_of(w->x, idterm, ZHSI_SLOT_HASH, &old, &found,
                                 errmsg);
         free(idterm);
@@ -1470,10 +1435,8 @@ zhs_status zhs_writer_delete(zhs_writer *w, const char *id, int *found,
     if (id == NULL || id[0] == '\0' || strlen(id) > MAX_ID_BYTES)
         return zhsi_fail(errmsg, ZHS_EUSAGE, "id must be 1 to %d bytes",
                          MAX_ID_BYTES);
-    if ((idterm = malloc(strlen(id) + 2)) == NULL)
+    if ((idterm = zhsi_id_term(id)) == NULL)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
-    idterm[0] = 'Q';
-    strcpy(idterm + 1, id);
     st = zhsi_xwdb_prune(w->x, idterm, keep_none, NULL, &n, errmsg);
     free(idterm);
     if (st != ZHS_OK && st != ZHS_ENOMEM)

@@ -23,7 +23,8 @@ extern "C" {
 zhs_status zhsi_fail(char **errmsg, zhs_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prefixes an existing *errmsg with "prefix: " (used to add a path). */
+/* Prefixes an existing *errmsg with "prefix: " (used to add a path),
+ * unless it already starts so. */
 void zhsi_errmsg_prefix(char **errmsg, const char *prefix);
 
 /* ---- sums.c ------------------------------------------------------ */
@@ -96,20 +97,6 @@ int zhsi_file_doc_take_text(zhs_file_doc *fd, char *buf, size_t len);
  * shell prompt or a comment).  Trimmed and at most 400 bytes; malloc'd,
  * NULL if there is none or out of memory. */
 char *zhsi_derive_title(const char *text, size_t len, int markdown);
-/* Normalizes a date as crawlers write it (2025-12-19, 2025-12-19T08:00,
- * 2025/12/19, 2025.12.19, 2025年12月19日, 2025年12月, 2025) to ISO
- * (YYYY-MM-DD, YYYY-MM or YYYY) in out; -1 if it is not a valid date. */
-int zhsi_normalize_date(const char *in, char out[11]);
-/* Reads a date in the forms real corpora use (see terms.c: ISO 8601 with
- * a time and zone, Chinese forms with spaces, weekdays and Chinese
- * numerals, English month names as in RFC 2822 and date(1)) into out as
- * YYYY-MM-DD, YYYY-MM or YYYY: the precision it was written with.  A
- * weekday, time and zone are understood and dropped.  Returns -1 if it is
- * not a date, 0 if all of it was read, 1 if text after a date known at
- * least to the month was ignored (then copied, trimmed and cut to
- * ignored_size - 1 bytes, into ignored). */
-int zhsi_parse_date(const char *in, char out[11], char *ignored,
-                    size_t ignored_size);
 /* ---- html.c ------------------------------------------------------ */
 
 /* The text a reader sees of the HTML page html[0..len) (UTF-8): body
@@ -123,10 +110,6 @@ zhs_status zhsi_html_text(const char *html, size_t len, const char *path,
                           char **errmsg);
 /* 1 if HTML pages can be read (built with libxml2). */
 int zhsi_html_supported(void);
-
-/* The FNV-1a 64-bit hash, continued from h (start with ZHSI_FNV_INIT). */
-#define ZHSI_FNV_INIT 1469598103934665603ull
-uint64_t zhsi_fnv(uint64_t h, const void *data, size_t len);
 
 /* ---- normalize.c ------------------------------------------------- */
 
@@ -258,7 +241,7 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              string's candidates are the documents having all its
  *              bigrams; the stored text decides (zhsi_query_check).
  *              Bigrams are also what ranks: Chinese retrieval does as well
- *              on them as on words (DESIGN.md), and a two-character word
+ *              on them as on words (doc/DESIGN.md), and a two-character word
  *              is its own bigram.
  *   word       ICU (and dictionary) words of three or more code points,
  *              unprefixed; they rank.  (Shorter words are the terms
@@ -335,6 +318,27 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
 #define ZHSI_NORM_UTF8 '8'
 #define ZHSI_NORM_UTF16 'w'
 
+/* The prefixes of the scheme above, each one ASCII capital: as a string,
+ * ZHSI_PFX_ID "%s" in a format, or its first char, ZHSI_PFX_ID[0].  No
+ * other file spells a prefix. */
+#define ZHSI_PFX_UNIGRAM "U"
+#define ZHSI_PFX_BIGRAM "G"
+#define ZHSI_PFX_RUN "W"
+#define ZHSI_PFX_JOINED "V"
+#define ZHSI_PFX_TITLE "S"
+#define ZHSI_PFX_ID "Q"
+#define ZHSI_PFX_SOURCE "B"
+#define ZHSI_PFX_AUTHOR "A"
+#define ZHSI_PFX_YEAR "Y"
+#define ZHSI_PFX_MONTH "M"
+#define ZHSI_PFX_ORIGIN "O"
+#define ZHSI_PFX_CLUSTER "K"
+#define ZHSI_PFX_BAND "H"
+
+/* The unique id term of a document, ZHSI_PFX_ID + id (malloc'd; NULL when
+ * out of memory). */
+char *zhsi_id_term(const char *id);
+
 /* Writes prefix ("" or "S") + the bigram term for a, b into buf (>= 12
  * bytes); returns its length.  Likewise the unigram term (>= 8 bytes). */
 size_t zhsi_bigram_term(char *buf, const char *prefix, uint32_t a,
@@ -366,6 +370,17 @@ size_t zhsi_run_term(char *buf, const char *prefix, int joined,
                      const uint32_t *run, size_t n);
 /* ASCII letters and digits: the characters of anchored tokens. */
 int zhsi_is_alnum(uint32_t c);
+
+/* Reads a date in the forms real corpora use (ISO 8601 with a time and
+ * zone, 2025/12/19, 2025.12.19, Chinese forms with spaces, weekdays and
+ * Chinese numerals, English month names as in RFC 2822 and date(1)) into
+ * out as YYYY-MM-DD, YYYY-MM or YYYY: the precision it was written with.
+ * A weekday, time and zone are understood and dropped.  Returns -1 if it
+ * is not a date, 0 if all of it was read, 1 if text after a date known at
+ * least to the month was ignored (then copied, trimmed and cut to
+ * ignored_size - 1 bytes, into ignored). */
+int zhsi_parse_date(const char *in, char out[11], char *ignored,
+                    size_t ignored_size);
 
 /* Parses a date of the form YYYY, YYYY-MM or YYYY-MM-DD (a time after 'T'
  * or ' ' is ignored) into the range of keys it covers: lo and hi are
@@ -645,9 +660,6 @@ zhs_status zhsi_xdb_revision(zhsi_xdb *db, unsigned long long *rev,
  * becomes an estimate); 0 for no bound. */
 void zhsi_xdb_set_time_limit(zhsi_xdb *db, double seconds);
 
-/* Milliseconds on the monotonic clock, for took_ms. */
-double zhsi_now_ms(void);
-
 /* A reader's parts, for library files other than search.c. */
 zhsi_xdb *zhsi_db_xdb(zhs_db *db);
 zhsi_segmenter *zhsi_db_segmenter(zhs_db *db);
@@ -845,9 +857,9 @@ int zhsi_query_check(const zhsi_query *q, const zhsi_doccheck *d);
 
 /* ---- search.c ---------------------------------------------------- */
 
-/* A stored document (the data's JSON) as a file document; ZHS_ECORRUPT
- * if it is not such JSON, ZHS_ENOMEM. */
-zhs_status zhsi_stored_doc(const char *data, zhs_file_doc **out);
+/* Milliseconds on the monotonic clock, for took_ms. */
+double zhsi_now_ms(void);
+
 /* Makes w segment with the dictionary whose serial form (as an index
  * records it) is serial, and record it under name. */
 zhs_status zhsi_writer_use_dict(zhs_writer *w, const char *serial,
@@ -860,6 +872,22 @@ void zhsi_use_check(const zhsi_query *q, zhsi_xsearch *xs);
  * ZHSI_SLOT_NORM, doc the Xapian document. */
 int zhsi_accept(void *arg, const char *norm, size_t len, const void *doc);
 
+
+/* ---- stored.c ---------------------------------------------------- */
+
+/* A document's stored form (the Xapian data): a JSON object of its
+ * fields ("id", "title", "path", "date", "source", "url", "author",
+ * "origin": a string or null) and its "text", NUL characters stored as
+ * spaces; malloc'd, NULL when out of memory. */
+char *zhsi_stored_encode(const zhs_doc *doc);
+/* The stored form data[0..len) back as a file document (*out).  Returns
+ * ZHS_ECORRUPT when it is not such an object or lacks the id or the
+ * text, ZHS_ENOMEM. */
+zhs_status zhsi_stored_decode(const char *data, size_t len,
+                              zhs_file_doc **out, char **errmsg);
+/* Moves a field's string out of fd (the caller frees it; the field is
+ * then NULL); NULL if the field has no value. */
+char *zhsi_file_doc_take(zhs_file_doc *fd, const char **field);
 
 /* ---- snippet.c --------------------------------------------------- */
 

@@ -16,6 +16,18 @@
  *  - Handles (zhs_db, zhs_writer) are not thread-safe: use one per thread.
  *    Distinct handles may be used concurrently on the same index.
  *  - No C++ exception ever crosses this interface.
+ *  - Each function's comment lists the statuses it returns besides
+ *    ZHS_OK.  "Index errors" there stands for the statuses with which the
+ *    Xapian layer reports a failure of the index itself: ZHS_EIO (the
+ *    system failed a read or write, or too many files are open),
+ *    ZHS_ECORRUPT (the index is damaged or is not a zhsearch index),
+ *    ZHS_ELOCKED (writers: another writer holds it), ZHS_EMODIFIED
+ *    (readers: the index changed twice underneath; reopen and retry, see
+ *    zhs_db_retry), ZHS_EUNAVAILABLE (a remote shard did not answer),
+ *    ZHS_ENOMEM and ZHS_EINTERNAL (a Xapian error with no status of its
+ *    own).  Functions returning no zhs_status cannot fail, or say what
+ *    their NULL or -1 means.
+ *  - The design notes behind the library are in doc/DESIGN.md.
  */
 #ifndef ZHSEARCH_H
 #define ZHSEARCH_H
@@ -62,6 +74,14 @@ int zhs_status_exit_code(zhs_status st);
 /* The status's name without prefix ("ENOINDEX"), used as the JSON error
  * "code"; never NULL. */
 const char *zhs_status_name(zhs_status st);
+
+/* The 64-bit FNV-1a hash of data[0..len), continued from h (start with
+ * ZHS_FNV1A_INIT): what the library hashes ids, origins, dictionaries
+ * and contents with (stable across versions: indexes store some), and a
+ * program may use for its own tables. */
+#define ZHS_FNV1A_INIT 1469598103934665603ull
+unsigned long long zhs_fnv1a(unsigned long long h, const void *data,
+                             size_t len);
 
 /* The byte offset of the first invalid UTF-8 sequence in s[0..len) (strict:
  * no overlongs, surrogates or values past U+10FFFF), or (size_t)-1 if it
@@ -148,7 +168,8 @@ zhs_status zhs_jsonl_open(const char *path, const char *encoding,
 /* Reads the next record into *out (NULL at the end of input).  A record
  * that cannot be used (not JSON, not an object, no text, over 64 MiB, an
  * invalid date) returns ZHS_EREJECTED with "path:line: why" in *errmsg;
- * call again for the next one.  Other statuses end the file. */
+ * call again for the next one.  Other statuses end the file: ZHS_EIO (a
+ * read failed), ZHS_ENOMEM. */
 zhs_status zhs_jsonl_next(zhs_jsonl *j, zhs_file_doc **out, char **errmsg);
 
 /* With strict non-zero, a record whose metadata cannot be used (a date
@@ -163,8 +184,21 @@ void zhs_jsonl_set_strict(zhs_jsonl *j, int strict);
  * next call. */
 const char *zhs_jsonl_warning(const zhs_jsonl *j);
 
-/* 1-based line number of the record last returned. */
+/* 1-based line number of the record last returned (or refused). */
 unsigned long zhs_jsonl_line(const zhs_jsonl *j);
+
+/* A reader without input, for records the caller hands over one at a
+ * time (zhs_jsonl_record); name stands for the path in messages.
+ * ZHS_ENOMEM. */
+zhs_status zhs_jsonl_new(const char *name, zhs_jsonl **out, char **errmsg);
+
+/* Reads one record, the JSON object line[0..len) (no newline), exactly as
+ * zhs_jsonl_next reads a line of a file (the fields, dates, ids, strict
+ * mode and warnings alike); the line number counts the calls.  Returns
+ * ZHS_EREJECTED with "name:record: why" for a record that cannot be
+ * used, ZHS_ENOMEM. */
+zhs_status zhs_jsonl_record(zhs_jsonl *j, const char *line, size_t len,
+                            zhs_file_doc **out, char **errmsg);
 
 /* NULL is allowed. */
 void zhs_jsonl_close(zhs_jsonl *j);
@@ -181,8 +215,8 @@ typedef int (*zhs_walk_fn)(const char *path, const char *id, zhs_status st,
  * built with libxml2), in byte order of path, not following symbolic
  * links to directories.  ids are paths relative to root (for a file given
  * directly, its base name).  Returns ZHS_OK when the walk completed (entry
- * problems are reported through fn, not here), or the status that stopped
- * it. */
+ * problems, ZHS_ENOTFOUND or ZHS_EIO, are reported through fn, not
+ * here), ZHS_EREJECTED when fn stopped it, ZHS_ENOMEM. */
 zhs_status zhs_walk(const char *root, zhs_walk_fn fn, void *arg);
 
 /* Called by zhs_walk_ex for each regular file (or link to one) in a
@@ -191,7 +225,8 @@ zhs_status zhs_walk(const char *root, zhs_walk_fn fn, void *arg);
 typedef int (*zhs_skip_fn)(const char *path, void *arg);
 
 /* zhs_walk, also calling skipped (if non-NULL) for each file left out
- * because of its name, so that nothing is skipped without a word. */
+ * because of its name, so that nothing is skipped without a word.
+ * Statuses as for zhs_walk (ZHS_EREJECTED also when skipped stopped it). */
 zhs_status zhs_walk_ex(const char *root, zhs_walk_fn fn, zhs_skip_fn skipped,
                        void *arg);
 
@@ -244,20 +279,24 @@ typedef struct zhs_preparer zhs_preparer;
 typedef struct zhs_prepared zhs_prepared;
 
 /* A preparer that segments as w does (same dictionary).  Use it from one
- * thread at a time; free it before closing w. */
+ * thread at a time; free it before closing w.  Returns ZHS_ENOMEM, or
+ * ZHS_EINTERNAL when ICU cannot make a word-break iterator. */
 zhs_status zhs_writer_preparer(zhs_writer *w, zhs_preparer **out,
                                char **errmsg);
 void zhs_preparer_free(zhs_preparer *p);
 
-/* Prepares doc (the preparer copies what it needs).  Errors as for
- * zhs_writer_put's document checks. */
+/* Prepares doc (the preparer copies what it needs).  Returns ZHS_EUSAGE
+ * for a missing or over-long id or an invalid date, ZHS_EENCODING if a
+ * field is not valid UTF-8 (zhs_writer_put's document checks),
+ * ZHS_ENOMEM, ZHS_EINTERNAL (ICU). */
 zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *doc,
                        zhs_prepared **out, char **errmsg);
 
 /* Puts a prepared document (consumed, also on failure).  *outcome as for
  * zhs_writer_put except that the content is not compared: use
  * zhs_doc_hash and zhs_db_doc_hash to skip unchanged documents before
- * preparing them. */
+ * preparing them.  Returns ZHS_EUSAGE if w shares clusters (use
+ * zhs_writer_put_in_turn), index errors. */
 zhs_status zhs_writer_put_prepared(zhs_writer *w, zhs_prepared *p,
                                    zhs_outcome *outcome, char **errmsg);
 void zhs_prepared_free(zhs_prepared *p);
@@ -281,7 +320,8 @@ zhs_status zhs_clusters_new(const char *db, int committed,
 void zhs_writer_share_clusters(zhs_writer *w, zhs_clusters *c);
 /* zhs_writer_put_prepared for the document with run order seq: waits
  * until every document before it took its turn (or passed).  After
- * zhs_clusters_cancel it fails with ZHS_EIO ("cancelled"). */
+ * zhs_clusters_cancel it fails with ZHS_EIO ("cancelled"); else index
+ * errors (of w's index and, for the probes, of the others). */
 zhs_status zhs_writer_put_in_turn(zhs_writer *w, zhs_prepared *p,
                                   unsigned long seq, zhs_outcome *outcome,
                                   char **errmsg);
@@ -296,7 +336,8 @@ void zhs_clusters_free(zhs_clusters *c);
 /* Deletes the documents indexed from `origin` (zhs_doc.origin: that file,
  * or any file under that directory, as a path prefix ending at a '/') for
  * which keep(id, arg) returns 0; *deleted (if non-NULL) counts them.  Part
- * of the uncommitted batch like any change. */
+ * of the uncommitted batch like any change.  Returns ZHS_ENOMEM, index
+ * errors. */
 zhs_status zhs_writer_prune(zhs_writer *w, const char *origin,
                             int (*keep)(const char *id, void *arg),
                             void *arg, unsigned *deleted, char **errmsg);
@@ -311,7 +352,7 @@ zhs_status zhs_writer_delete(zhs_writer *w, const char *id, int *found,
  * zhsearch(1), INPUT FORMATS), in *root (malloc'd; "" if none is recorded
  * yet).  Index errors, ZHS_ENOMEM. */
 zhs_status zhs_writer_root(zhs_writer *w, char **root, char **errmsg);
-/* Records the root, at the next commit. */
+/* Records the root, at the next commit.  Index errors. */
 zhs_status zhs_writer_set_root(zhs_writer *w, const char *root,
                                char **errmsg);
 
@@ -331,7 +372,9 @@ void zhs_writer_doc_hash(zhs_writer *w, const zhs_doc *doc, char out[17]);
 zhs_status zhs_writer_parallel(zhs_writer *w, unsigned parts, int *engaged,
                                char **errmsg);
 
-/* Makes every change since open (or the last commit) durable and visible. */
+/* Makes every change since open (or the last commit) durable and visible.
+ * Returns ZHS_EIO when the commit could not be written (the index then
+ * stays as the last commit left it), ZHS_ENOMEM, index errors. */
 zhs_status zhs_writer_commit(zhs_writer *w, char **errmsg);
 
 /* Closes the writer, discarding uncommitted changes.  NULL is allowed. */
@@ -372,7 +415,8 @@ int zhs_is_sharded(const char *dir);
 int zhs_shard_parent(const char *dir, char **parent, unsigned *k);
 
 /* Makes dir a sharded index of n (2..256) shards: writes dir/XAPIANDB
- * listing shard-0 .. shard-(n-1) (created by the writers).  ZHS_EIO. */
+ * listing shard-0 .. shard-(n-1) (created by the writers).  Returns
+ * ZHS_EUSAGE for another n, ZHS_EIO. */
 zhs_status zhs_shards_create(const char *dir, unsigned n, char **errmsg);
 
 /* The local shard paths of the sharded index dir, in stub order (malloc'd
@@ -429,6 +473,29 @@ zhs_status zhs_db_set_dict(zhs_db *db, const char *path, char **warning,
  * there now; the handle then still reads what it read before, and the
  * caller should close it rather than answer from it. */
 zhs_status zhs_db_reopen(zhs_db *db, char **errmsg);
+
+/* One read of db for zhs_db_retry: a status, and a message in *errmsg
+ * (which may be NULL) on failure. */
+typedef zhs_status (*zhs_db_op)(zhs_db *db, void *arg, char **errmsg);
+
+/* Also retry once after ZHS_ENOTFOUND: what another handle just saw
+ * committed (an id a search returned) may be newer than db's revision. */
+#define ZHS_RETRY_NOTFOUND 1u
+/* Tries after the first that zhs_db_retry makes at the most. */
+#define ZHS_MAX_RETRIES 3u
+
+/* Runs op(db, arg, errmsg) and, while it returns ZHS_EMODIFIED (the index
+ * changed so much underneath that db cannot read on: two commits or
+ * more), reopens db (zhs_db_reopen) and runs it again, at most
+ * ZHS_MAX_RETRIES times more; with ZHS_RETRY_NOTFOUND in flags, also once
+ * after ZHS_ENOTFOUND.  Each try's message is dropped before the next, so
+ * on success *errmsg is untouched (as everywhere in this interface) and
+ * on failure it holds the last try's message only.  Returns op's status
+ * (ZHS_EMODIFIED when the tries ran out), or the status of a reopen that
+ * failed (ZHS_ENOINDEX when the index is gone, the errors of
+ * zhs_db_open_ex) with its message. */
+zhs_status zhs_db_retry(zhs_db *db, zhs_db_op op, void *arg, unsigned flags,
+                        char **errmsg);
 
 /* The identity of the database db reads, as of the last open or reopen:
  * Xapian's UUID (a stub's shards': theirs joined by ':'; "" if one has
@@ -582,7 +649,7 @@ zhs_status zhs_search(zhs_db *db, const char *query,
 /* NULL is allowed. */
 void zhs_results_free(zhs_results *r);
 
-/* The search JSON object (see DESIGN.md), compact, NUL-terminated and
+/* The search JSON object (see doc/DESIGN.md), compact, NUL-terminated and
  * malloc'd; NULL when out of memory.  Each hit also has "duplicates" and
  * "duplicate_ids"; "facets" is present when facets were asked for (see
  * zhsearch(1), JSON OUTPUT). */
@@ -739,6 +806,135 @@ zhs_status zhs_db_info_get(zhs_db *db, zhs_db_info *out, char **errmsg);
  * whose size is unknown.  ZHS_ENOINDEX if path does not exist, ZHS_EIO. */
 zhs_status zhs_index_disk_size(const char *path, unsigned long long *bytes,
                                unsigned *remote, char **errmsg);
+
+/* ------------------------------------------------------------------ */
+/* Concordances and counts as the zhsearch command prints them         */
+
+/* The order of concordance lines. */
+typedef enum zhs_kwic_sort {
+    ZHS_KWIC_DOC = 0,    /* documents in rank order, matches in text order */
+    ZHS_KWIC_LEFT,       /* by the left context read backwards, then the
+                            match (ties: document order) */
+    ZHS_KWIC_RIGHT       /* by the right context, then the match */
+} zhs_kwic_sort;
+
+/* "doc", "left" or "right" into *out; -1 for anything else. */
+int zhs_parse_kwic_sort(const char *s, zhs_kwic_sort *out);
+
+#define ZHS_KWIC_DEFAULT_WIDTH 30u
+#define ZHS_KWIC_MAX_WIDTH 500u
+#define ZHS_KWIC_ALL ((size_t)-1)
+
+typedef struct zhs_kwic_opts {
+    unsigned width;      /* code points of context each side,
+                            0..ZHS_KWIC_MAX_WIDTH */
+    zhs_kwic_sort sort;  /* order of lines */
+    size_t limit;        /* lines to return at most; ZHS_KWIC_ALL: every
+                            one (0 returns none but still counts them) */
+} zhs_kwic_opts;
+
+/* One concordance line.  left, match and right are cut from the
+ * displayed text (zhs_match_doc.text), with newlines, tabs, carriage
+ * returns, form and vertical feeds as spaces. */
+typedef struct zhs_kwic_line {
+    const char *id;      /* the document's id (owned by the result) */
+    unsigned rank;       /* the document's rank among all matches, from 1 */
+    unsigned line;       /* 1-based source line of the match, 0 unknown */
+    unsigned offset;     /* cp offset of the match in the displayed text */
+    char *left;          /* up to width code points before the match */
+    char *match;         /* the occurrence */
+    char *right;         /* up to width code points after it */
+} zhs_kwic_line;
+
+typedef struct zhs_kwic_lines {
+    zhs_kwic_line *lines;/* the lines, in the order asked for */
+    size_t n;            /* number of lines (at most the limit) */
+    size_t total;        /* occurrences in all matching documents (also
+                            those past the limit) */
+    char **ids;          /* storage of the lines' ids */
+    size_t nids;
+} zhs_kwic_lines;
+
+/* Every occurrence of the strings query highlights (see zhs_scan) in
+ * every matching document, as `zhsearch kwic` prints them; opts NULL:
+ * the defaults (width 30, document order, every line).  Returns
+ * ZHS_EUSAGE for a bad width or sort, the statuses of zhs_scan
+ * (ZHS_EQUERY with the position, ZHS_EMODIFIED, index errors),
+ * ZHS_ENOMEM.  On success *out is freed with zhs_kwic_free. */
+zhs_status zhs_kwic(zhs_db *db, const char *query, const zhs_kwic_opts *opts,
+                    zhs_kwic_lines **out, char **errmsg);
+/* NULL is allowed. */
+void zhs_kwic_free(zhs_kwic_lines *k);
+/* One line as `zhsearch kwic --json` prints it: {"id", "rank", "line"
+ * (null when unknown), "offset", "left", "match", "right"}; malloc'd,
+ * NULL when out of memory. */
+char *zhs_kwic_line_json(const zhs_kwic_line *l);
+
+/* "year", "month" or "source"; "?" for another value. */
+const char *zhs_group_name(zhs_group by);
+/* The reverse: 0 and *out set, or -1 for another word. */
+int zhs_parse_group(const char *s, zhs_group *out);
+
+/* Matching documents and occurrences of one term in one group. */
+typedef struct zhs_count {
+    unsigned docs;       /* matching documents */
+    unsigned long occurrences; /* occurrences of its strings in them */
+} zhs_count;
+
+/* The counts of `zhsearch stats TERM...`: rows are every group the index
+ * has (zhs_db_groups), then one for documents without one when there
+ * are such; cells[row * nterms + term]. */
+typedef struct zhs_counts {
+    zhs_group by;        /* what rows are */
+    char **terms;        /* the terms (queries), copies */
+    size_t nterms;       /* number of terms */
+    zhs_bucket *rows;    /* the index's groups, ascending */
+    size_t nbuckets;     /* number of rows[] */
+    size_t nrows;        /* nbuckets, plus one "unknown" row when
+                            nunknown > 0 */
+    unsigned nunknown;   /* documents of the index without a group */
+    zhs_count *cells;    /* nrows x nterms, row-major */
+} zhs_counts;
+
+/* Counts each of terms[0..nterms) (each a query) over every matching
+ * document, grouped by `by`.  Returns ZHS_EUSAGE for no terms or an
+ * unknown grouping, the statuses of zhs_scan (messages name the term),
+ * the statuses of zhs_db_groups, ZHS_ENOMEM.  On success *out is freed
+ * with zhs_counts_free. */
+zhs_status zhs_count_terms(zhs_db *db, zhs_group by,
+                           const char *const *terms, size_t nterms,
+                           zhs_counts **out, char **errmsg);
+/* The group of a row, or NULL for the unknown row. */
+const char *zhs_counts_period(const zhs_counts *c, size_t row);
+/* NULL is allowed. */
+void zhs_counts_free(zhs_counts *c);
+/* `zhsearch stats --format json TERM...`'s object: {"by", "terms",
+ * "rows": [{"period" (null: unknown), "counts": [{"term", "docs",
+ * "occurrences"}]}]}; malloc'd, NULL when out of memory. */
+char *zhs_counts_json(const zhs_counts *c);
+
+/* Figures on an index, as `zhsearch stats` without terms prints them. */
+typedef struct zhs_index_stats {
+    zhs_db_info info;    /* documents, terms, date range */
+    zhs_bucket *sources; /* every source with its documents, ascending */
+    size_t nsources;     /* number of sources */
+    unsigned no_source;  /* documents without a source */
+    unsigned long long size_bytes; /* bytes on disk (local shards) */
+    unsigned remote_shards; /* shards whose size is unknown */
+} zhs_index_stats;
+
+/* Fills *out for db; path is the index's location on disk for its size
+ * (NULL: zhs_db_path(db)).  Returns the statuses of zhs_db_info_get,
+ * zhs_db_groups and zhs_index_disk_size.  Free with
+ * zhs_index_stats_clear. */
+zhs_status zhs_index_stats_get(zhs_db *db, const char *path,
+                               zhs_index_stats *out, char **errmsg);
+void zhs_index_stats_clear(zhs_index_stats *s);
+/* `zhsearch stats --format json`'s object without terms: {"documents",
+ * "terms", "words", "size_bytes", "size_complete", "remote_shards",
+ * "dated_documents", "date_min", "date_max", "sources": [{"source",
+ * "docs"}], "no_source"}; malloc'd, NULL when out of memory. */
+char *zhs_index_stats_json(const zhs_index_stats *s);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,6 @@
 #include "api.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
-#define MAX_RETRIES 3
 
 /* Every parameter of every endpoint; each endpoint takes some of them
  * (a bit mask over this list) and refuses any other. */
@@ -459,31 +458,6 @@ static void do_search(zhs_db *db, const struct args *a, int show_paths,
     free(msg);
 }
 
-/* Runs op, reopening db and running it again while the index changed
- * underneath (EMODIFIED), at most MAX_RETRIES times; with
- * retry_notfound, also once after ENOTFOUND: what another thread's newer
- * handle just returned may not be in this one yet. */
-typedef zhs_status (*db_op)(zhs_db *db, void *arg, char **msg);
-
-static zhs_status with_retries(zhs_db *db, db_op op, void *arg,
-                               int retry_notfound, char **msg)
-{
-    zhs_status st;
-    int tries;
-
-    for (tries = 0;; tries++) {
-        st = op(db, arg, msg);
-        if ((st != ZHS_EMODIFIED
-             && (st != ZHS_ENOTFOUND || !retry_notfound || tries > 0))
-            || tries == MAX_RETRIES)
-            return st;
-        free(*msg);
-        *msg = NULL;
-        if ((st = zhs_db_reopen(db, msg)) != ZHS_OK)
-            return st;
-    }
-}
-
 struct suggest_call {
     const char *q;
     unsigned limit;
@@ -517,7 +491,7 @@ static void do_suggest(zhs_db *db, const struct args *a,
     if ((c.q = q_arg(a, 1, r)) == NULL
         || !num_arg(a, "limit", 1, ZHS_MAX_SUGGEST, 8, &c.limit, r))
         return;
-    st = with_retries(db, suggest_op, &c, 0, &msg);
+    st = zhs_db_retry(db, suggest_op, &c, 0, &msg);
     if (st == ZHS_OK)
         set_body(r, 200, zhs_suggestions_json(c.out));
     else
@@ -545,7 +519,9 @@ static void do_doc(zhs_db *db, const char *id, size_t len, int show_paths,
         return;
     }
     c.id = copy;
-    st = with_retries(db, get_op, &c, 1, &msg);
+    /* an id another thread's newer handle just returned may not be in
+     * this one's revision yet */
+    st = zhs_db_retry(db, get_op, &c, ZHS_RETRY_NOTFOUND, &msg);
     if (st == ZHS_OK) {
         zhs_doc d = c.out->doc;         /* the path as public_results_json */
         if (!show_paths && d.path != NULL)

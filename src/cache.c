@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "zhsearch.h"
 
 #define NBUCKETS 4096u              /* a power of two */
 #define OVERHEAD 64u                /* bookkeeping bytes counted per entry */
@@ -28,12 +29,7 @@ struct cache {
 
 static uint64_t hash_of(const void *key, size_t len)
 {
-    const unsigned char *p = key;
-    uint64_t h = 1469598103934665603ull;  /* FNV-1a */
-    size_t i;
-    for (i = 0; i < len; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return h;
+    return zhs_fnv1a(ZHS_FNV1A_INIT, key, len);
 }
 
 static size_t cost(const struct entry *e)

@@ -1,7 +1,7 @@
 /* cmd_search.c: `zhsearch search`, ranked hits with snippets.
  *
  * Text output is for people: highlights in colour on a terminal, between
- * 【 and 】 otherwise.  --json prints the object of DESIGN.md through the
+ * 【 and 】 otherwise.  --json prints the object of doc/DESIGN.md through the
  * library's printer, and errors as {"error": {...}}.
  */
 #include <errno.h>
@@ -119,7 +119,7 @@ static void print_marked(const char *text, const zhs_span *hl, size_t nhl,
     }
 }
 
-/* The output formats; JSON is the object of DESIGN.md, the others are
+/* The output formats; JSON is the object of doc/DESIGN.md, the others are
  * rows (export.c). */
 enum out_format { OUT_TEXT, OUT_JSON, OUT_JSONL, OUT_CSV, OUT_TSV };
 

@@ -7,7 +7,9 @@
  * month or source the index has (zhs_db_groups), so periods without a
  * match show as zeros, plus "unknown" for documents without one.
  * Without terms, figures on the index: documents, terms, size on disk,
- * date range, sources.
+ * date range, sources.  The counts and both JSON objects are the
+ * library's (zhs_count_terms, zhs_index_stats_get; lib/counts.c), which
+ * the Python module's stats() shares; the table, CSV and chart are here.
  */
 #include <getopt.h>
 #include <math.h>
@@ -20,26 +22,6 @@
 #include "cli.h"
 
 enum format { FMT_TABLE, FMT_CSV, FMT_JSON };
-
-/* Counts of one term in one row. */
-struct cell {
-    unsigned docs;       /* matching documents */
-    unsigned long occ;   /* occurrences in them */
-};
-
-struct table {
-    zhs_group by;
-    char **terms;        /* the TERM arguments (borrowed) */
-    size_t nterms;
-    zhs_bucket *rows;    /* the index's groups, ascending */
-    size_t nrows;        /* rows[] plus one "unknown" row when nunknown */
-    size_t nbuckets;     /* rows in rows[] */
-    unsigned nunknown;   /* documents without a group in the index */
-    struct cell *cells;  /* nrows x nterms, row-major */
-    size_t term;         /* the term being scanned */
-};
-
-static const char *const by_names[] = {"year", "month", "source"};
 
 static void usage(FILE *f)
 {
@@ -70,71 +52,7 @@ static void usage(FILE *f)
             ZHS_EXIT_HELP);
 }
 
-/* ---- counting ----------------------------------------------------- */
-
-/* The row of key (NULL: unknown), or (size_t)-1 if the index has none. */
-static size_t row_of(const struct table *t, const char *key)
-{
-    size_t lo = 0, hi = t->nbuckets;
-
-    if (key == NULL)
-        return t->nrows > t->nbuckets ? t->nbuckets : (size_t)-1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(key, t->rows[mid].key);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return (size_t)-1;
-}
-
-static int count_doc(const zhs_match_doc *d, void *arg)
-{
-    struct table *t = arg;
-    const char *key = t->by == ZHS_BY_YEAR ? d->year
-        : t->by == ZHS_BY_MONTH ? d->month : d->source;
-    size_t r = row_of(t, key);
-
-    /* a group the index did not have when the rows were read: a writer
-     * committed meanwhile; its documents are not counted */
-    if (r != (size_t)-1) {
-        t->cells[r * t->nterms + t->term].docs++;
-        t->cells[r * t->nterms + t->term].occ += d->nmatches;
-    }
-    return 0;
-}
-
-static zhs_status count_all(zhs_db *db, struct table *t, char **msg)
-{
-    zhs_status st = zhs_db_groups(db, t->by, &t->rows, &t->nbuckets,
-                                  &t->nunknown, msg);
-    if (st != ZHS_OK)
-        return st;
-    t->nrows = t->nbuckets + (t->nunknown > 0);
-    t->cells = calloc(t->nrows * t->nterms + 1, sizeof *t->cells);
-    if (t->cells == NULL)
-        return ZHS_ENOMEM;
-    for (t->term = 0; st == ZHS_OK && t->term < t->nterms; t->term++) {
-        st = zhs_scan(db, t->terms[t->term], count_doc, t, msg);
-        if (st != ZHS_OK && msg && *msg) {
-            /* name the term: there may be several */
-            size_t len = strlen(*msg) + strlen(t->terms[t->term]) + 16;
-            char *m = malloc(len);
-            if (m) {
-                snprintf(m, len, "term '%s': %s", t->terms[t->term], *msg);
-                free(*msg);
-                *msg = m;
-            }
-        }
-    }
-    return st;
-}
-
-static const char *row_name(const struct table *t, size_t r)
+static const char *row_name(const zhs_counts *t, size_t r)
 {
     return r < t->nbuckets ? t->rows[r].key : "unknown";
 }
@@ -169,9 +87,9 @@ static void print_right(const char *s, size_t w)
 #define DOCS_W 8   /* columns of the docs count */
 #define OCC_W 13   /* columns of the occurrences count */
 
-static void print_table(const struct table *t)
+static void print_table(const zhs_counts *t)
 {
-    size_t r, j, w0 = strlen(by_names[t->by]), *tw;
+    size_t r, j, w0 = strlen(zhs_group_name(t->by)), *tw;
     char num[32];
 
     tw = calloc(t->nterms + 1, sizeof *tw);
@@ -187,7 +105,7 @@ static void print_table(const struct table *t)
         if (tw[j] < DOCS_W + OCC_W)
             tw[j] = DOCS_W + OCC_W;
     }
-    print_left(by_names[t->by], w0);
+    print_left(zhs_group_name(t->by), w0);
     for (j = 0; j < t->nterms; j++) {
         fputs("  ", stdout);
         print_right(t->terms[j], tw[j]);
@@ -208,7 +126,7 @@ static void print_table(const struct table *t)
             for (k = 0; k < t->nrows; k++)
                 if (k == r || r == t->nrows) {
                     docs += t->cells[k * t->nterms + j].docs;
-                    occ += t->cells[k * t->nterms + j].occ;
+                    occ += t->cells[k * t->nterms + j].occurrences;
                 }
             fputs("  ", stdout);
             snprintf(num, sizeof num, "%lu", docs);
@@ -237,58 +155,19 @@ static void csv_field(const char *s)
     putchar('"');
 }
 
-static void print_csv(const struct table *t)
+static void print_csv(const zhs_counts *t)
 {
     size_t r, j;
 
     fputs("period,term,docs,occurrences\r\n", stdout);
     for (r = 0; r < t->nrows; r++)
         for (j = 0; j < t->nterms; j++) {
-            const struct cell *c = &t->cells[r * t->nterms + j];
+            const zhs_count *c = &t->cells[r * t->nterms + j];
             csv_field(row_name(t, r));
             putchar(',');
             csv_field(t->terms[j]);
-            printf(",%u,%lu\r\n", c->docs, c->occ);
+            printf(",%u,%lu\r\n", c->docs, c->occurrences);
         }
-}
-
-static char *table_json(const struct table *t)
-{
-    cJSON *o = cJSON_CreateObject(), *terms, *rows, *row, *counts, *c;
-    char *out = NULL;
-    size_t r, j;
-
-    if (o == NULL)
-        return NULL;
-    cJSON_AddStringToObject(o, "by", by_names[t->by]);
-    terms = cJSON_AddArrayToObject(o, "terms");
-    for (j = 0; terms && j < t->nterms; j++)
-        cJSON_AddItemToArray(terms, cJSON_CreateString(t->terms[j]));
-    rows = cJSON_AddArrayToObject(o, "rows");
-    for (r = 0; rows && r < t->nrows; r++) {
-        if ((row = cJSON_CreateObject()) == NULL)
-            goto out;
-        cJSON_AddItemToArray(rows, row);
-        if (r < t->nbuckets)
-            cJSON_AddStringToObject(row, "period", t->rows[r].key);
-        else
-            cJSON_AddNullToObject(row, "period");
-        counts = cJSON_AddArrayToObject(row, "counts");
-        for (j = 0; counts && j < t->nterms; j++) {
-            if ((c = cJSON_CreateObject()) == NULL)
-                goto out;
-            cJSON_AddItemToArray(counts, c);
-            cJSON_AddStringToObject(c, "term", t->terms[j]);
-            cJSON_AddNumberToObject(c, "docs",
-                                    t->cells[r * t->nterms + j].docs);
-            cJSON_AddNumberToObject(c, "occurrences",
-                                    (double)t->cells[r * t->nterms + j].occ);
-        }
-    }
-    out = zhs_json_escape_controls(cJSON_PrintUnformatted(o));
-out:
-    cJSON_Delete(o);
-    return out;
 }
 
 /* ---- the chart -------------------------------------------------------- */
@@ -457,10 +336,10 @@ static double nice_step(double max)
     return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
 }
 
-static double cell_value(const struct table *t, size_t r, size_t j, int occ)
+static double cell_value(const zhs_counts *t, size_t r, size_t j, int occ)
 {
-    const struct cell *c = &t->cells[r * t->nterms + j];
-    return occ ? (double)c->occ : (double)c->docs;
+    const zhs_count *c = &t->cells[r * t->nterms + j];
+    return occ ? (double)c->occurrences : (double)c->docs;
 }
 
 /* A period key as a number of years or months since year 0; -1 if it is
@@ -486,7 +365,7 @@ struct axis {
     int time;            /* 1: a time axis */
 };
 
-static int build_axis(const struct table *t, struct axis *ax)
+static int build_axis(const zhs_counts *t, struct axis *ax)
 {
     size_t i;
 
@@ -525,7 +404,7 @@ static int build_axis(const struct table *t, struct axis *ax)
     return 0;
 }
 
-static void period_name(const struct axis *ax, const struct table *t,
+static void period_name(const struct axis *ax, const zhs_counts *t,
                         size_t i, char *buf, size_t size)
 {
     long p = ax->first + (long)i;
@@ -538,7 +417,7 @@ static void period_name(const struct axis *ax, const struct table *t,
         snprintf(buf, size, "%04ld-%02ld", p / 12, p % 12 + 1);
 }
 
-static double value_at(const struct table *t, const struct axis *ax,
+static double value_at(const zhs_counts *t, const struct axis *ax,
                        size_t i, size_t j, int occ)
 {
     return ax->row[i] < 0 ? 0 : cell_value(t, (size_t)ax->row[i], j, occ);
@@ -554,7 +433,7 @@ static double slot_x(const struct axis *ax, size_t i)
  * k-th, k a round number of periods (for months: 2, 3, 6 or 12, then
  * whole years, starting in January).  0 for none; 2 for a month axis
  * labelled by years (the label is then the year alone). */
-static int labelled(const struct axis *ax, const struct table *t, size_t i)
+static int labelled(const struct axis *ax, const zhs_counts *t, size_t i)
 {
     static const unsigned years[] = {1, 2, 5, 10, 20, 50, 100, 200, 500,
                                      1000};
@@ -573,7 +452,7 @@ static int labelled(const struct axis *ax, const struct table *t, size_t i)
     return t->by == ZHS_BY_MONTH && ks[k] >= 12 ? 2 : 1;
 }
 
-static void svg_axes(FILE *f, const struct table *t, const struct axis *ax,
+static void svg_axes(FILE *f, const zhs_counts *t, const struct axis *ax,
                      double top, double step, int occ)
 {
     static const char *const xnames[] = {"Year", "Month", "Source"};
@@ -643,7 +522,7 @@ static void svg_axes(FILE *f, const struct table *t, const struct axis *ax,
 
 /* The legend, down the right of the plot; entries that would run below
  * it are one last line "+N more" whose tooltip names them. */
-static void svg_legend(FILE *f, const struct table *t)
+static void svg_legend(FILE *f, const zhs_counts *t)
 {
     double y = PLOT_T + 4;
     size_t j, k;
@@ -679,7 +558,7 @@ static void svg_legend(FILE *f, const struct table *t)
 }
 
 /* The caption: the terms, the span of the axis and what it leaves out. */
-static void svg_caption(FILE *f, const struct table *t,
+static void svg_caption(FILE *f, const zhs_counts *t,
                         const struct axis *ax, unsigned long unplaced,
                         int occ)
 {
@@ -701,7 +580,7 @@ static void svg_caption(FILE *f, const struct table *t,
     }
     if (n < sizeof buf - 1 && unplaced > 0) {
         n += (size_t)snprintf(buf + n, sizeof buf - n, "; not shown, "
-                              "without a %s: ", by_names[t->by]);
+                              "without a %s: ", zhs_group_name(t->by));
         for (j = 0; j < t->nterms && n < sizeof buf - 1; j++)
             n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%.0f",
                                   j ? " \xc2\xb7 " : "",
@@ -723,7 +602,7 @@ static void svg_caption(FILE *f, const struct table *t,
 /* Writes the chart to path; *placed is 0 when nothing could be put on its
  * axis (no period, or every match without one).  -1 if it cannot be
  * written. */
-static int write_svg(const struct table *t, const char *path, int occ,
+static int write_svg(const zhs_counts *t, const char *path, int occ,
                      int *placed)
 {
     struct axis ax;
@@ -761,14 +640,14 @@ static int write_svg(const struct table *t, const char *path, int occ,
             SVG_W, SVG_H, SVG_W, SVG_H);
     fprintf(f, "<text class=\"title\" x=\"%d\" y=\"32\" "
                "text-anchor=\"middle\" font-size=\"18\">%s per %s</text>\n",
-            SVG_W / 2, occ ? "Occurrences" : "Documents", by_names[t->by]);
+            SVG_W / 2, occ ? "Occurrences" : "Documents", zhs_group_name(t->by));
     svg_axes(f, t, &ax, top, step, occ);
     if (!*placed)
         fprintf(f, "<text class=\"notice\" x=\"%d\" y=\"%d\" "
                    "text-anchor=\"middle\" font-size=\"16\" fill=\"#b00020\">"
                    "Nothing to place on the axis: no matching document has "
                    "a %s</text>\n", (PLOT_L + PLOT_R) / 2,
-                (PLOT_T + PLOT_B) / 2, by_names[t->by]);
+                (PLOT_T + PLOT_B) / 2, zhs_group_name(t->by));
     for (j = 0; j < t->nterms && ax.n > 0; j++) {
         const char *color = colors[j % (sizeof colors / sizeof colors[0])];
         double group = (PLOT_R - PLOT_L) / (double)ax.n * .8;
@@ -839,55 +718,29 @@ static void human_size(unsigned long long b, char *out, size_t n)
 
 static int print_info(zhs_db *db, const char *path, int json)
 {
-    zhs_db_info info;
-    zhs_bucket *src = NULL;
-    size_t nsrc = 0, i;
-    unsigned nosrc = 0, remote = 0;
-    unsigned long long bytes = 0;
+    zhs_index_stats is;
+    const zhs_db_info *info = &is.info;
+    const zhs_bucket *src;
+    size_t nsrc, i;
+    unsigned nosrc, remote;
+    unsigned long long bytes;
     char *msg = NULL, *out, size[64];
     int rc = 0;
     zhs_status st;
 
-    st = zhs_db_info_get(db, &info, &msg);
-    if (st == ZHS_OK)
-        st = zhs_db_groups(db, ZHS_BY_SOURCE, &src, &nsrc, &nosrc, &msg);
-    if (st == ZHS_OK)
-        st = zhs_index_disk_size(path, &bytes, &remote, &msg);
+    st = zhs_index_stats_get(db, path, &is, &msg);
     if (st != ZHS_OK) {
         rc = cli_fail(json, st, msg);
-        goto out;
+        free(msg);
+        return rc;
     }
+    src = is.sources;
+    nsrc = is.nsources;
+    nosrc = is.no_source;
+    remote = is.remote_shards;
+    bytes = is.size_bytes;
     if (json) {
-        cJSON *o = cJSON_CreateObject(), *a, *s;
-        if (o == NULL) {
-            rc = cli_fail(json, ZHS_ENOMEM, NULL);
-            goto out;
-        }
-        cJSON_AddNumberToObject(o, "documents", info.docs);
-        cJSON_AddNumberToObject(o, "terms", (double)info.terms);
-        cJSON_AddNumberToObject(o, "words", (double)info.words);
-        cJSON_AddNumberToObject(o, "size_bytes", (double)bytes);
-        cJSON_AddBoolToObject(o, "size_complete", remote == 0);
-        cJSON_AddNumberToObject(o, "remote_shards", remote);
-        cJSON_AddNumberToObject(o, "dated_documents", info.dated);
-        if (info.date_min[0]) {
-            cJSON_AddStringToObject(o, "date_min", info.date_min);
-            cJSON_AddStringToObject(o, "date_max", info.date_max);
-        } else {
-            cJSON_AddNullToObject(o, "date_min");
-            cJSON_AddNullToObject(o, "date_max");
-        }
-        a = cJSON_AddArrayToObject(o, "sources");
-        for (i = 0; a && i < nsrc; i++)
-            if ((s = cJSON_CreateObject()) != NULL) {
-                cJSON_AddStringToObject(s, "source", src[i].key);
-                cJSON_AddNumberToObject(s, "docs", src[i].docs);
-                cJSON_AddItemToArray(a, s);
-            }
-        cJSON_AddNumberToObject(o, "no_source", nosrc);
-        out = zhs_json_escape_controls(cJSON_PrintUnformatted(o));
-        cJSON_Delete(o);
-        if (out == NULL) {
+        if ((out = zhs_index_stats_json(&is)) == NULL) {
             rc = cli_fail(json, ZHS_ENOMEM, NULL);
             goto out;
         }
@@ -896,17 +749,17 @@ static int print_info(zhs_db *db, const char *path, int json)
         goto out;
     }
     human_size(bytes, size, sizeof size);
-    printf("documents     %u\n", info.docs);
-    printf("terms         %llu (words %llu)\n", info.terms, info.words);
+    printf("documents     %u\n", info->docs);
+    printf("terms         %llu (words %llu)\n", info->terms, info->words);
     if (remote > 0)
         printf("size on disk  %s in local shards; %u remote shard%s "
                "unknown\n", size, remote, remote == 1 ? "" : "s");
     else
         printf("size on disk  %s\n", size);
-    if (info.date_min[0])
+    if (info->date_min[0])
         printf("dates         %s .. %s (%u dated document%s)\n",
-               info.date_min, info.date_max, info.dated,
-               info.dated == 1 ? "" : "s");
+               info->date_min, info->date_max, info->dated,
+               info->dated == 1 ? "" : "s");
     else
         printf("dates         none (no document has a date)\n");
     printf("sources       %zu", nsrc);
@@ -922,8 +775,7 @@ static int print_info(zhs_db *db, const char *path, int json)
         putchar('\n');
     }
 out:
-    zhs_buckets_free(src, nsrc);
-    free(msg);
+    zhs_index_stats_clear(&is);
     return rc;
 }
 
@@ -941,7 +793,10 @@ int cmd_stats(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct cli_db dbo = CLI_DB_INIT;
-    struct table t;
+    zhs_counts *t = NULL;
+    zhs_group by = ZHS_BY_YEAR;
+    char **terms;
+    size_t nterms;
     enum format fmt = FMT_TABLE;
     const char *svg = NULL;
     zhs_db *db = NULL;
@@ -949,8 +804,6 @@ int cmd_stats(int argc, char **argv)
     int json, c, rc = 0, taken, nopts, occ = 0, placed = 1;
     zhs_status st;
 
-    memset(&t, 0, sizeof t);
-    t.by = ZHS_BY_YEAR;
     nopts = cli_options_end(argc, argv);
     optind = 1;
     while ((c = getopt_long(nopts, argv, "+", longopts, NULL)) != -1) {
@@ -962,13 +815,7 @@ int cmd_stats(int argc, char **argv)
         }
         switch (c) {
         case 'b':
-            if (strcmp(optarg, "year") == 0)
-                t.by = ZHS_BY_YEAR;
-            else if (strcmp(optarg, "month") == 0)
-                t.by = ZHS_BY_MONTH;
-            else if (strcmp(optarg, "source") == 0)
-                t.by = ZHS_BY_SOURCE;
-            else
+            if (zhs_parse_group(optarg, &by) < 0)
                 return cli_fail(json, ZHS_EUSAGE, "--by takes year, month "
                                 "or source");
             break;
@@ -995,9 +842,9 @@ int cmd_stats(int argc, char **argv)
         }
     }
     json = fmt == FMT_JSON;
-    t.terms = argv + optind;
-    t.nterms = (size_t)(argc - optind);
-    if (t.nterms == 0 && (svg != NULL || fmt == FMT_CSV))
+    terms = argv + optind;
+    nterms = (size_t)(argc - optind);
+    if (nterms == 0 && (svg != NULL || fmt == FMT_CSV))
         return cli_fail(json, ZHS_EUSAGE, "--svg and --format csv need "
                         "TERMs (try 'zhsearch stats --help')");
     st = cli_db_open(&dbo, &db, &msg);
@@ -1005,24 +852,26 @@ int cmd_stats(int argc, char **argv)
         rc = cli_fail(json, st, msg);
         goto out;
     }
-    if (t.nterms == 0) {
+    if (nterms == 0) {
         rc = print_info(db, dbo.path, json);
         goto out;
     }
-    if ((st = count_all(db, &t, &msg)) != ZHS_OK) {
+    st = zhs_count_terms(db, by, (const char *const *)terms, nterms, &t,
+                         &msg);
+    if (st != ZHS_OK) {
         rc = cli_fail(json, st, st == ZHS_ENOMEM && !msg ? NULL : msg);
         goto out;
     }
-    if (svg != NULL && write_svg(&t, svg, occ, &placed) < 0) {
+    if (svg != NULL && write_svg(t, svg, occ, &placed) < 0) {
         cli_error("%s: cannot write the chart", svg);
         rc = zhs_status_exit_code(ZHS_EIO);
         goto out;
     }
     if (fmt == FMT_TABLE) {
-        print_table(&t);
+        print_table(t);
     } else if (fmt == FMT_CSV) {
-        print_csv(&t);
-    } else if ((out = table_json(&t)) != NULL) {
+        print_csv(t);
+    } else if ((out = zhs_counts_json(t)) != NULL) {
         puts(out);
         free(out);
     } else {
@@ -1033,12 +882,11 @@ int cmd_stats(int argc, char **argv)
         rc = cli_fail(0, ZHS_EIO, "cannot write the counts");
     else if (svg != NULL && !placed) {
         cli_error("warning: %s: nothing to place on the chart's axis: no "
-                  "matching document has a %s", svg, by_names[t.by]);
+                  "matching document has a %s", svg, zhs_group_name(by));
         rc = 1;
     }
 out:
-    zhs_buckets_free(t.rows, t.nbuckets);
-    free(t.cells);
+    zhs_counts_free(t);
     zhs_db_close(db);
     free(msg);
     return rc;

@@ -1,4 +1,4 @@
-/* check_recall.c: DESIGN.md's Chinese text rule 1, proved by sampling.
+/* check_recall.c: doc/DESIGN.md's Chinese text rule 1, proved by sampling.
  *
  * The bundled corpus is indexed; thousands of strings of 1 to 8 Han
  * characters are drawn from the articles' normalized text (and a few
