@@ -528,6 +528,21 @@ static void need_tables(const Xapian::Database &db, const std::string &dir)
                                                + " table is missing");
 }
 
+/* Throws what a checksum call's status st says (sums.c), its message
+ * msg freed: corrupt stays corrupt, anything else is an input/output
+ * error. */
+static void throw_sums_status(zhs_status st, char *msg)
+{
+    std::string m = msg ? msg : zhs_strerror(st);
+    std::free(msg);
+    if (st == ZHS_ENOMEM)
+        throw std::bad_alloc();
+    if (st == ZHS_ECORRUPT)
+        throw Xapian::DatabaseCorruptError(m);
+    if (st != ZHS_OK)
+        throw Xapian::DatabaseError(m, EIO);
+}
+
 /* The signature of dir's files (sums.c) as a string. */
 static std::string files_signature(const std::string &dir)
 {
@@ -548,14 +563,7 @@ static void check_sums(const std::string &dir, bool as_writer)
 {
     char *msg = NULL;
     zhs_status st = zhsi_sums_check(dir.c_str(), as_writer, NULL, &msg);
-    std::string m = msg ? msg : zhs_strerror(st);
-    std::free(msg);
-    if (st == ZHS_ECORRUPT)
-        throw Xapian::DatabaseCorruptError(m);
-    if (st == ZHS_ENOMEM)
-        throw std::bad_alloc();
-    if (st != ZHS_OK)
-        throw Xapian::DatabaseError(m, EIO);
+    throw_sums_status(st, msg);
 }
 
 /* Checks db's local databases whose files changed since their last check
@@ -592,12 +600,7 @@ static void before_change(zhsi_xwdb *db)
         return;
     char *msg = NULL;
     zhs_status st = zhsi_sums_drop(db->dir.c_str(), &msg);
-    std::string m = msg ? msg : zhs_strerror(st);
-    std::free(msg);
-    if (st == ZHS_ENOMEM)
-        throw std::bad_alloc();
-    if (st != ZHS_OK)
-        throw Xapian::DatabaseError(m, EIO);
+    throw_sums_status(st, msg);
     db->dropped = true;
 }
 
@@ -1542,12 +1545,7 @@ static void write_sums(Xapian::WritableDatabase &w, const std::string &dir)
     std::string uuid = w.get_uuid();
     zhs_status st = zhsi_sums_write(dir.c_str(), uuid.c_str(),
                                     (unsigned long)w.get_revision(), &msg);
-    std::string m = msg ? msg : zhs_strerror(st);
-    std::free(msg);
-    if (st == ZHS_ENOMEM)
-        throw std::bad_alloc();
-    if (st != ZHS_OK)
-        throw Xapian::DatabaseError(m, EIO);
+    throw_sums_status(st, msg);
 }
 
 extern "C" zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out,
