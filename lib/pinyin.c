@@ -604,3 +604,29 @@ void zhsi_py_matches_free(zhsi_py_match *m, size_t n)
     }
     free(m);
 }
+
+zhs_status zhsi_pinyin_resolve(void *db, const uint32_t *cps, size_t n,
+                               char ***words, size_t *nwords, char **errmsg)
+{
+    zhsi_py_match *m = NULL;
+    size_t nm = 0, i;
+    zhs_status st;
+
+    *words = NULL;
+    *nwords = 0;
+    st = zhsi_pinyin_match(zhsi_db_xdb(db), cps, n, ZHSI_PY_EXACT,
+                           ZHSI_PY_MAX_WORDS, &m, &nm, errmsg);
+    if (st != ZHS_OK)
+        return st;
+    if (nm > 0 && (*words = calloc(nm, sizeof **words)) == NULL) {
+        zhsi_py_matches_free(m, nm);
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < nm; i++) {          /* the words change hands */
+        (*words)[i] = m[i].word;
+        m[i].word = NULL;
+    }
+    *nwords = nm;
+    zhsi_py_matches_free(m, nm);
+    return ZHS_OK;
+}

@@ -1717,6 +1717,16 @@ extern "C" zhs_status zhsi_xq_all(zhsi_xq **out, char **errmsg)
     }
 }
 
+extern "C" zhs_status zhsi_xq_nothing(zhsi_xq **out, char **errmsg)
+{
+    try {
+        *out = new zhsi_xq{Xapian::Query::MatchNothing};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
 extern "C" zhs_status zhsi_xq_scale(const zhsi_xq *q, double factor,
                                     zhsi_xq **out, char **errmsg)
 {

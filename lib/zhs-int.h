@@ -740,6 +740,8 @@ zhs_status zhsi_xq_combine(enum zhsi_xop op, zhsi_xq *const *subs, size_t n,
                            zhsi_xq **out, char **errmsg);
 /* Every document. */
 zhs_status zhsi_xq_all(zhsi_xq **out, char **errmsg);
+/* The query no document matches. */
+zhs_status zhsi_xq_nothing(zhsi_xq **out, char **errmsg);
 /* q with its weight multiplied by factor (0: a pure filter). */
 zhs_status zhsi_xq_scale(const zhsi_xq *q, double factor, zhsi_xq **out,
                          char **errmsg);
@@ -789,6 +791,12 @@ zhs_status zhsi_pinyin_match(zhsi_xdb *db, const uint32_t *input, size_t n,
                              int mode, size_t max, zhsi_py_match **out,
                              size_t *nout, char **errmsg);
 void zhsi_py_matches_free(zhsi_py_match *m, size_t n);
+/* A zhsi_py_resolve_fn (query.c) over the index arg (a zhs_db): the
+ * words read exactly so, the most documents first, at most
+ * ZHSI_PY_MAX_WORDS. */
+#define ZHSI_PY_MAX_WORDS 32u
+zhs_status zhsi_pinyin_resolve(void *db, const uint32_t *cps, size_t n,
+                               char ***words, size_t *nwords, char **errmsg);
 
 /* ---- query.c ----------------------------------------------------- */
 
@@ -848,6 +856,16 @@ typedef struct zhsi_query {
  * date, a query with nothing searchable. */
 zhs_status zhsi_query_parse(zhsi_segmenter *seg, const char *q,
                             zhsi_query *out, char **errmsg);
+/* The words a pinyin: value (normalized: letters, spaces, apostrophes)
+ * stands for, in *words (malloc'd, each malloc'd; none is success). */
+typedef zhs_status (*zhsi_py_resolve_fn)(void *arg, const uint32_t *cps,
+                                         size_t n, char ***words,
+                                         size_t *nwords, char **errmsg);
+/* zhsi_query_parse with pinyin: and py: resolved by resolve (NULL: they
+ * are a query error). */
+zhs_status zhsi_query_parse_py(zhsi_segmenter *seg, const char *q,
+                               zhsi_py_resolve_fn resolve, void *resolve_arg,
+                               zhsi_query *out, char **errmsg);
 void zhsi_query_free(zhsi_query *q);
 /* The parsed form, for tests: AND(x y), OR(x y), NOT(x), W(needle,...) for
  * words (^ and $ mark anchors), "..." for phrases, title:x, source:x, id:x,
