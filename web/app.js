@@ -294,7 +294,9 @@ async function suggest() {
       li.id = 'sug-' + i;
       li.setAttribute('role', 'option');
       li.setAttribute('aria-selected', 'false');
+      // a word found by its pinyin shows the reading it matched
       li.append(el('span', null, s.text),
+                ...(s.reading ? [el('span', 'reading', s.reading)] : []),
                 el('span', 'kind', s.kind === 'title' ? '标题 title' : `${s.docs} 篇`));
       li.addEventListener('mousedown', (ev) => { ev.preventDefault(); choose(i); });
       return li;
