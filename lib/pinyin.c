@@ -583,8 +583,29 @@ zhs_status zhsi_pinyin_match(zhsi_xdb *db, const uint32_t *input, size_t n,
             }
         }
         s.n = j;
-        qsort(s.m, s.n, sizeof *s.m, by_rank);
     }
+    /* the counts of the vocabulary itself: a sharded index has keys per
+     * shard, each with that shard's count */
+    if (s.n > 0 && zhsi_xdb_is_sharded(db)) {
+        const char **w = malloc(s.n * sizeof *w);
+        unsigned *f = malloc(s.n * sizeof *f);
+        if (w == NULL || f == NULL)
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        for (i = 0; st == ZHS_OK && i < s.n; i++)
+            w[i] = s.m[i].word;
+        if (st == ZHS_OK)
+            st = zhsi_xdb_spelling_freqs(db, w, s.n, f, errmsg);
+        for (i = 0; st == ZHS_OK && i < s.n; i++)
+            if (f[i] > s.m[i].docs)
+                s.m[i].docs = f[i];
+        free(w);
+        free(f);
+        if (st != ZHS_OK) {
+            zhsi_py_matches_free(s.m, s.n);
+            return st;
+        }
+    }
+    qsort(s.m, s.n, sizeof *s.m, by_rank);
     for (i = max; i < s.n; i++) {
         free(s.m[i].word);
         free(s.m[i].reading);

@@ -1881,6 +1881,38 @@ extern "C" zhs_status zhsi_xdb_pinyin_keys(zhsi_xdb *db, const char *prefix,
     }
 }
 
+extern "C" int zhsi_xdb_is_sharded(zhsi_xdb *db)
+{
+    try {
+        return db->db.size() > 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" zhs_status zhsi_xdb_spelling_freqs(zhsi_xdb *db,
+                                             const char *const *words,
+                                             size_t n, unsigned *freqs,
+                                             char **errmsg)
+{
+    try {
+        /* words in byte order: one walk (the shards' counts summed) */
+        Xapian::TermIterator it = db->db.spellings_begin();
+        for (size_t i = 0; i < n; i++) {
+            std::string w(words[i]);
+            freqs[i] = 0;
+            if (it == db->db.spellings_end())
+                continue;
+            it.skip_to(w);
+            if (it != db->db.spellings_end() && *it == w)
+                freqs[i] = it.get_termfreq();
+        }
+        return ZHS_OK;
+    } catch (...) {
+        return map_read_exception(db, errmsg);
+    }
+}
+
 extern "C" zhs_status zhsi_xwdb_spelling_freqs(zhsi_xwdb *db,
                                               const char *const *words,
                                               const size_t *lens, size_t n,
