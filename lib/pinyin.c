@@ -44,6 +44,7 @@
 #define MAX_PIECES 16u
 #define MAX_CUTS 128u
 #define MAX_SCAN 4000u
+#define MAX_STEPS 20000u
 #define MAX_SYL 8u
 #define MAX_SYLS 24u
 
@@ -236,6 +237,9 @@ struct cutter {
     struct cut cur;
     struct cut *cuts;    /* MAX_CUTS */
     size_t ncuts;
+    size_t steps;        /* pieces tried, at most MAX_STEPS */
+    unsigned char need[MAX_UNITS + 1]; /* fewest pieces the rest from here
+                                          can be cut into (NEVER: none) */
 };
 
 /* Where s (len letters) would go among the sorted syllables. */
@@ -288,7 +292,8 @@ static void with_piece(struct cutter *c, size_t next, const char *s,
 {
     struct piece *p;
 
-    if (c->cur.k == MAX_PIECES || c->ncuts == MAX_CUTS || len > MAX_SYL)
+    if (c->cur.k == MAX_PIECES || c->ncuts == MAX_CUTS || len > MAX_SYL
+        || ++c->steps > MAX_STEPS)
         return;
     p = &c->cur.p[c->cur.k++];
     memcpy(p->s, s, len);
@@ -299,10 +304,71 @@ static void with_piece(struct cutter *c, size_t next, const char *s,
     c->cur.k--;
 }
 
+/* How the l letters at c->u[i] can be a piece: 0 (not), 1 (the start
+ * of a syllable, ending the input), 2 (an initial), 3 (a syllable). */
+static int piece_kind(const struct cutter *c, const char *s, size_t i,
+                      size_t l)
+{
+    if (c->mode == ZHSI_PY_COMPLETE && i + l == c->n)
+        return starts_syllable(s, l) ? 1 : 0;
+    if (c->mode == ZHSI_PY_COMPLETE && is_initial(s, l))
+        return 2;
+    return is_syllable(s, l) ? 3 : 0;
+}
+
+/* The letters of the run at c->u[i] (at most MAX_SYL) in s; their
+ * number. */
+static size_t run_at(const struct cutter *c, size_t i, char *s)
+{
+    size_t m = 0;
+    while (i + m < c->n && m < MAX_SYL && c->u[i + m].cp != 0
+           && !c->u[i + m].han) {
+        s[m] = (char)c->u[i + m].cp;
+        m++;
+    }
+    return m;
+}
+
+#define NEVER 255
+
+/* c->need[i]: the fewest pieces the units from i on can be cut into
+ * (worked out from the end), so that the search below follows no dead
+ * end and no cut of more than MAX_PIECES pieces. */
+static void plan(struct cutter *c)
+{
+    char s[MAX_SYL + 1];
+    size_t i = c->n, m, l;
+
+    c->need[c->n] = 0;
+    while (i-- > 0) {
+        c->need[i] = NEVER;
+        if (c->u[i].cp == 0) {
+            c->need[i] = c->need[i + 1];
+            continue;
+        }
+        if (c->u[i].han) {
+            if (c->need[i + 1] < NEVER - 1)
+                c->need[i] = (unsigned char)(c->need[i + 1] + 1);
+            continue;
+        }
+        m = run_at(c, i, s);
+        for (l = 1; l <= m; l++)
+            if (piece_kind(c, s, i, l) && c->need[i + l] + 1 < c->need[i])
+                c->need[i] = (unsigned char)(c->need[i + l] + 1);
+    }
+}
+
+/* Whether a cut with k pieces so far can still be finished from i. */
+static int can_finish(const struct cutter *c, size_t k, size_t i)
+{
+    return c->need[i] != NEVER && k + c->need[i] <= MAX_PIECES;
+}
+
 static void cut_from(struct cutter *c, size_t i)
 {
     char s[MAX_SYL + 1];
-    size_t m = 0, l;
+    size_t m, l;
+    int kind;
 
     while (i < c->n && c->u[i].cp == 0)
         i++;                            /* breaks between pieces */
@@ -311,6 +377,8 @@ static void cut_from(struct cutter *c, size_t i)
             c->cuts[c->ncuts++] = c->cur;
         return;
     }
+    if (!can_finish(c, c->cur.k, i))
+        return;
     if (c->u[i].han) {
         char r[ZHSI_PY_MAX_READINGS][ZHSI_PY_READING_BYTES], w[4];
         size_t wl = zhsi_utf8_put(w, c->u[i].cp);
@@ -320,23 +388,11 @@ static void cut_from(struct cutter *c, size_t i)
                 with_piece(c, i + 1, r[k], strlen(r[k]), 1, c->u[i].cp);
         return;
     }
-    while (i + m < c->n && m < MAX_SYL && c->u[i + m].cp != 0
-           && !c->u[i + m].han) {
-        s[m] = (char)c->u[i + m].cp;
-        m++;
-    }
-    for (l = 1; l <= m; l++) {
-        int at_end = i + l == c->n;
-        if (c->mode == ZHSI_PY_COMPLETE && at_end) {
-            if (starts_syllable(s, l))
-                with_piece(c, i + l, s, l, 0, 0);
-            continue;
-        }
-        if (c->mode == ZHSI_PY_COMPLETE && is_initial(s, l))
-            with_piece(c, i + l, s, l, 0, 0);
-        else if (is_syllable(s, l))
-            with_piece(c, i + l, s, l, 1, 0);
-    }
+    m = run_at(c, i, s);
+    for (l = 1; l <= m; l++)
+        if ((kind = piece_kind(c, s, i, l)) != 0
+            && can_finish(c, c->cur.k + 1, i + l))
+            with_piece(c, i + l, s, l, kind == 3, 0);
 }
 
 /* The narrowest key range holding every word cut c can match, in buf. */
@@ -546,6 +602,7 @@ zhs_status zhsi_pinyin_match(zhsi_xdb *db, const uint32_t *input, size_t n,
         free(c.cuts);
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     }
+    plan(&c);
     cut_from(&c, 0);
     for (i = 0; i < c.ncuts; i++)
         range_of(&c.cuts[i], mode, ranges[nr++], RANGE_BYTES);
