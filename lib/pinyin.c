@@ -10,14 +10,18 @@
  * The index keeps them, so that no search transliterates the corpus: at
  * each commit every word of the batch's vocabulary gets, for each
  * reading, two keys in Xapian's synonym table (unused otherwise), each a
- * whole record ending in the word's document count:
+ * whole record ending in the class of the word's document count:
  *
- *   "F" reading TAB word TAB docs           Fyuan jiang\t援疆\t12
- *   "I" initials TAB reading TAB word TAB docs   Iyj\tyuan jiang\t援疆\t12
+ *   "F" reading TAB word TAB class          Fyuan jiang\t援疆\t5
+ *   "I" initials TAB reading TAB word TAB class  Iyj\tyuan jiang\t援疆\t5
  *
- * The count changes as batches add documents: the keys with the old count
- * are removed and those with the new one added (the count is what the
- * spelling table holds for the word, read before the batch adds to it).
+ * The class (count_class: the count up to 8, then a step each time it
+ * grows by a fifth) ranks the keys of a range without another lookup;
+ * the count itself, what the spelling table holds for the word, ranks
+ * the best of them and is what a completion shows.  As batches add
+ * documents, a word's keys are rewritten only when its class changes
+ * (the keys of the old class removed, those of the new one added): a
+ * batch of 200 documents onto a large index rewrites few of them.
  *
  * Matching.  The input is cut into pieces in every way it can be: a whole
  * syllable, an abbreviation (one initial letter, or zh/ch/sh), a Han
@@ -163,7 +167,7 @@ const char *zhs_pinyin_source(void)
 /* ---- keys ---------------------------------------------------------- */
 
 static size_t make_key(char *buf, int initials, const char *reading,
-                       const char *word, size_t len, unsigned docs)
+                       const char *word, size_t len, unsigned cls)
 {
     size_t n = 0;
     const char *p;
@@ -179,10 +183,26 @@ static size_t make_key(char *buf, int initials, const char *reading,
         buf[n++] = 'F';
     }
     m = snprintf(buf + n, MAX_KEY_BYTES + 64 - n, "%s\t%.*s\t%u", reading,
-                 (int)len, word, docs);
+                 (int)len, word, cls);
     if (m < 0 || n + (size_t)m > MAX_KEY_BYTES)
         return 0;
     return n + (size_t)m;
+}
+
+/* The class of a document count: itself up to 8, then four steps for
+ * each doubling. */
+static unsigned count_class(unsigned c)
+{
+    unsigned k = 8;
+    double v = 8.0;
+
+    if (c <= 8)
+        return c;
+    while (v * 1.189207115 <= (double)c && k < 1000) {
+        v *= 1.189207115;               /* 2^(1/4) */
+        k++;
+    }
+    return k;
 }
 
 zhs_status zhsi_pinyin_index_word(zhsi_xwdb *x, const char *word, size_t len,
@@ -196,15 +216,19 @@ zhs_status zhsi_pinyin_index_word(zhsi_xwdb *x, const char *word, size_t len,
 
     if (len == 0 || !ZHSI_PY_CANDIDATE(word))
         return ZHS_OK;                  /* Latin words have no reading */
+    if (old > 0 && count_class(old) == count_class(old + add))
+        return ZHS_OK;                  /* its keys stay as they are */
     if ((nr = zhsi_pinyin_readings(word, len, r, ZHSI_PY_MAX_READINGS)) == 0)
         return ZHS_OK;
     for (i = 0; i < nr; i++)
         for (kind = 0; kind < 2; kind++) {
-            if (old > 0 && (kl = make_key(key, kind, r[i], word, len, old))
+            if (old > 0 && (kl = make_key(key, kind, r[i], word, len,
+                                          count_class(old)))
                 && (st = zhsi_xwdb_pinyin_key(x, key, kl, 0, errmsg))
                    != ZHS_OK)
                 return st;
-            if ((kl = make_key(key, kind, r[i], word, len, old + add))
+            if ((kl = make_key(key, kind, r[i], word, len,
+                               count_class(old + add)))
                 && (st = zhsi_xwdb_pinyin_key(x, key, kl, 1, errmsg))
                    != ZHS_OK)
                 return st;
@@ -567,7 +591,7 @@ zhs_status zhsi_pinyin_match(zhsi_xdb *db, const uint32_t *input, size_t n,
     struct cutter c = {0};
     struct scan s = {0};
     char (*ranges)[RANGE_BYTES] = NULL;
-    size_t nu = 0, i, j, nr = 0, letters = 0;
+    size_t nu = 0, i, j, nr = 0, letters = 0, top;
     zhs_status st = ZHS_OK;
 
     *out = NULL;
@@ -628,7 +652,7 @@ zhs_status zhsi_pinyin_match(zhsi_xdb *db, const uint32_t *input, size_t n,
         zhsi_py_matches_free(s.m, s.n);
         return st;
     }
-    /* one per word (its highest count), then the most documents first */
+    /* one per word (its highest class) */
     if (s.n > 1) {
         qsort(s.m, s.n, sizeof *s.m, by_word_docs);
         for (i = 1, j = 1; i < s.n; i++) {
@@ -641,20 +665,27 @@ zhs_status zhsi_pinyin_match(zhsi_xdb *db, const uint32_t *input, size_t n,
         }
         s.n = j;
     }
-    /* the counts of the vocabulary itself: a sharded index has keys per
-     * shard, each with that shard's count */
-    if (s.n > 0 && zhsi_xdb_is_sharded(db)) {
+    /* the best by class; of those, by the vocabulary's own counts (a
+     * sharded index's summed) */
+    qsort(s.m, s.n, sizeof *s.m, by_rank);
+    top = s.n < 4 * max + 8 ? s.n : 4 * max + 8;
+    for (i = top; i < s.n; i++) {
+        free(s.m[i].word);
+        free(s.m[i].reading);
+    }
+    s.n = top;
+    if (s.n > 0) {
         const char **w = malloc(s.n * sizeof *w);
         unsigned *f = malloc(s.n * sizeof *f);
         if (w == NULL || f == NULL)
             st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        qsort(s.m, s.n, sizeof *s.m, by_word_docs);
         for (i = 0; st == ZHS_OK && i < s.n; i++)
             w[i] = s.m[i].word;
         if (st == ZHS_OK)
             st = zhsi_xdb_spelling_freqs(db, w, s.n, f, errmsg);
         for (i = 0; st == ZHS_OK && i < s.n; i++)
-            if (f[i] > s.m[i].docs)
-                s.m[i].docs = f[i];
+            s.m[i].docs = f[i];
         free(w);
         free(f);
         if (st != ZHS_OK) {

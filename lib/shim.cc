@@ -1881,15 +1881,6 @@ extern "C" zhs_status zhsi_xdb_pinyin_keys(zhsi_xdb *db, const char *prefix,
     }
 }
 
-extern "C" int zhsi_xdb_is_sharded(zhsi_xdb *db)
-{
-    try {
-        return db->db.size() > 1;
-    } catch (...) {
-        return 0;
-    }
-}
-
 extern "C" zhs_status zhsi_xdb_spelling_freqs(zhsi_xdb *db,
                                              const char *const *words,
                                              size_t n, unsigned *freqs,

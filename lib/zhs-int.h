@@ -631,8 +631,6 @@ zhs_status zhsi_xdb_spellings(zhsi_xdb *db, const char *prefix,
 zhs_status zhsi_xdb_pinyin_keys(zhsi_xdb *db, const char *prefix,
                                 size_t max_scan, zhsi_term_fn fn, void *arg,
                                 char **errmsg);
-/* Whether db is several databases (shards). */
-int zhsi_xdb_is_sharded(zhsi_xdb *db);
 /* The vocabulary counts of n words (NUL-terminated, in byte order), as
  * the spelling table has them (all shards summed), in freqs[i]. */
 zhs_status zhsi_xdb_spelling_freqs(zhsi_xdb *db, const char *const *words,
