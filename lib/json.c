@@ -221,6 +221,8 @@ char *zhs_suggestions_json(const zhs_suggestions *sg)
             cJSON_AddStringToObject(it, "id", x->id);
         else
             cJSON_AddNumberToObject(it, "docs", x->docs);
+        if (x->reading)
+            cJSON_AddStringToObject(it, "reading", x->reading);
         cJSON_AddItemToArray(a, it);
     }
     cJSON_AddNumberToObject(o, "took_ms", round_to(sg->took_ms, 1e3));

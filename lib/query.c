@@ -5,7 +5,7 @@
  *   and     := unary (["AND"] unary)*
  *   unary   := ("NOT" | "-") unary | primary
  *   primary := "(" or ")" | "\"" text "\"" | field ":" value | word
- *   field   := title | source | author | id | date
+ *   field   := title | source | author | id | date | pinyin | py
  *
  * Boolean operators are upper case: "and", "or" and "not" are words.  A
  * chunk that starts with ASCII letters and a colon (foo:bar) names a
@@ -30,6 +30,12 @@
  * boosts.  Runs of ASCII letters and digits in a word are anchored at
  * token boundaries (120 does not match 1200, ai does not match main);
  * "quoted text" matches exactly, with grep semantics.
+ *
+ * pinyin:yuanjiang (py: for short) is the vocabulary words read so, each
+ * as if quoted, ORed (py:yuanjiang is "援疆" and any other word read yuan
+ * jiang): the parser asks the index (zhsi_query_parse_py's resolver, see
+ * pinyin.c) and builds that OR, so that checking and highlighting are
+ * those of quoted text.  A reading no word has matches nothing.
  */
 #define _GNU_SOURCE 1
 #include <stdio.h>
@@ -68,8 +74,8 @@ struct token {
     enum tkind kind;
     size_t pos;          /* 0-based code point offset in the query */
     size_t a, b;         /* payload [a, b) in code points */
-    enum qkind field;    /* T_FIELD: Q_TITLE, Q_SOURCE, Q_AUTHOR, Q_ID or
-                            Q_DATE */
+    enum qkind field;    /* T_FIELD: Q_TITLE, Q_SOURCE, Q_AUTHOR, Q_ID,
+                            Q_DATE, or Q_TEXT for pinyin: */
     int quoted;          /* T_FIELD: the value was "quoted" */
 };
 
@@ -81,6 +87,8 @@ struct parser {
     zhsi_segmenter *seg;
     zhsi_query *q;
     char **errmsg;
+    zhsi_py_resolve_fn resolve; /* pinyin: words, or NULL */
+    void *resolve_arg;
 };
 
 static int is_quote(uint32_t c) { return c == '"' || c == 0xFF02; }
@@ -140,7 +148,8 @@ static zhs_status tokenize(struct parser *p)
         const char *name;
         enum qkind kind;
     } fields[] = {{"title:", Q_TITLE}, {"source:", Q_SOURCE},
-                  {"author:", Q_AUTHOR}, {"id:", Q_ID}, {"date:", Q_DATE}};
+                  {"author:", Q_AUTHOR}, {"id:", Q_ID}, {"date:", Q_DATE},
+                  {"pinyin:", Q_TEXT}, {"py:", Q_TEXT}};
     const size_t nfields = sizeof fields / sizeof fields[0];
     size_t i = 0, f;
 
@@ -224,7 +233,8 @@ static zhs_status tokenize(struct parser *p)
                 name = zhsi_utf8_encode(p->cps + i, k - i);
                 st = zhsi_fail(p->errmsg, ZHS_EQUERY, "unknown field "
                                "'%.40s:' at position %zu (fields: title, "
-                               "source, author, id, date; quote text to "
+                               "source, author, id, date, pinyin or py; "
+                               "quote text to "
                                "search for it as it is)",
                                name ? name : "?", i + 1);
                 free(name);
@@ -704,6 +714,75 @@ static int starts_term(enum tkind k)
         || k == T_MINUS || k == T_FIELD;
 }
 
+/* pinyin:READING: the vocabulary words read so, each a phrase, ORed. */
+static zhs_status pinyin_node(struct parser *p, const struct token *t,
+                              int neg, zhsi_qnode **out)
+{
+    zhsi_text v = {0};
+    zhsi_qnode *nd, *kid;
+    char **words = NULL;
+    size_t nwords = 0, i;
+    zhs_status st;
+
+    *out = NULL;
+    if (p->resolve == NULL)
+        return zhsi_fail(p->errmsg, ZHS_EQUERY, "pinyin: at position %zu "
+                         "needs an index to find words in", t->pos + 1);
+    if ((st = normalize_span(p, t->a, t->b, &v)) != ZHS_OK)
+        return st;
+    for (i = 0; i < v.nnorm; i++)
+        if (!((v.norm[i] >= 'a' && v.norm[i] <= 'z') || v.norm[i] == '\''
+              || zhsi_is_space(v.norm[i])))
+            break;
+    if (i < v.nnorm || v.nnorm == 0) {
+        zhsi_text_free(&v);
+        return zhsi_fail(p->errmsg, ZHS_EQUERY, "pinyin: at position %zu "
+                         "wants letters (pinyin without tones, such as "
+                         "py:yuanjiang or pinyin:\"yuan jiang\")",
+                         t->pos + 1);
+    }
+    st = p->resolve(p->resolve_arg, v.norm, v.nnorm, &words, &nwords,
+                    p->errmsg);
+    zhsi_text_free(&v);
+    if (st != ZHS_OK)
+        return st;
+    if ((nd = new_node(Q_OR)) == NULL)
+        goto oom;
+    for (i = 0; i < nwords; i++) {
+        uint32_t *c = NULL;
+        size_t n = 0, bad = 0;
+        if (zhsi_utf8_decode(words[i], strlen(words[i]), &c, &n, &bad)
+            != ZHS_OK)
+            goto oom;
+        kid = new_node(Q_PHRASE);
+        if (kid == NULL || push_needle(&kid->needles, &kid->nneedles, c, n,
+                                       0, 0)) {
+            free(c);
+            free_node(kid);
+            goto oom;
+        }
+        kid->whole.cps = c;
+        kid->whole.n = n;
+        if (add_kid(nd, kid)) {
+            free_node(kid);
+            goto oom;
+        }
+        if (!neg && add_marks(p->q, kid))
+            goto oom;
+    }
+    for (i = 0; i < nwords; i++)
+        free(words[i]);
+    free(words);
+    *out = nd;
+    return ZHS_OK;
+oom:
+    for (i = 0; i < nwords; i++)
+        free(words[i]);
+    free(words);
+    free_node(nd);
+    return zhsi_fail(p->errmsg, ZHS_ENOMEM, "out of memory");
+}
+
 static zhs_status field_node(struct parser *p, const struct token *t, int neg,
                              zhsi_qnode **out)
 {
@@ -712,6 +791,8 @@ static zhs_status field_node(struct parser *p, const struct token *t, int neg,
     zhs_status st;
 
     *out = NULL;
+    if (t->field == Q_TEXT)
+        return pinyin_node(p, t, neg, out);
     if (t->field == Q_TITLE) {
         st = text_node(p, t->a, t->b, t->quoted, &kid);
         if (st != ZHS_OK || kid == NULL)
@@ -938,6 +1019,13 @@ oom:
 zhs_status zhsi_query_parse(zhsi_segmenter *seg, const char *qs,
                             zhsi_query *q, char **errmsg)
 {
+    return zhsi_query_parse_py(seg, qs, NULL, NULL, q, errmsg);
+}
+
+zhs_status zhsi_query_parse_py(zhsi_segmenter *seg, const char *qs,
+                               zhsi_py_resolve_fn resolve, void *resolve_arg,
+                               zhsi_query *q, char **errmsg)
+{
     struct parser p = {0};
     uint32_t *cps = NULL;
     size_t n = 0, bad = 0, i;
@@ -960,6 +1048,8 @@ zhs_status zhsi_query_parse(zhsi_segmenter *seg, const char *qs,
     p.seg = seg;
     p.q = q;
     p.errmsg = errmsg;
+    p.resolve = resolve;
+    p.resolve_arg = resolve_arg;
     if ((st = tokenize(&p)) == ZHS_OK) {
         if (p.ntoks == 0)
             st = zhsi_fail(errmsg, ZHS_EQUERY, "empty query");
@@ -1484,6 +1574,8 @@ static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
         }
         return pair(ZHSI_XQ_AND_NOT, all, t, out, errmsg);
     case Q_OR:
+        if (nd->nkids == 0)             /* a reading no word has */
+            return zhsi_xq_nothing(out, errmsg);
         for (i = 0; st == ZHS_OK && i < nd->nkids; i++)
             if ((st = build(nd->kids[i], prefix, rank, c, &t)) == ZHS_OK)
                 st = xl_push(&l, t, errmsg);

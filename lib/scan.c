@@ -135,7 +135,8 @@ zhs_status zhs_scan(zhs_db *db, const char *query, zhs_match_fn fn,
     int stop = 0;
     zhs_status st;
 
-    st = zhsi_query_parse(zhsi_db_segmenter(db), query, &q, errmsg);
+    st = zhsi_query_parse_py(zhsi_db_segmenter(db), query,
+                             zhsi_pinyin_resolve, db, &q, errmsg);
     if (st == ZHS_OK)
         st = zhsi_query_build(&q, scan_termfreq, zhsi_db_xdb(db), &xq,
                               errmsg);

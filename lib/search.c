@@ -560,7 +560,8 @@ zhs_status zhs_search(zhs_db *db, const char *query,
         return zhsi_fail(errmsg, ZHS_EUSAGE, "unknown sort order %d or "
                          "facet bits %#x", (int)opts->sort, opts->facets);
     max_snippets = opts->max_snippets ? opts->max_snippets : 3;
-    st = zhsi_query_parse(db->seg, query, &q, errmsg);
+    st = zhsi_query_parse_py(db->seg, query, zhsi_pinyin_resolve, db, &q,
+                             errmsg);
     if (st == ZHS_OK)
         st = zhsi_query_build(&q, db_termfreq, db->x, &xq, errmsg);
     /* The page's pass examines only what the page needs: Xapian 1.4.22

@@ -1952,6 +1952,16 @@ extern "C" zhs_status zhsi_xq_all(zhsi_xq **out, char **errmsg)
     }
 }
 
+extern "C" zhs_status zhsi_xq_nothing(zhsi_xq **out, char **errmsg)
+{
+    try {
+        *out = new zhsi_xq{Xapian::Query::MatchNothing};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
 extern "C" zhs_status zhsi_xq_scale(const zhsi_xq *q, double factor,
                                     zhsi_xq **out, char **errmsg)
 {
@@ -2079,6 +2089,90 @@ extern "C" zhs_status zhsi_xwdb_add_spelling(zhsi_xwdb *db, const char *word,
     try {
         before_change(db);
         db->db.add_spelling(std::string(word, len), freq);
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+/* Pinyin keys live in the synonym table (which zhsearch uses for nothing
+ * else): each key is its whole record, with one placeholder synonym. */
+extern "C" zhs_status zhsi_xdb_pinyin_keys(zhsi_xdb *db, const char *prefix,
+                                          size_t max_scan, zhsi_term_fn fn,
+                                          void *arg, char **errmsg)
+{
+    try {
+        size_t n = 0;
+        verify_table(db, "synonym");
+        Xapian::TermIterator it = db->db.synonym_keys_begin(prefix);
+        for (; it != db->db.synonym_keys_end(prefix) && n < max_scan;
+             ++it, n++) {
+            const std::string &t = *it;
+            if (fn(t.data(), t.size(), 0, arg) != 0)
+                break;
+        }
+        return ZHS_OK;
+    } catch (...) {
+        return map_read_exception(db, errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xdb_spelling_freqs(zhsi_xdb *db,
+                                             const char *const *words,
+                                             size_t n, unsigned *freqs,
+                                             char **errmsg)
+{
+    try {
+        /* words in byte order: one walk (the shards' counts summed) */
+        Xapian::TermIterator it = db->db.spellings_begin();
+        for (size_t i = 0; i < n; i++) {
+            std::string w(words[i]);
+            freqs[i] = 0;
+            if (it == db->db.spellings_end())
+                continue;
+            it.skip_to(w);
+            if (it != db->db.spellings_end() && *it == w)
+                freqs[i] = it.get_termfreq();
+        }
+        return ZHS_OK;
+    } catch (...) {
+        return map_read_exception(db, errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xwdb_spelling_freqs(zhsi_xwdb *db,
+                                              const char *const *words,
+                                              const size_t *lens, size_t n,
+                                              unsigned *freqs, char **errmsg)
+{
+    try {
+        /* one walk over the table, words in byte order */
+        Xapian::TermIterator it = db->db.spellings_begin();
+        for (size_t i = 0; i < n; i++) {
+            std::string w(words[i], lens[i]);
+            freqs[i] = 0;
+            if (it == db->db.spellings_end())
+                continue;
+            it.skip_to(w);
+            if (it != db->db.spellings_end() && *it == w)
+                freqs[i] = it.get_termfreq();
+        }
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+extern "C" zhs_status zhsi_xwdb_pinyin_key(zhsi_xwdb *db, const char *key,
+                                          size_t len, int add, char **errmsg)
+{
+    try {
+        std::string k(key, len);
+        before_change(db);
+        if (add)
+            db->db.add_synonym(k, "p");
+        else
+            db->db.clear_synonyms(k);
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);

@@ -61,7 +61,7 @@ static int keep_word(const char *term, size_t len, unsigned tf, void *arg)
     if (w->n == w->cap)
         free(w->best[--w->n].text);
     memmove(&w->best[at + 1], &w->best[at], (w->n - at) * sizeof *w->best);
-    w->best[at] = (zhs_suggestion){copy, "word", tf, NULL};
+    w->best[at] = (zhs_suggestion){copy, "word", tf, NULL, NULL};
     w->n++;
     return 0;
 }
@@ -182,13 +182,61 @@ static size_t last_word(const char *s, size_t len)
     return i;
 }
 
+/* Where the pinyin the input ends with starts: its last word, and the
+ * words before it that are letters only ("yuan jiang"). */
+static size_t pinyin_start(const char *s, size_t start)
+{
+    size_t at = start, i, j;
+
+    for (;;) {
+        j = at;
+        while (j > 0 && (s[j - 1] == ' ' || s[j - 1] == '\t'))
+            j--;
+        if (j == at || j == 0)
+            return at;
+        i = j;
+        while (i > 0 && ((s[i - 1] >= 'a' && s[i - 1] <= 'z')
+                         || (s[i - 1] >= 'A' && s[i - 1] <= 'Z')
+                         || s[i - 1] == '\''))
+            i--;
+        if (i == j || (i > 0 && s[i - 1] != ' ' && s[i - 1] != '\t'))
+            return at;                  /* not letters only */
+        at = i;
+    }
+}
+
+/* Words whose reading the text s[a, b) matches, in *m. */
+static zhs_status pinyin_words(zhs_db *db, const char *s, size_t a, size_t b,
+                               size_t max, zhsi_py_match **m, size_t *n,
+                               char **errmsg)
+{
+    zhsi_text t = {0};
+    zhs_status st;
+    size_t i;
+    int letters = 0;
+
+    *m = NULL;
+    *n = 0;
+    st = zhsi_text_build(s + a, b - a, ZHSI_TEXT_NORM_ONLY, &t, errmsg);
+    if (st != ZHS_OK)
+        return st;
+    for (i = 0; i < t.nnorm; i++)
+        letters |= t.norm[i] >= 'a' && t.norm[i] <= 'z';
+    if (letters)
+        st = zhsi_pinyin_match(zhsi_db_xdb(db), t.norm, t.nnorm,
+                               ZHSI_PY_COMPLETE, max, m, n, errmsg);
+    zhsi_text_free(&t);
+    return st;
+}
+
 zhs_status zhs_suggest(zhs_db *db, const char *input, unsigned limit,
                        zhs_suggestions **out, char **errmsg)
 {
     double t0 = zhsi_now_ms();
-    size_t len = strlen(input), start, i, bad;
+    size_t len = strlen(input), start, pstart, i, j, bad, npy = 0;
     char prefix[MAX_PREFIX_BYTES];
     struct words w = {0};
+    zhsi_py_match *py = NULL;
     zhs_suggestions *s;
     unsigned ntitles;
     zhs_status st;
@@ -218,6 +266,19 @@ zhs_status zhs_suggest(zhs_db *db, const char *input, unsigned limit,
                                &w, errmsg);
     if (st == ZHS_OK && w.failed)
         st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    /* then words read as the input's pinyin: the letters-only words
+     * before the last one too, else the last one alone */
+    pstart = pinyin_start(input, start);
+    if (st == ZHS_OK && w.n < w.cap && prefix[0] != '\0') {
+        st = pinyin_words(db, input, pstart, len, w.cap, &py, &npy, errmsg);
+        if (st == ZHS_OK && npy == 0 && pstart < start) {
+            zhsi_py_matches_free(py, npy);
+            py = NULL;
+            pstart = start;
+            st = pinyin_words(db, input, pstart, len, w.cap, &py, &npy,
+                              errmsg);
+        }
+    }
     for (i = 0; i < w.n; i++) {         /* the input's head + each word */
         zhs_suggestion *x = &s->items[s->n];
         size_t wl = strlen(w.best[i].text);
@@ -232,10 +293,38 @@ zhs_status zhs_suggest(zhs_db *db, const char *input, unsigned limit,
         free(w.best[i].text);
     }
     free(w.best);
-    if (st == ZHS_OK && prefix[0] != '\0')
-        st = add_titles(db, input + start, len - start,
-                        limit - (unsigned)s->n < ntitles
-                            ? limit - (unsigned)s->n : ntitles, s, errmsg);
+    for (i = 0; st == ZHS_OK && i < npy && s->n < w.cap; i++) {
+        zhs_suggestion *x = &s->items[s->n];
+        size_t wl = strlen(py[i].word), n0 = s->n;
+        for (j = 0; j < n0; j++)        /* already there as typed */
+            if (strcmp(s->items[j].text + start, py[i].word) == 0
+                && s->items[j].reading == NULL)
+                break;
+        if (j < n0)
+            continue;
+        x->kind = "word";
+        x->docs = py[i].docs;
+        x->reading = py[i].reading;
+        py[i].reading = NULL;
+        if ((x->text = malloc(pstart + wl + 1)) == NULL) {
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+            break;
+        }
+        memcpy(x->text, input, pstart);
+        memcpy(x->text + pstart, py[i].word, wl + 1);
+        s->n++;
+    }
+    /* titles holding what was typed, or else the word its pinyin found */
+    if (st == ZHS_OK && prefix[0] != '\0') {
+        unsigned room = limit - (unsigned)s->n < ntitles
+                            ? limit - (unsigned)s->n : ntitles;
+        if (s->n > 0 && s->items[0].reading != NULL)
+            st = add_titles(db, py[0].word, strlen(py[0].word), room, s,
+                            errmsg);
+        else
+            st = add_titles(db, input + start, len - start, room, s, errmsg);
+    }
+    zhsi_py_matches_free(py, npy);
     if (st != ZHS_OK) {
         zhsi_errmsg_prefix(errmsg, zhs_db_path(db));
         zhs_suggestions_free(s);
@@ -255,6 +344,7 @@ void zhs_suggestions_free(zhs_suggestions *s)
     for (i = 0; i < s->n; i++) {
         free(s->items[i].text);
         free(s->items[i].id);
+        free(s->items[i].reading);
     }
     free(s->items);
     free(s->query);

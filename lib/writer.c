@@ -443,6 +443,57 @@ int zhsi_vocab_add(zhsi_vocab *v, const zhs_prepared *p)
     return v->bag.oom ? -1 : 0;
 }
 
+struct vword {
+    const char *w;
+    size_t len;
+    unsigned add;        /* documents of the batch holding it */
+};
+
+static int by_vword(const void *a, const void *b)
+{
+    const struct vword *x = a, *y = b;
+    int c = memcmp(x->w, y->w, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* The pinyin keys of the batch's Han words (pinyin.c), written with the
+ * counts the words had before this batch: those are read first, in one
+ * walk over the spelling table. */
+static zhs_status pinyin_keys(struct tbag *b, zhsi_xwdb *x, char **errmsg)
+{
+    struct vword *v = malloc((b->n + 1) * sizeof *v);
+    const char **w = malloc((b->n + 1) * sizeof *w);
+    size_t *lens = malloc((b->n + 1) * sizeof *lens);
+    unsigned *old = malloc((b->n + 1) * sizeof *old);
+    size_t i, n = 0;
+    zhs_status st = ZHS_OK;
+
+    if (v == NULL || w == NULL || lens == NULL || old == NULL)
+        st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    for (i = 0; st == ZHS_OK && i < b->nslots && n < b->n + 1; i++)
+        if (b->slots[i].len && ZHSI_PY_CANDIDATE(b->arena + b->slots[i].off))
+            v[n++] = (struct vword){b->arena + b->slots[i].off,
+                                    b->slots[i].len, b->slots[i].wdf};
+    if (st == ZHS_OK && n > 0) {
+        qsort(v, n, sizeof *v, by_vword);
+        for (i = 0; i < n; i++) {
+            w[i] = v[i].w;
+            lens[i] = v[i].len;
+        }
+        st = zhsi_xwdb_spelling_freqs(x, w, lens, n, old, errmsg);
+    }
+    if (st == ZHS_OK && n > 0) {
+        for (i = 0; st == ZHS_OK && i < n; i++)
+            st = zhsi_pinyin_index_word(x, w[i], lens[i], old[i], v[i].add,
+                                        errmsg);
+    }
+    free(v);
+    free(w);
+    free(lens);
+    free(old);
+    return st;
+}
+
 zhs_status zhsi_vocab_write(zhsi_vocab *v, zhsi_xwdb *x, char **errmsg)
 {
     struct tbag *b = &v->bag;
@@ -451,6 +502,8 @@ zhs_status zhsi_vocab_write(zhsi_vocab *v, zhsi_xwdb *x, char **errmsg)
 
     if (b->oom)
         st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    if (st == ZHS_OK)
+        st = pinyin_keys(b, x, errmsg);
     for (i = 0; st == ZHS_OK && i < b->nslots; i++)
         if (b->slots[i].len)
             st = zhsi_xwdb_add_spelling(x, b->arena + b->slots[i].off,

@@ -160,6 +160,19 @@ void zhsi_text_free(zhsi_text *t);
  * default-ignorable characters). */
 size_t zhsi_fold_cp(uint32_t cp, uint32_t out[18]);
 
+/* pinyin-table.c, generated at build time by tools/gen-pinyin: entries
+ * "word\treading|reading\n" sorted by bytes (readings are toneless
+ * syllables separated by spaces), zhsi_py_offsets[i] where entry i starts
+ * (one more at the end), the syllables seen, sorted, and where the
+ * readings came from. */
+extern const char zhsi_py_source[];
+extern const int zhsi_py_has_dict;
+extern const size_t zhsi_py_count;
+extern const char zhsi_py_data[];
+extern const uint32_t zhsi_py_offsets[];
+extern const size_t zhsi_py_nsyllables;
+extern const char *const zhsi_py_syllables[];
+
 /* t2s-table.c, generated at build time by tools/gen-t2s: (traditional,
  * simplified) code point pairs, sorted. */
 extern const uint32_t zhsi_t2s_pairs[][2];
@@ -653,6 +666,15 @@ zhs_status zhsi_xdb_each_data(zhsi_xdb *db,
 zhs_status zhsi_xdb_spellings(zhsi_xdb *db, const char *prefix,
                               size_t max_scan, zhsi_term_fn fn, void *arg,
                               char **errmsg);
+/* The same over the pinyin keys (pinyin.c) that start with prefix, in
+ * byte order (termfreq is 0). */
+zhs_status zhsi_xdb_pinyin_keys(zhsi_xdb *db, const char *prefix,
+                                size_t max_scan, zhsi_term_fn fn, void *arg,
+                                char **errmsg);
+/* The vocabulary counts of n words (NUL-terminated, in byte order), as
+ * the spelling table has them (all shards summed), in freqs[i]. */
+zhs_status zhsi_xdb_spelling_freqs(zhsi_xdb *db, const char *const *words,
+                                   size_t n, unsigned *freqs, char **errmsg);
 /* The revision of the open database; *known is 0 for several shards. */
 zhs_status zhsi_xdb_revision(zhsi_xdb *db, unsigned long long *rev,
                              int *known, char **errmsg);
@@ -702,6 +724,15 @@ zhs_status zhsi_xwdb_metadata(zhsi_xwdb *db, const char *key, char **value,
                               char **errmsg);
 zhs_status zhsi_xwdb_set_metadata(zhsi_xwdb *db, const char *key,
                                   const char *value, char **errmsg);
+/* The documents counted so far for each of n vocabulary words (0: none),
+ * given in byte order, in freqs[i]. */
+zhs_status zhsi_xwdb_spelling_freqs(zhsi_xwdb *db, const char *const *words,
+                                    const size_t *lens, size_t n,
+                                    unsigned *freqs, char **errmsg);
+/* Adds (add != 0) or removes a pinyin key (pinyin.c) in the synonym
+ * table. */
+zhs_status zhsi_xwdb_pinyin_key(zhsi_xwdb *db, const char *key, size_t len,
+                                int add, char **errmsg);
 /* Adds freq documents to a vocabulary word's count. */
 zhs_status zhsi_xwdb_add_spelling(zhsi_xwdb *db, const char *word, size_t len,
                                   unsigned freq, char **errmsg);
@@ -750,6 +781,8 @@ zhs_status zhsi_xq_combine(enum zhsi_xop op, zhsi_xq *const *subs, size_t n,
                            zhsi_xq **out, char **errmsg);
 /* Every document. */
 zhs_status zhsi_xq_all(zhsi_xq **out, char **errmsg);
+/* The query no document matches. */
+zhs_status zhsi_xq_nothing(zhsi_xq **out, char **errmsg);
 /* q with its weight multiplied by factor (0: a pure filter). */
 zhs_status zhsi_xq_scale(const zhsi_xq *q, double factor, zhsi_xq **out,
                          char **errmsg);
@@ -759,6 +792,52 @@ zhs_status zhsi_xq_value_range(unsigned slot, const char *lo, const char *hi,
 /* Xapian's description of q, malloc'd (for tests and --explain). */
 char *zhsi_xq_describe(const zhsi_xq *q);
 void zhsi_xq_free(zhsi_xq *q);
+
+/* ---- pinyin.c ---------------------------------------------------- */
+
+/* Readings of a word (or a character) of normalized text as the readings
+ * table gives them: at most ZHSI_PY_MAX_READINGS, each toneless syllables
+ * separated by single spaces, written to out[i]. */
+#define ZHSI_PY_MAX_READINGS 4
+#define ZHSI_PY_READING_BYTES 160
+/* Number of readings of word (UTF-8, len bytes): those of its dictionary
+ * entry, else those of the longest dictionary words and characters it is
+ * made of (at most ZHSI_PY_MAX_READINGS combinations); 0 when a character
+ * has none (not Han) or the word is too long. */
+int zhsi_pinyin_readings(const char *word, size_t len,
+                         char out[][ZHSI_PY_READING_BYTES], int max);
+/* Gives a vocabulary word its pinyin keys for its count going from old
+ * to old + add documents (the keys carry the count). */
+zhs_status zhsi_pinyin_index_word(zhsi_xwdb *x, const char *word, size_t len,
+                                  unsigned old, unsigned add, char **errmsg);
+/* Whether a word (UTF-8) can have a reading: it starts with a non-ASCII
+ * character. */
+#define ZHSI_PY_CANDIDATE(w) ((unsigned char)(w)[0] >= 0x80)
+
+/* A vocabulary word that a pinyin input matched. */
+typedef struct zhsi_py_match {
+    char *word;          /* the word, UTF-8, malloc'd */
+    char *reading;       /* its reading that matched, malloc'd */
+    unsigned docs;       /* documents holding it */
+} zhsi_py_match;
+/* Modes of zhsi_pinyin_match. */
+#define ZHSI_PY_COMPLETE 0 /* full, prefix, initials, mixed with Han */
+#define ZHSI_PY_EXACT 1    /* whole syllables, the whole word */
+/* The vocabulary words that input (normalized text: letters, Han
+ * characters, spaces or apostrophes between syllables) matches, the most
+ * documents first, at most max, in *out (free with zhsi_py_matches_free).
+ * No match (also for input that is not pinyin) is success with *n 0.
+ * Index errors. */
+zhs_status zhsi_pinyin_match(zhsi_xdb *db, const uint32_t *input, size_t n,
+                             int mode, size_t max, zhsi_py_match **out,
+                             size_t *nout, char **errmsg);
+void zhsi_py_matches_free(zhsi_py_match *m, size_t n);
+/* A zhsi_py_resolve_fn (query.c) over the index arg (a zhs_db): the
+ * words read exactly so, the most documents first, at most
+ * ZHSI_PY_MAX_WORDS. */
+#define ZHSI_PY_MAX_WORDS 32u
+zhs_status zhsi_pinyin_resolve(void *db, const uint32_t *cps, size_t n,
+                               char ***words, size_t *nwords, char **errmsg);
 
 /* ---- query.c ----------------------------------------------------- */
 
@@ -818,6 +897,16 @@ typedef struct zhsi_query {
  * date, a query with nothing searchable. */
 zhs_status zhsi_query_parse(zhsi_segmenter *seg, const char *q,
                             zhsi_query *out, char **errmsg);
+/* The words a pinyin: value (normalized: letters, spaces, apostrophes)
+ * stands for, in *words (malloc'd, each malloc'd; none is success). */
+typedef zhs_status (*zhsi_py_resolve_fn)(void *arg, const uint32_t *cps,
+                                         size_t n, char ***words,
+                                         size_t *nwords, char **errmsg);
+/* zhsi_query_parse with pinyin: and py: resolved by resolve (NULL: they
+ * are a query error). */
+zhs_status zhsi_query_parse_py(zhsi_segmenter *seg, const char *q,
+                               zhsi_py_resolve_fn resolve, void *resolve_arg,
+                               zhsi_query *out, char **errmsg);
 void zhsi_query_free(zhsi_query *q);
 /* The parsed form, for tests: AND(x y), OR(x y), NOT(x), W(needle,...) for
  * words (^ and $ mark anchors), "..." for phrases, title:x, source:x, id:x,

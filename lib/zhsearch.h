@@ -696,6 +696,9 @@ typedef struct zhs_suggestion {
     const char *kind;    /* "word" (an indexed word) or "title" */
     unsigned docs;       /* documents holding the word (words) */
     char *id;            /* the document (titles), else NULL */
+    char *reading;       /* the pinyin the input matched ("yuan jiang",
+                            toneless syllables) for a word found by its
+                            reading, else NULL */
 } zhs_suggestion;
 
 typedef struct zhs_suggestions {
@@ -707,16 +710,27 @@ typedef struct zhs_suggestions {
 
 #define ZHS_MAX_SUGGEST 20u
 
+/* Where the pinyin readings of this build come from (the dictionary and
+ * its version, or that ICU's character readings are all there is); a
+ * static string. */
+const char *zhs_pinyin_source(void);
+
 /* Completions for what a user has typed so far: the last word of input
  * (after the last space) is completed to indexed words that start with it
  * after normalization, the most frequent first, each with the rest of the
- * input in front; then titles of documents whose title contains it.  At
- * most `limit` (1..ZHS_MAX_SUGGEST) items.  ZHS_EUSAGE for a bad limit,
+ * input in front; then words whose pinyin reading the input matches (full
+ * pinyin "yuanjiang" or "yuan jiang", a prefix "yuanj", initials "yj",
+ * mixed "援j", "yuan疆"; letters typed before the last space count when
+ * they are all letters), the most frequent first; then titles of
+ * documents whose title contains the last word (or, when only pinyin
+ * matched, the first pinyin match).  At most `limit` (1..ZHS_MAX_SUGGEST)
+ * items.  ZHS_EUSAGE for a bad limit or input over 4096 bytes,
  * ZHS_EENCODING for invalid UTF-8, index errors. */
 zhs_status zhs_suggest(zhs_db *db, const char *input, unsigned limit,
                        zhs_suggestions **out, char **errmsg);
 void zhs_suggestions_free(zhs_suggestions *s);
-/* {"query": ..., "suggestions": [{"text", "kind", "docs"|"id"}], "took_ms"}
+/* {"query": ..., "suggestions": [{"text", "kind", "docs"|"id", and
+ * "reading" for pinyin matches}], "took_ms"}
  * malloc'd, NULL when out of memory. */
 char *zhs_suggestions_json(const zhs_suggestions *s);
 

@@ -39,6 +39,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_kwic(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_suggest(int argc, char **argv);
 
 /* export.c: search results as rows (zhsearch search --format). */
 enum export_format { EXPORT_JSONL, EXPORT_CSV, EXPORT_TSV };

@@ -33,6 +33,8 @@ static const struct command commands[] = {
     {"stats", cmd_stats, "counts per year, month or source; index "
                          "figures"},
     {"delete", cmd_delete, "delete documents by id"},
+    {"suggest", cmd_suggest, "completions for a prefix: words, pinyin, "
+                             "titles"},
 };
 
 void cli_error(const char *fmt, ...)
@@ -129,7 +131,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("zhsearch %s\n", PACKAGE_VERSION);
+        printf("zhsearch %s\npinyin readings: %s\n", PACKAGE_VERSION,
+               zhs_pinyin_source());
         return 0;
     }
     for (i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -65,6 +65,7 @@ const ERRORS = [
   [/(NOT|'-') at position (\d+) needs a term/, '$1 后面需要搜索词（第 $2 个字符）'],
   [/unexpected (\S+) at position (\d+)/, '这里不该出现 $1（第 $2 个字符）'],
   [/invalid date at position (\d+)/, '日期无效（第 $1 个字符）'],
+  [/pinyin: at position (\d+) wants letters/, '拼音只能是不带声调的字母，如 py:yuanjiang（第 $1 个字符）'],
   [/parameter 'date' must be/, '日期无效：请用 2024、2024-03 或 2024-03-05'],
   [/has nothing to search for/, '没有可搜索的内容（只有标点？）'],
   [/empty query/, '查询是空的'],
@@ -294,7 +295,9 @@ async function suggest() {
       li.id = 'sug-' + i;
       li.setAttribute('role', 'option');
       li.setAttribute('aria-selected', 'false');
+      // a word found by its pinyin shows the reading it matched
       li.append(el('span', null, s.text),
+                ...(s.reading ? [el('span', 'reading', s.reading)] : []),
                 el('span', 'kind', s.kind === 'title' ? '标题 title' : `${s.docs} 篇`));
       li.addEventListener('mousedown', (ev) => { ev.preventDefault(); choose(i); });
       return li;

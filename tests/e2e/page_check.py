@@ -190,6 +190,31 @@ try:
         press("Escape")
         check(js("document.getElementById('suggest').hidden"), "Escape does not close")
 
+    # Pinyin: typing yiyuan completes to 医院 with its reading shown, and
+    # choosing it with the keyboard searches for it (a reading that ICU's
+    # fallback gets right too: pinyin.test checks the dictionary's).
+    js("document.getElementById('q').value = ''")
+    type_text("yiyuan")
+    if wait_for("[...document.querySelectorAll('#suggest [role=option]')]"
+                ".some(o => o.firstChild.textContent === '医院')",
+                "pinyin suggestions for yiyuan"):
+        opts = js("[...document.querySelectorAll('#suggest [role=option]')]"
+                  ".map(o => o.firstChild.textContent)")
+        readings = js("[...document.querySelectorAll('#suggest .reading')]"
+                      ".map(o => o.textContent)")
+        check("yi yuan" in readings, f"the reading is not shown: {readings}")
+        screenshot(os.path.join(SHOTS, "page-pinyin.png"), "pinyin completion")
+        for _ in range(opts.index("医院") + 1):
+            press("ArrowDown")
+        press("Enter")
+        wait_for("document.getElementById('q').value === '医院' && "
+                 "document.querySelectorAll('#results mark').length > 0",
+                 "the search for the chosen 医院")
+        marks = js("[...document.querySelectorAll('#results mark')]"
+                   ".map(m => m.textContent)")
+        check(marks and all(m == "医院" for m in marks),
+              f"医院 chosen by pinyin is not what is highlighted: {marks[:5]}")
+
     # A query, submitted with Enter.
     js("document.getElementById('q').value = ''")
     type_text("医疗")
