@@ -776,6 +776,13 @@ static void no_match_check(zhsi_xdb *db)
         verify_table(db, "postlist");
 }
 
+/* BM25 with the parameters measured on tools/rankbench (zhsi_rank). */
+static void set_weighting(Xapian::Enquire &enquire)
+{
+    const zhsi_rank_params *p = zhsi_rank();
+    enquire.set_weighting_scheme(Xapian::BM25Weight(p->k1, 0, 1, p->b, 0.5));
+}
+
 /* The C check of candidates (zhsi_xsearch.accept) as Xapian's decider. */
 class Checker : public Xapian::MatchDecider {
     int (*accept_)(void *, const char *, size_t, const void *);
@@ -813,6 +820,7 @@ static zhs_status run_mset(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
         Xapian::Enquire enquire(db->db);
         Checker checker(o ? o->accept : NULL, o ? o->accept_arg : NULL);
         enquire.set_query(q->q);
+        set_weighting(enquire);
         /* equal scores by id, not by document number (see the scheme) */
         enquire.set_sort_by_relevance_then_value(ZHSI_SLOT_ID, false);
         /* a scan must see every match: never cut short by time */
@@ -957,6 +965,7 @@ static void cluster_members(const Xapian::Database &db, const Xapian::Query &q,
     Checker checker(o->accept, o->accept_arg);
     enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, q,
                                     Xapian::Query(term)));
+    set_weighting(enquire);
     set_order(enquire, km, o->sort);
     /* Checked here, when the shards cannot: every candidate of the cluster
      * (clusters are small). */
@@ -1031,6 +1040,7 @@ static void search_client(zhsi_xdb *db, const zhsi_xq *q,
     Xapian::Enquire enquire(db->db);
     Xapian::MultiValueKeyMaker km;
     enquire.set_query(q->q);
+    set_weighting(enquire);
     set_order(enquire, km, o->sort);
     if (db->time_limit > 0)
         enquire.set_time_limit(db->time_limit);
@@ -1184,6 +1194,7 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
         std::vector<const Xapian::ValueCountMatchSpy *> spies;
         unsigned check = o->check_at_least;
         enquire.set_query(q->q);
+        set_weighting(enquire);
         set_order(enquire, km, o->sort);
         if (o->collapse)
             enquire.set_collapse_key(ZHSI_SLOT_CLUSTER);
@@ -1723,6 +1734,24 @@ extern "C" zhs_status zhsi_xq_scale(const zhsi_xq *q, double factor,
     try {
         *out = new zhsi_xq{Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
                                          q->q, factor)};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+/* Documents of q with the constant weight w: a FixedWeightPostingSource
+ * filtered by q (Xapian registers that source by default, so a remote
+ * shard runs it too). */
+extern "C" zhs_status zhsi_xq_const(const zhsi_xq *q, double w,
+                                    zhsi_xq **out, char **errmsg)
+{
+    try {
+        Xapian::FixedWeightPostingSource *src
+            = new Xapian::FixedWeightPostingSource(w);
+        *out = new zhsi_xq{Xapian::Query(Xapian::Query::OP_FILTER,
+                                         Xapian::Query(src->release()),
+                                         q->q)};
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);

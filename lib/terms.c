@@ -3,8 +3,13 @@
  * The scheme is described in zhs-int.h beside ZHSI_SCHEME; keeping the
  * spellings in one place guarantees that documents and queries agree.
  */
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <unicode/uchar.h>
 
 #include "zhs-int.h"
 
@@ -672,4 +677,72 @@ check:
 int zhsi_normalize_date(const char *in, char out[11])
 {
     return zhsi_parse_date(in, out, NULL, 0) < 0 ? -1 : 0;
+}
+
+/* ---- title keys and ranking parameters --------------------------- */
+
+size_t zhsi_title_key(const uint32_t *cps, size_t n, uint32_t *out,
+                      unsigned *units)
+{
+    size_t i, k = 0;
+    unsigned u = 0;
+
+    for (i = 0; i < n; i++) {
+        uint32_t c = cps[i];
+        if (!(zhsi_is_alnum(c) || (c >= 0x80 && u_isalnum((UChar32)c))))
+            continue;
+        if (!zhsi_is_alnum(c) || k == 0 || !zhsi_is_alnum(out[k - 1])
+            || (i > 0 && cps[i - 1] != out[k - 1]))
+            u++;
+        out[k++] = c;
+    }
+    if (units)
+        *units = u;
+    return k;
+}
+
+/* Measured with tools/rankbench on the Debian pages (README, Ranking). */
+static zhsi_rank_params rank_params = {
+    .k1 = 1.0, .b = 0.5, .exact = 8.0, .cover = 4.0, .span = 12.0,
+    .title = 1.0, .coord = 30.0, .relax = 1.0, .split = 1.0,
+};
+static pthread_once_t rank_once = PTHREAD_ONCE_INIT;
+
+static void rank_from_env(void)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } names[] = {
+        {"k1", offsetof(zhsi_rank_params, k1)},
+        {"b", offsetof(zhsi_rank_params, b)},
+        {"exact", offsetof(zhsi_rank_params, exact)},
+        {"cover", offsetof(zhsi_rank_params, cover)},
+        {"span", offsetof(zhsi_rank_params, span)},
+        {"title", offsetof(zhsi_rank_params, title)},
+        {"coord", offsetof(zhsi_rank_params, coord)},
+        {"relax", offsetof(zhsi_rank_params, relax)},
+        {"split", offsetof(zhsi_rank_params, split)},
+    };
+    const char *s = getenv("ZHSEARCH_RANK");
+    size_t i;
+
+    while (s && *s) {
+        size_t n = strcspn(s, "=,");
+        for (i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strlen(names[i].name) == n
+                && strncmp(s, names[i].name, n) == 0 && s[n] == '=') {
+                *(double *)((char *)&rank_params + names[i].off)
+                    = strtod(s + n + 1, NULL);
+                break;
+            }
+        s += strcspn(s, ",");
+        s += *s == ',';
+    }
+}
+
+const zhsi_rank_params *zhsi_rank(void)
+{
+    pthread_once(&rank_once, rank_from_env);
+    return &rank_params;
 }

@@ -259,6 +259,11 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              documents with "W" or "V" of its squeezed form, whichever
  *              way the text writes it.
  *   "S" + any of the above: the same for the title alone (title:).
+ *   "T" key    the title's key (zhsi_title_key: no spaces or punctuation),
+ *              as a field term (zhsi_field_term), wdf 0: a query whose
+ *              words, in some order, are the whole title finds it.
+ *   "L" units  the title's length in units (zhsi_title_key), at most
+ *              ZHSI_MAX_UNITS, wdf 0: how much of a title a query covers.
  *   "Q" id     the unique id term (replace by id; id:).
  *   "B" source the normalized source (source:).
  *   "A" author the normalized author field whole, each author of a list
@@ -286,7 +291,7 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              what zhsi_query_check reads.
  *   data       the stored JSON: zhs_file_doc's fields and the text.
  * Bump ZHSI_SCHEME when this changes: old indexes are then refused. */
-#define ZHSI_SCHEME "zhs-7"
+#define ZHSI_SCHEME "zhs-8"
 #define ZHSI_META_SCHEME "zhsearch.scheme"
 #define ZHSI_META_DICT "zhsearch.dict"
 #define ZHSI_META_DICT_ID "zhsearch.dict_id"
@@ -341,6 +346,39 @@ size_t zhsi_run_term(char *buf, const char *prefix, int joined,
                      const uint32_t *run, size_t n);
 /* ASCII letters and digits: the characters of anchored tokens. */
 int zhsi_is_alnum(uint32_t c);
+
+/* A title's key: its normalized code points without white space and
+ * punctuation (letters, digits and ideographs, as ICU classes them), in
+ * out (room for n); returns the key's length, and in *units (if non-NULL)
+ * its length in units: an ideograph or other letter outside ASCII is
+ * one, a run of ASCII letters and digits one.  The writer indexes the
+ * title's key ("T" term) and units ("L" term); a query compares its own
+ * (see the scheme and query.c). */
+size_t zhsi_title_key(const uint32_t *cps, size_t n, uint32_t *out,
+                      unsigned *units);
+/* Most title units an "L" term records (longer titles say ZHSI_MAX_UNITS). */
+#define ZHSI_MAX_UNITS 60
+
+/* Ranking parameters, chosen by measurement on tools/rankbench (README,
+ * Ranking).  The environment variable ZHSEARCH_RANK, read once per
+ * process, overrides them for measuring: comma-separated name=value
+ * pairs with the names of the fields below (k1=1.2,exact=0). */
+typedef struct zhsi_rank_params {
+    double k1;           /* BM25 k1: how fast repeated terms saturate */
+    double b;            /* BM25 b: how much document length counts */
+    double exact;        /* weight of a title equal to the query's words
+                            (in any order) */
+    double cover;        /* weight of a title holding every query string,
+                            times the share of the title they cover */
+    double span;         /* titles up to this many units longer than the
+                            query get the cover weight */
+    double title;        /* scale of the title's own terms ("S") */
+    double coord;        /* relaxed searches: weight per query word a
+                            document has, so more words rank first */
+    double relax;        /* 0 turns relaxation off */
+    double split;        /* 0: relaxation does not split strings */
+} zhsi_rank_params;
+const zhsi_rank_params *zhsi_rank(void);
 
 /* Parses a date of the form YYYY, YYYY-MM or YYYY-MM-DD (a time after 'T'
  * or ' ' is ignored) into the range of keys it covers: lo and hi are
@@ -715,6 +753,9 @@ zhs_status zhsi_xq_combine(enum zhsi_xop op, zhsi_xq *const *subs, size_t n,
 zhs_status zhsi_xq_all(zhsi_xq **out, char **errmsg);
 /* q with its weight multiplied by factor (0: a pure filter). */
 zhs_status zhsi_xq_scale(const zhsi_xq *q, double factor, zhsi_xq **out,
+                         char **errmsg);
+/* The documents of q, each with the constant weight w. */
+zhs_status zhsi_xq_const(const zhsi_xq *q, double w, zhsi_xq **out,
                          char **errmsg);
 /* Documents whose value in slot lies in [lo, hi] (string order). */
 zhs_status zhsi_xq_value_range(unsigned slot, const char *lo, const char *hi,
