@@ -1992,3 +1992,236 @@ int zhsi_query_check(const zhsi_query *q, const zhsi_doccheck *d)
 {
     return check(q->root, d, 0);
 }
+
+/* ---- relaxation ---------------------------------------------------
+ *
+ * A strict query that matches fewer documents than a page asks for is
+ * relaxed: its unquoted strings become words, a string of three or more
+ * ideographs split where it joins least often in the index (the rarest
+ * bigram across the cut, so 组团式援疆 becomes 组团式 + 援疆 and 党建引领
+ * 党建 + 引领), and a relaxed match is a document that is no strict match
+ * and has at least half of the words (rounded up) besides every quoted
+ * phrase, filter and NOT of the query.  Each word a document has adds
+ * the constant coord, so documents with more of the words rank first
+ * (all the split words first: the "split" step), BM25 within.  Phrases
+ * never relax. */
+
+struct zhsi_relax {
+    const zhsi_query *strict;/* the strict query (borrowed) */
+    zhsi_needle *words;  /* the relaxed words, in query order */
+    size_t nwords;
+    size_t kmin;         /* fewest words a relaxed match has */
+    int split;           /* a string was split into words */
+    const zhsi_qnode **rest; /* top-level phrases, NOTs and filters */
+    size_t nrest;
+    zhsi_needle *marks;  /* what relaxed hits highlight */
+    size_t nmarks;
+};
+
+static int all_ideographs(const zhsi_needle *nd)
+{
+    size_t i;
+
+    if (nd->anchor_start || nd->anchor_end)
+        return 0;
+    for (i = 0; i < nd->n; i++)
+        if (nd->cps[i] < 0x3400 || zhsi_is_joint(nd->cps[i])
+            || !zhsi_is_cjk(nd->cps[i]))
+            return 0;
+    return 1;
+}
+
+/* Appends cps[0..n) to r's words, split at its rarest joins down to
+ * pieces of at most three code points (pieces of two or more where the
+ * string allows). */
+static int split_word(zhsi_relax *r, const uint32_t *cps, size_t n,
+                      zhsi_termfreq_fn tf, void *tf_arg)
+{
+    char term[24];
+    size_t b, best = 0, lo, hi;
+    unsigned f, bestf = 0;
+
+    if (n < 4 || !zhsi_rank()->split)
+        return push_needle(&r->words, &r->nwords, cps, n, 0, 0);
+    lo = 2;
+    hi = n - 2;
+    for (b = lo; b <= hi; b++) {
+        size_t k = zhsi_bigram_term(term, "", cps[b - 1], cps[b]);
+        f = tf ? tf(term, k, tf_arg) : 0;
+        if (best == 0 || f < bestf) {
+            best = b;
+            bestf = f;
+        }
+    }
+    r->split = 1;
+    return split_word(r, cps, best, tf, tf_arg)
+        || split_word(r, cps + best, n - best, tf, tf_arg);
+}
+
+void zhsi_relax_free(zhsi_relax *r)
+{
+    if (r == NULL)
+        return;
+    free_needles(r->words, r->nwords);
+    free_needles(r->marks, r->nmarks);
+    free(r->rest);
+    free(r);
+}
+
+zhs_status zhsi_relax_new(const zhsi_query *q, zhsi_termfreq_fn tf,
+                          void *tf_arg, zhsi_relax **out, char **errmsg)
+{
+    const zhsi_qnode *root = q->root, *const *kids;
+    zhsi_relax *r;
+    size_t nk, i, j;
+    int ntext = 0;
+
+    *out = NULL;
+    if (root == NULL || zhsi_rank()->relax <= 0)
+        return ZHS_OK;
+    if (root->kind == Q_AND) {
+        kids = (const zhsi_qnode *const *)root->kids;
+        nk = root->nkids;
+    } else {
+        kids = (const zhsi_qnode *const *)&q->root;
+        nk = 1;
+    }
+    for (i = 0; i < nk; i++) {
+        if (kids[i]->kind == Q_OR || kids[i]->kind == Q_TITLE
+            || kids[i]->kind == Q_AND)
+            return ZHS_OK;
+        ntext += kids[i]->kind == Q_TEXT;
+    }
+    if (ntext == 0)
+        return ZHS_OK;
+    if ((r = calloc(1, sizeof *r)) == NULL
+        || (r->rest = calloc(nk, sizeof *r->rest)) == NULL)
+        goto oom;
+    r->strict = q;
+    for (i = 0; i < nk; i++) {
+        const zhsi_qnode *k = kids[i];
+        if (k->kind != Q_TEXT) {
+            r->rest[r->nrest++] = k;
+            if (k->kind == Q_PHRASE
+                && push_needle(&r->marks, &r->nmarks, k->needles[0].cps,
+                               k->needles[0].n, 0, 0))
+                goto oom;
+            continue;
+        }
+        for (j = 0; j < k->nneedles; j++) {
+            const zhsi_needle *nd = &k->needles[j];
+            if (all_ideographs(nd) ? split_word(r, nd->cps, nd->n, tf,
+                                                tf_arg)
+                                   : push_needle(&r->words, &r->nwords,
+                                                 nd->cps, nd->n,
+                                                 nd->anchor_start,
+                                                 nd->anchor_end))
+                goto oom;
+        }
+    }
+    if (r->nwords < 2) {                /* nothing to relax */
+        zhsi_relax_free(r);
+        return ZHS_OK;
+    }
+    for (i = 0; i < r->nwords; i++)
+        if (push_needle(&r->marks, &r->nmarks, r->words[i].cps,
+                        r->words[i].n, r->words[i].anchor_start,
+                        r->words[i].anchor_end))
+            goto oom;
+    r->kmin = (r->nwords + 1) / 2;
+    *out = r;
+    return ZHS_OK;
+oom:
+    zhsi_relax_free(r);
+    return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+}
+
+zhs_status zhsi_relax_build(const zhsi_relax *r, zhsi_termfreq_fn tf,
+                            void *tf_arg, zhsi_xq **out, char **errmsg)
+{
+    struct bctx c = {tf, tf_arg, errmsg};
+    struct xlist any = {0}, req = {0}, neg = {0};
+    zhsi_xq *w, *cw, *base = NULL, *t, *x;
+    size_t i;
+    zhs_status st = ZHS_OK;
+
+    for (i = 0; st == ZHS_OK && i < r->nwords; i++) {
+        if ((st = substring_query(&r->words[i], "", &w, errmsg)) != ZHS_OK)
+            break;
+        if ((st = zhsi_xq_const(w, zhsi_rank()->coord, &cw, errmsg))
+            != ZHS_OK) {
+            zhsi_xq_free(w);
+            break;
+        }
+        if ((st = pair(ZHSI_XQ_OR, w, cw, &t, errmsg)) == ZHS_OK)
+            st = xl_push(&any, t, errmsg);
+    }
+    for (i = 0; st == ZHS_OK && i < r->nrest; i++) {
+        const zhsi_qnode *k = r->rest[i];
+        if (k->kind == Q_NOT) {
+            if (node_exact(k->kids[0])
+                && (st = build(k->kids[0], "", 0, &c, &t)) == ZHS_OK)
+                st = xl_push(&neg, t, errmsg);
+        } else if ((st = build(k, "", 1, &c, &t)) == ZHS_OK) {
+            st = xl_push(&req, t, errmsg);
+        }
+    }
+    if (st == ZHS_OK)
+        st = xl_combine(&any, ZHSI_XQ_OR, &base, errmsg);
+    if (st == ZHS_OK && req.n) {
+        if ((st = xl_combine(&req, ZHSI_XQ_AND, &t, errmsg)) == ZHS_OK) {
+            st = pair(ZHSI_XQ_AND, base, t, &x, errmsg);
+            base = st == ZHS_OK ? x : NULL;
+        }
+    }
+    if (st == ZHS_OK && neg.n) {
+        if ((st = xl_combine(&neg, ZHSI_XQ_OR, &t, errmsg)) == ZHS_OK) {
+            st = pair(ZHSI_XQ_AND_NOT, base, t, &x, errmsg);
+            base = st == ZHS_OK ? x : NULL;
+        }
+    }
+    xl_free(&any);
+    xl_free(&req);
+    xl_free(&neg);
+    if (st != ZHS_OK) {
+        zhsi_xq_free(base);
+        return st;
+    }
+    *out = base;
+    return ZHS_OK;
+}
+
+size_t zhsi_relax_count(const zhsi_relax *r, const zhsi_doccheck *d)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < r->nwords; i++)
+        n += in_doc(&r->words[i], d, 0) != 0;
+    return n;
+}
+
+int zhsi_relax_check(const zhsi_relax *r, const zhsi_doccheck *d)
+{
+    size_t i;
+
+    for (i = 0; i < r->nrest; i++)
+        if (!check(r->rest[i], d, 0))
+            return 0;
+    return zhsi_relax_count(r, d) >= r->kmin
+        && !check(r->strict->root, d, 0);
+}
+
+const zhsi_needle *zhsi_relax_words(const zhsi_relax *r, size_t *n)
+{
+    *n = r->nwords;
+    return r->words;
+}
+
+const zhsi_needle *zhsi_relax_marks(const zhsi_relax *r, size_t *n)
+{
+    *n = r->nmarks;
+    return r->marks;
+}
+
+size_t zhsi_relax_kmin(const zhsi_relax *r) { return r->kmin; }
+int zhsi_relax_split(const zhsi_relax *r) { return r->split; }

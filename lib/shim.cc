@@ -1018,6 +1018,15 @@ static void page_hits(const Xapian::Database &db, const Xapian::Query &q,
         if ((h->data = dup_string(data)) == NULL)
             throw std::bad_alloc();
         h->len = data.size();
+        if (o->want_norm) {
+            std::string norm = unpack(doc.get_value(ZHSI_SLOT_NORM));
+            h->norm = static_cast<char *>(std::malloc(norm.size() + 1));
+            if (h->norm == NULL)
+                throw std::bad_alloc();
+            std::memcpy(h->norm, norm.data(), norm.size());
+            h->norm[norm.size()] = '\0';
+            h->nnorm = norm.size();
+        }
         std::string key = doc.get_value(ZHSI_SLOT_CLUSTER);
         if (o->collapse && !key.empty())
             cluster_members(db, q, o, key, page[i].id, client, h);
@@ -1327,6 +1336,7 @@ extern "C" void zhsi_xhits_free(zhsi_xhit *hits, size_t n)
         std::free(hits[i].data);
         std::free(hits[i].date);
         std::free(hits[i].source);
+        std::free(hits[i].norm);
         for (size_t j = 0; j < hits[i].ndup_ids; j++)
             std::free(hits[i].dup_ids[j]);
         std::free(hits[i].dup_ids);

@@ -572,6 +572,10 @@ typedef struct zhsi_xhit {
     char **dup_ids;      /* their ids in rank order (at most
                             ZHS_MAX_DUPLICATE_IDS), malloc'd; or NULL */
     size_t ndup_ids;     /* number of dup_ids */
+    char *norm;          /* with zhsi_xsearch.want_norm: its value
+                            ZHSI_SLOT_NORM, malloc'd; else NULL */
+    size_t nnorm;        /* bytes of norm */
+    unsigned words;      /* relaxed searches: words it has (search.c) */
 } zhsi_xhit;
 
 /* How to run a search. */
@@ -590,6 +594,7 @@ typedef struct zhsi_xsearch {
     zhs_sort sort;       /* relevance (ties by id) or date */
     unsigned facets;     /* ZHS_FACET_* to count */
     int collapse;        /* collapse on the cluster key (value 7) */
+    int want_norm;       /* fill zhsi_xhit.norm */
     /* NULL, or whether a candidate is a match, given its value
      * ZHSI_SLOT_NORM and the Xapian document (for zhsi_xdoc_data_of); it
      * must not fail. */
@@ -858,6 +863,30 @@ typedef struct zhsi_doccheck {
 /* Whether the document satisfies q exactly (grep semantics on the
  * normalized text, the filters as Xapian applies them). */
 int zhsi_query_check(const zhsi_query *q, const zhsi_doccheck *d);
+
+/* A strict query's relaxed form (see query.c, relaxation). */
+typedef struct zhsi_relax zhsi_relax;
+/* The relaxed form of q (which must outlive it) in *out, or NULL when q
+ * has nothing to relax (one word, or an OR or title: at its top). */
+zhs_status zhsi_relax_new(const zhsi_query *q, zhsi_termfreq_fn tf,
+                          void *tf_arg, zhsi_relax **out, char **errmsg);
+void zhsi_relax_free(zhsi_relax *r);
+/* Its Xapian query: a superset of the relaxed matches, which
+ * zhsi_relax_check decides. */
+zhs_status zhsi_relax_build(const zhsi_relax *r, zhsi_termfreq_fn tf,
+                            void *tf_arg, zhsi_xq **out, char **errmsg);
+/* Whether a document is a relaxed match: no strict match, every phrase,
+ * filter and NOT of the query holds, and at least kmin of the words
+ * occur. */
+int zhsi_relax_check(const zhsi_relax *r, const zhsi_doccheck *d);
+/* How many of the words occur in the document. */
+size_t zhsi_relax_count(const zhsi_relax *r, const zhsi_doccheck *d);
+const zhsi_needle *zhsi_relax_words(const zhsi_relax *r, size_t *n);
+/* What relaxed hits highlight: the words and the phrases. */
+const zhsi_needle *zhsi_relax_marks(const zhsi_relax *r, size_t *n);
+size_t zhsi_relax_kmin(const zhsi_relax *r);
+/* Whether a string was split into words. */
+int zhsi_relax_split(const zhsi_relax *r);
 
 /* ---- search.c ---------------------------------------------------- */
 

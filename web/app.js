@@ -125,7 +125,7 @@ async function toggleDoc(li, id, button) {
 }
 
 function renderHit(h) {
-  const li = el('li', 'hit');
+  const li = el('li', h.relaxed ? 'hit relaxed' : 'hit');
   li.dataset.id = h.id;
   const title = el('h3', 'hit-title');
   const b = el('button', null, h.title || h.id);
@@ -134,7 +134,9 @@ function renderHit(h) {
   b.addEventListener('click', () => toggleDoc(li, h.id, b));
   title.append(b);
   li.append(title);
-  const meta = [h.date, h.source, h.id].filter(Boolean).join(' · ');
+  const meta = [h.date, h.source, h.id,
+                h.relaxed ? `部分匹配 partial match (${h.words_matched} words)` : '']
+    .filter(Boolean).join(' · ');
   li.append(el('p', 'meta', meta));
   for (const s of h.snippets || []) {
     const p = el('p', 'snippet');
@@ -195,6 +197,9 @@ function render(d) {
     ? `没有结果 No results for ${q.value.trim()}`
     : `${about}${d.total} 条结果 results · 第 ${page} / ${pages} 页 page · ${d.took_ms} ms`
       + (d.partial ? ' · 部分结果 partial (a shard did not answer)' : '');
+  // A relaxed answer says what it shows instead (the strict matches first).
+  if (d.relaxed && d.relaxation)
+    statusLine.textContent = `${d.relaxation.message} · ` + statusLine.textContent;
   pager.hidden = d.total <= PAGE && page <= 1;
   prev.disabled = page <= 1;
   next.disabled = page >= pages;
