@@ -78,6 +78,8 @@ static void add_relaxation(cJSON *o, const zhs_results *r)
     if (!r->relaxed || (x = cJSON_AddObjectToObject(o, "relaxation")) == NULL)
         return;
     cJSON_AddNumberToObject(x, "strict_total", r->strict_total);
+    cJSON_AddNumberToObject(x, "total", r->relaxed_total);
+    cJSON_AddBoolToObject(x, "total_is_estimate", !r->relaxed_total_exact);
     cJSON_AddBoolToObject(x, "split", r->relaxed_split);
     w = cJSON_AddArrayToObject(x, "words");
     for (i = 0; w && i < r->nrelaxed_words; i++)

@@ -659,8 +659,8 @@ static zhs_status relaxed_results(zhs_results *r, const zhsi_relax *rx,
     r->relaxed = 1;
     r->relaxed_min = (unsigned)zhsi_relax_kmin(rx);
     r->relaxed_split = zhsi_relax_split(rx);
-    r->total += rr->total;
-    r->total_exact = r->total_exact && rr->exact;
+    r->relaxed_total = rr->total;
+    r->relaxed_total_exact = rr->exact;
     if ((r->relaxed_words = calloc(n + 1, sizeof *r->relaxed_words)) == NULL)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
     for (i = 0; i < n; i++) {

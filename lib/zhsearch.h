@@ -529,9 +529,13 @@ typedef struct zhs_results {
     size_t nfacets;      /* number of facets */
     int relaxed;         /* 1: the strict query matched fewer documents
                             than the page asked for, and relaxed matches
-                            follow the strict ones (total counts both) */
-    unsigned strict_total; /* the strict matches (all of them: relaxing
-                            happens only when their total is exact) */
+                            follow the strict ones on the page (total
+                            still counts the strict matches only) */
+    unsigned strict_total; /* the strict matches (= total: relaxing
+                            happens only when it is exact) */
+    unsigned relaxed_total;/* relaxed: the relaxed matches; a page's hits
+                            are at ranks 1 .. total + relaxed_total */
+    int relaxed_total_exact; /* 1 if relaxed_total is exact */
     char **relaxed_words;/* relaxed: the words a relaxed match has at
                             least relaxed_min of (the query's strings,
                             split where they join least often) */

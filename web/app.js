@@ -191,16 +191,18 @@ function toggleFacet(name, value, on) {
 function render(d) {
   lastTotal = d.total;
   results.replaceChildren(...d.hits.map(renderHit));
-  const pages = Math.max(1, Math.ceil(d.total / PAGE));
+  // relaxed matches follow the strict ones, on pages of their own after
+  const all = d.total + (d.relaxed && d.relaxation ? d.relaxation.total : 0);
+  const pages = Math.max(1, Math.ceil(all / PAGE));
   const about = d.total_is_estimate ? '约 about ' : '';
-  statusLine.textContent = d.total === 0
+  statusLine.textContent = all === 0
     ? `没有结果 No results for ${q.value.trim()}`
     : `${about}${d.total} 条结果 results · 第 ${page} / ${pages} 页 page · ${d.took_ms} ms`
       + (d.partial ? ' · 部分结果 partial (a shard did not answer)' : '');
   // A relaxed answer says what it shows instead (the strict matches first).
   if (d.relaxed && d.relaxation)
     statusLine.textContent = `${d.relaxation.message} · ` + statusLine.textContent;
-  pager.hidden = d.total <= PAGE && page <= 1;
+  pager.hidden = all <= PAGE && page <= 1;
   prev.disabled = page <= 1;
   next.disabled = page >= pages;
   $('pageinfo').textContent = `${page} / ${pages}`;
