@@ -613,6 +613,10 @@ static zhs_status relaxed_search(zhs_db *db, const zhsi_relax *rx,
     xs.offset = strict->offset > total ? strict->offset - total : 0;
     xs.limit = strict->limit - (unsigned)nstrict;
     xs.facets = 0;
+    /* Relaxed totals are Xapian's estimates: counting them exactly (a
+     * second pass checking up to ZHSI_COUNT_CHECKS candidates of an OR
+     * of common words) cost more than the page itself. */
+    xs.exact_upto = 0;
     xs.accept = relax_accept;
     xs.accept_arg = (void *)rx;
     xs.want_norm = 1;
