@@ -1715,13 +1715,17 @@ static zhs_status with_title_features(const zhsi_query *q, zhsi_xq *base,
         v[1] = c;
         st = e && c ? zhsi_xq_combine(ZHSI_XQ_OR, v, 2, &boost, errmsg)
                     : (boost = v[0], e = c = NULL, ZHS_OK);
-        if (st == ZHS_OK)
+        if (st == ZHS_OK) {
             st = pair(ZHSI_XQ_AND_MAYBE, base, boost, out, errmsg);
-        if (st != ZHS_OK)
-            *out = NULL;
+            base = NULL;                /* consumed */
+        }
     }
     zhsi_xq_free(e);
     zhsi_xq_free(c);
+    if (st != ZHS_OK) {
+        zhsi_xq_free(base);
+        *out = NULL;
+    }
     return st;
 }
 

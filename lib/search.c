@@ -663,7 +663,8 @@ static zhs_status relaxed_results(zhs_results *r, const zhsi_relax *rx,
     r->relaxed = 1;
     r->relaxed_min = (unsigned)zhsi_relax_kmin(rx);
     r->relaxed_split = zhsi_relax_split(rx);
-    r->relaxed_total = rr->total;
+    r->relaxed_total = rr->total > rr->nhits ? rr->total
+                                             : (unsigned)rr->nhits;
     r->relaxed_total_exact = rr->exact;
     if ((r->relaxed_words = calloc(n + 1, sizeof *r->relaxed_words)) == NULL)
         return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
@@ -788,7 +789,7 @@ zhs_status zhs_search(zhs_db *db, const char *query,
         }
     }
     r->strict_total = xr.total;
-    if (rx != NULL && rxr.total > 0) {
+    if (rx != NULL && (rxr.total > 0 || rxr.nhits > 0)) {
         size_t nm, k;
         const zhsi_needle *m = zhsi_relax_marks(rx, &nm);
         for (k = 0; k < rxr.nhits; k++) {
