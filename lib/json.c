@@ -61,7 +61,31 @@ static cJSON *hit_json(const zhs_hit *h)
     ids = cJSON_AddArrayToObject(o, "duplicate_ids");
     for (i = 0; ids && i < h->nduplicate_ids; i++)
         cJSON_AddItemToArray(ids, cJSON_CreateString(h->duplicate_ids[i]));
+    if (h->relaxed) {
+        cJSON_AddTrueToObject(o, "relaxed");
+        cJSON_AddNumberToObject(o, "words_matched", h->words_matched);
+    }
     return o;
+}
+
+/* "relaxed" always; "relaxation" with what was relaxed when it was. */
+static void add_relaxation(cJSON *o, const zhs_results *r)
+{
+    cJSON *x, *w;
+    size_t i;
+
+    cJSON_AddBoolToObject(o, "relaxed", r->relaxed);
+    if (!r->relaxed || (x = cJSON_AddObjectToObject(o, "relaxation")) == NULL)
+        return;
+    cJSON_AddNumberToObject(x, "strict_total", r->strict_total);
+    cJSON_AddNumberToObject(x, "total", r->relaxed_total);
+    cJSON_AddBoolToObject(x, "total_is_estimate", !r->relaxed_total_exact);
+    cJSON_AddBoolToObject(x, "split", r->relaxed_split);
+    w = cJSON_AddArrayToObject(x, "words");
+    for (i = 0; w && i < r->nrelaxed_words; i++)
+        cJSON_AddItemToArray(w, cJSON_CreateString(r->relaxed_words[i]));
+    cJSON_AddNumberToObject(x, "min_words", r->relaxed_min);
+    cJSON_AddItemToObject(x, "message", str_or_null(r->relaxed_message));
 }
 
 /* "facets": {"source": [{"value": ..., "count": ...}, ...], ...} */
@@ -158,6 +182,7 @@ char *zhs_results_json(const zhs_results *r)
             free(line);
         }
     }
+    add_relaxation(o, r);
     hits = cJSON_AddArrayToObject(o, "hits");
     for (i = 0; hits && i < r->nhits; i++)
         cJSON_AddItemToArray(hits, hit_json(&r->hits[i]));

@@ -1456,10 +1456,17 @@ static zhs_status build_text(const zhsi_qnode *nd, const char *prefix,
      * tools/mrr: MRR@10 0.954 without, 0.967 with; weighting them 2x or 4x
      * changed nothing. */
     for (i = 0; rank && st == ZHS_OK && prefix[0] == '\0'
-                && i < nd->nneedles; i++)
+                && zhsi_rank()->title > 0 && i < nd->nneedles; i++)
         if ((st = substring_query(&nd->needles[i], ZHSI_PFX_TITLE, &t, errmsg))
-            == ZHS_OK)
-            st = xl_push(&ranks, t, errmsg);
+            == ZHS_OK) {
+            zhsi_xq *sc = t;
+            if (zhsi_rank()->title != 1.0) {
+                st = zhsi_xq_scale(t, zhsi_rank()->title, &sc, errmsg);
+                zhsi_xq_free(t);
+            }
+            if (st == ZHS_OK)
+                st = xl_push(&ranks, sc, errmsg);
+        }
     if (st != ZHS_OK) {
         xl_free(&req);
         xl_free(&ranks);
@@ -1604,11 +1611,228 @@ static zhs_status build(const zhsi_qnode *nd, const char *prefix, int rank,
     return zhsi_fail(errmsg, ZHS_EINTERNAL, "unknown query node");
 }
 
+/* ---- title features ----------------------------------------------
+ *
+ * BM25 over one document's terms cannot tell a short title that the query
+ * covers from a long one that merely contains it (数字签名 against
+ * 应用数字签名), nor a title that is the query.  So two features add
+ * constant weights (measured on tools/rankbench, see zhsi_rank): a title
+ * whose key is the query's chunks joined in some order ("T" term: 计时 排练
+ * finds 排练计时), and a title holding every query string, weighted by the
+ * share of the title's units the query covers ("L" terms: qunits / L for
+ * titles of L units).  They apply to a query of texts and phrases ANDed
+ * (NOTs and filters beside them); an OR or title: query ranks by BM25
+ * alone. */
+
+#define MAX_CHUNKS 8
+#define PERM_CHUNKS 4           /* up to 4! = 24 orders are tried */
+
+/* The positive text and phrase nodes of a query's top level, or 0 when
+ * the title features do not apply. */
+static size_t top_chunks(const zhsi_qnode *root, const zhsi_qnode **out)
+{
+    size_t i, n = 0;
+
+    if (root->kind == Q_TEXT || root->kind == Q_PHRASE) {
+        out[0] = root;
+        return 1;
+    }
+    if (root->kind != Q_AND)
+        return 0;
+    for (i = 0; i < root->nkids; i++) {
+        const zhsi_qnode *k = root->kids[i];
+        if (k->kind == Q_TEXT || k->kind == Q_PHRASE) {
+            if (n == MAX_CHUNKS)
+                return 0;
+            out[n++] = k;
+        } else if (k->kind == Q_OR || k->kind == Q_TITLE) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+static const zhsi_needle *chunk_text(const zhsi_qnode *nd)
+{
+    return nd->kind == Q_TEXT ? &nd->whole : &nd->needles[0];
+}
+
+/* Next permutation of p[0..n) in lexicographic order; 0 after the last. */
+static int next_perm(size_t *p, size_t n)
+{
+    size_t i, j, t;
+
+    if (n < 2)
+        return 0;
+    for (i = n - 1; i > 0 && p[i - 1] >= p[i]; i--)
+        ;
+    if (i == 0)
+        return 0;
+    for (j = n - 1; p[j] <= p[i - 1]; j--)
+        ;
+    t = p[i - 1], p[i - 1] = p[j], p[j] = t;
+    for (j = n - 1; i < j; i++, j--)
+        t = p[i], p[i] = p[j], p[j] = t;
+    return 1;
+}
+
+/* The exact-title part: "T" terms of the chunks' keys joined in each
+ * order, with weight w. */
+static zhs_status exact_title(const zhsi_qnode **ch, size_t n, double w,
+                              zhsi_xq **out, char **errmsg)
+{
+    struct xlist l = {0};
+    size_t p[MAX_CHUNKS], i, len = 0, k;
+    uint32_t *key;
+    char term[ZHSI_FIELD_TERM_BUF], *s;
+    zhsi_xq *t, *any;
+    zhs_status st = ZHS_OK;
+
+    *out = NULL;
+    for (i = 0; i < n; i++) {
+        p[i] = i;
+        len += chunk_text(ch[i])->n;
+    }
+    if ((key = malloc((len + 1) * sizeof *key)) == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    do {
+        for (i = 0, k = 0; i < n; i++) {
+            const zhsi_needle *c = chunk_text(ch[p[i]]);
+            k += zhsi_title_key(c->cps, c->n, key + k, NULL);
+        }
+        if (k == 0 || (s = zhsi_utf8_encode(key, k)) == NULL) {
+            if (k == 0)
+                break;
+            st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+            break;
+        }
+        zhsi_field_term(term, 'T', s, ZHSI_FIELD_MAX);
+        free(s);
+        if ((st = zhsi_xq_term(term, strlen(term), &t, errmsg)) == ZHS_OK)
+            st = xl_push(&l, t, errmsg);
+    } while (st == ZHS_OK && n <= PERM_CHUNKS && next_perm(p, n));
+    free(key);
+    if (st != ZHS_OK || l.n == 0) {
+        xl_free(&l);
+        return st;
+    }
+    if ((st = xl_combine(&l, ZHSI_XQ_OR, &any, errmsg)) != ZHS_OK)
+        return st;
+    st = zhsi_xq_const(any, w, out, errmsg);
+    zhsi_xq_free(any);
+    return st;
+}
+
+/* The coverage part: titles holding every chunk's strings ("S" terms,
+ * unchecked: a feature, not a filter), weighted w * qunits / L by their
+ * length L in units, for L up to qunits + span. */
+static zhs_status title_cover(const zhsi_qnode **ch, size_t n, double w,
+                              double span, zhsi_xq **out, char **errmsg)
+{
+    struct xlist in = {0}, lens = {0};
+    unsigned qunits = 0, u, L, hi;
+    size_t i, j;
+    uint32_t *key;
+    char term[16];
+    zhsi_xq *t, *c, *all = NULL, *len = NULL, *zero = NULL;
+    zhs_status st = ZHS_OK;
+
+    *out = NULL;
+    for (i = 0; i < n; i++) {
+        const zhsi_needle *c0 = chunk_text(ch[i]);
+        if ((key = malloc((c0->n + 1) * sizeof *key)) == NULL)
+            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        zhsi_title_key(c0->cps, c0->n, key, &u);
+        free(key);
+        qunits += u;
+    }
+    if (qunits == 0 || qunits > ZHSI_MAX_UNITS)
+        return ZHS_OK;
+    for (i = 0; st == ZHS_OK && i < n; i++)
+        for (j = 0; st == ZHS_OK && j < ch[i]->nneedles; j++)
+            if ((st = substring_query(&ch[i]->needles[j], "S", &t, errmsg))
+                == ZHS_OK)
+                st = xl_push(&in, t, errmsg);
+    hi = qunits + (unsigned)span;
+    if (hi > ZHSI_MAX_UNITS)
+        hi = ZHSI_MAX_UNITS;
+    for (L = qunits; st == ZHS_OK && L <= hi; L++) {
+        snprintf(term, sizeof term, "L%u", L);
+        if ((st = zhsi_xq_term(term, strlen(term), &t, errmsg)) != ZHS_OK)
+            break;
+        st = zhsi_xq_const(t, w * qunits / L, &c, errmsg);
+        zhsi_xq_free(t);
+        if (st == ZHS_OK)
+            st = xl_push(&lens, c, errmsg);
+    }
+    if (st != ZHS_OK || in.n == 0 || lens.n == 0) {
+        xl_free(&in);
+        xl_free(&lens);
+        return st;
+    }
+    if ((st = xl_combine(&in, ZHSI_XQ_AND, &all, errmsg)) != ZHS_OK) {
+        xl_free(&lens);
+        return st;
+    }
+    if ((st = xl_combine(&lens, ZHSI_XQ_OR, &len, errmsg)) == ZHS_OK
+        && (st = zhsi_xq_scale(all, 0, &zero, errmsg)) == ZHS_OK) {
+        zhsi_xq_free(all);
+        all = NULL;
+        st = pair(ZHSI_XQ_AND, zero, len, out, errmsg);
+        len = NULL;
+    }
+    zhsi_xq_free(all);
+    zhsi_xq_free(len);
+    return st;
+}
+
+/* base, ranked higher where the title features hold (consumes base). */
+static zhs_status with_title_features(const zhsi_query *q, zhsi_xq *base,
+                                      zhsi_xq **out, char **errmsg)
+{
+    const zhsi_rank_params *rp = zhsi_rank();
+    const zhsi_qnode *ch[MAX_CHUNKS];
+    size_t n = top_chunks(q->root, ch);
+    zhsi_xq *e = NULL, *c = NULL, *v[2];
+    zhs_status st = ZHS_OK;
+
+    *out = base;
+    if (n == 0)
+        return ZHS_OK;
+    if (rp->exact > 0)
+        st = exact_title(ch, n, rp->exact, &e, errmsg);
+    if (st == ZHS_OK && rp->cover > 0)
+        st = title_cover(ch, n, rp->cover, rp->span, &c, errmsg);
+    if (st == ZHS_OK && (e || c)) {
+        zhsi_xq *boost;
+        v[0] = e ? e : c;
+        v[1] = c;
+        st = e && c ? zhsi_xq_combine(ZHSI_XQ_OR, v, 2, &boost, errmsg)
+                    : (boost = v[0], e = c = NULL, ZHS_OK);
+        if (st == ZHS_OK) {
+            st = pair(ZHSI_XQ_AND_MAYBE, base, boost, out, errmsg);
+            base = NULL;                /* consumed */
+        }
+    }
+    zhsi_xq_free(e);
+    zhsi_xq_free(c);
+    if (st != ZHS_OK) {
+        zhsi_xq_free(base);
+        *out = NULL;
+    }
+    return st;
+}
+
 zhs_status zhsi_query_build(const zhsi_query *q, zhsi_termfreq_fn tf,
                             void *tf_arg, zhsi_xq **out, char **errmsg)
 {
     struct bctx c = {tf, tf_arg, errmsg};
-    return build(q->root, "", 1, &c, out);
+    zhsi_xq *base;
+    zhs_status st = build(q->root, "", 1, &c, &base);
+
+    if (st != ZHS_OK)
+        return st;
+    return with_title_features(q, base, out, errmsg);
 }
 
 /* ---- checking ---------------------------------------------------- */
@@ -1867,3 +2091,236 @@ int zhsi_query_check(const zhsi_query *q, const zhsi_doccheck *d)
 {
     return check(q->root, d, 0);
 }
+
+/* ---- relaxation ---------------------------------------------------
+ *
+ * A strict query that matches fewer documents than a page asks for is
+ * relaxed: its unquoted strings become words, a string of three or more
+ * ideographs split where it joins least often in the index (the rarest
+ * bigram across the cut, so 组团式援疆 becomes 组团式 + 援疆 and 党建引领
+ * 党建 + 引领), and a relaxed match is a document that is no strict match
+ * and has at least half of the words (rounded up) besides every quoted
+ * phrase, filter and NOT of the query.  Each word a document has adds
+ * the constant coord, so documents with more of the words rank first
+ * (all the split words first: the "split" step), BM25 within.  Phrases
+ * never relax. */
+
+struct zhsi_relax {
+    const zhsi_query *strict;/* the strict query (borrowed) */
+    zhsi_needle *words;  /* the relaxed words, in query order */
+    size_t nwords;
+    size_t kmin;         /* fewest words a relaxed match has */
+    int split;           /* a string was split into words */
+    const zhsi_qnode **rest; /* top-level phrases, NOTs and filters */
+    size_t nrest;
+    zhsi_needle *marks;  /* what relaxed hits highlight */
+    size_t nmarks;
+};
+
+static int all_ideographs(const zhsi_needle *nd)
+{
+    size_t i;
+
+    if (nd->anchor_start || nd->anchor_end)
+        return 0;
+    for (i = 0; i < nd->n; i++)
+        if (nd->cps[i] < 0x3400 || zhsi_is_joint(nd->cps[i])
+            || !zhsi_is_cjk(nd->cps[i]))
+            return 0;
+    return 1;
+}
+
+/* Appends cps[0..n) to r's words, split at its rarest joins down to
+ * pieces of at most three code points (pieces of two or more where the
+ * string allows). */
+static int split_word(zhsi_relax *r, const uint32_t *cps, size_t n,
+                      zhsi_termfreq_fn tf, void *tf_arg)
+{
+    char term[24];
+    size_t b, best = 0, lo, hi;
+    unsigned f, bestf = 0;
+
+    if (n < 4 || !zhsi_rank()->split)
+        return push_needle(&r->words, &r->nwords, cps, n, 0, 0);
+    lo = 2;
+    hi = n - 2;
+    for (b = lo; b <= hi; b++) {
+        size_t k = zhsi_bigram_term(term, "", cps[b - 1], cps[b]);
+        f = tf ? tf(term, k, tf_arg) : 0;
+        if (best == 0 || f < bestf) {
+            best = b;
+            bestf = f;
+        }
+    }
+    r->split = 1;
+    return split_word(r, cps, best, tf, tf_arg)
+        || split_word(r, cps + best, n - best, tf, tf_arg);
+}
+
+void zhsi_relax_free(zhsi_relax *r)
+{
+    if (r == NULL)
+        return;
+    free_needles(r->words, r->nwords);
+    free_needles(r->marks, r->nmarks);
+    free(r->rest);
+    free(r);
+}
+
+zhs_status zhsi_relax_new(const zhsi_query *q, zhsi_termfreq_fn tf,
+                          void *tf_arg, zhsi_relax **out, char **errmsg)
+{
+    const zhsi_qnode *root = q->root, *const *kids;
+    zhsi_relax *r;
+    size_t nk, i, j;
+    int ntext = 0;
+
+    *out = NULL;
+    if (root == NULL || zhsi_rank()->relax <= 0)
+        return ZHS_OK;
+    if (root->kind == Q_AND) {
+        kids = (const zhsi_qnode *const *)root->kids;
+        nk = root->nkids;
+    } else {
+        kids = (const zhsi_qnode *const *)&q->root;
+        nk = 1;
+    }
+    for (i = 0; i < nk; i++) {
+        if (kids[i]->kind == Q_OR || kids[i]->kind == Q_TITLE
+            || kids[i]->kind == Q_AND)
+            return ZHS_OK;
+        ntext += kids[i]->kind == Q_TEXT;
+    }
+    if (ntext == 0)
+        return ZHS_OK;
+    if ((r = calloc(1, sizeof *r)) == NULL
+        || (r->rest = calloc(nk, sizeof *r->rest)) == NULL)
+        goto oom;
+    r->strict = q;
+    for (i = 0; i < nk; i++) {
+        const zhsi_qnode *k = kids[i];
+        if (k->kind != Q_TEXT) {
+            r->rest[r->nrest++] = k;
+            if (k->kind == Q_PHRASE
+                && push_needle(&r->marks, &r->nmarks, k->needles[0].cps,
+                               k->needles[0].n, 0, 0))
+                goto oom;
+            continue;
+        }
+        for (j = 0; j < k->nneedles; j++) {
+            const zhsi_needle *nd = &k->needles[j];
+            if (all_ideographs(nd) ? split_word(r, nd->cps, nd->n, tf,
+                                                tf_arg)
+                                   : push_needle(&r->words, &r->nwords,
+                                                 nd->cps, nd->n,
+                                                 nd->anchor_start,
+                                                 nd->anchor_end))
+                goto oom;
+        }
+    }
+    if (r->nwords < 2) {                /* nothing to relax */
+        zhsi_relax_free(r);
+        return ZHS_OK;
+    }
+    for (i = 0; i < r->nwords; i++)
+        if (push_needle(&r->marks, &r->nmarks, r->words[i].cps,
+                        r->words[i].n, r->words[i].anchor_start,
+                        r->words[i].anchor_end))
+            goto oom;
+    r->kmin = (r->nwords + 1) / 2;
+    *out = r;
+    return ZHS_OK;
+oom:
+    zhsi_relax_free(r);
+    return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+}
+
+zhs_status zhsi_relax_build(const zhsi_relax *r, zhsi_termfreq_fn tf,
+                            void *tf_arg, zhsi_xq **out, char **errmsg)
+{
+    struct bctx c = {tf, tf_arg, errmsg};
+    struct xlist any = {0}, req = {0}, neg = {0};
+    zhsi_xq *w, *cw, *base = NULL, *t, *x;
+    size_t i;
+    zhs_status st = ZHS_OK;
+
+    for (i = 0; st == ZHS_OK && i < r->nwords; i++) {
+        if ((st = substring_query(&r->words[i], "", &w, errmsg)) != ZHS_OK)
+            break;
+        if ((st = zhsi_xq_const(w, zhsi_rank()->coord, &cw, errmsg))
+            != ZHS_OK) {
+            zhsi_xq_free(w);
+            break;
+        }
+        if ((st = pair(ZHSI_XQ_OR, w, cw, &t, errmsg)) == ZHS_OK)
+            st = xl_push(&any, t, errmsg);
+    }
+    for (i = 0; st == ZHS_OK && i < r->nrest; i++) {
+        const zhsi_qnode *k = r->rest[i];
+        if (k->kind == Q_NOT) {
+            if (node_exact(k->kids[0])
+                && (st = build(k->kids[0], "", 0, &c, &t)) == ZHS_OK)
+                st = xl_push(&neg, t, errmsg);
+        } else if ((st = build(k, "", 1, &c, &t)) == ZHS_OK) {
+            st = xl_push(&req, t, errmsg);
+        }
+    }
+    if (st == ZHS_OK)
+        st = xl_combine(&any, ZHSI_XQ_OR, &base, errmsg);
+    if (st == ZHS_OK && req.n) {
+        if ((st = xl_combine(&req, ZHSI_XQ_AND, &t, errmsg)) == ZHS_OK) {
+            st = pair(ZHSI_XQ_AND, base, t, &x, errmsg);
+            base = st == ZHS_OK ? x : NULL;
+        }
+    }
+    if (st == ZHS_OK && neg.n) {
+        if ((st = xl_combine(&neg, ZHSI_XQ_OR, &t, errmsg)) == ZHS_OK) {
+            st = pair(ZHSI_XQ_AND_NOT, base, t, &x, errmsg);
+            base = st == ZHS_OK ? x : NULL;
+        }
+    }
+    xl_free(&any);
+    xl_free(&req);
+    xl_free(&neg);
+    if (st != ZHS_OK) {
+        zhsi_xq_free(base);
+        return st;
+    }
+    *out = base;
+    return ZHS_OK;
+}
+
+size_t zhsi_relax_count(const zhsi_relax *r, const zhsi_doccheck *d)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < r->nwords; i++)
+        n += in_doc(&r->words[i], d, 0) != 0;
+    return n;
+}
+
+int zhsi_relax_check(const zhsi_relax *r, const zhsi_doccheck *d)
+{
+    size_t i;
+
+    for (i = 0; i < r->nrest; i++)
+        if (!check(r->rest[i], d, 0))
+            return 0;
+    return zhsi_relax_count(r, d) >= r->kmin
+        && !check(r->strict->root, d, 0);
+}
+
+const zhsi_needle *zhsi_relax_words(const zhsi_relax *r, size_t *n)
+{
+    *n = r->nwords;
+    return r->words;
+}
+
+const zhsi_needle *zhsi_relax_marks(const zhsi_relax *r, size_t *n)
+{
+    *n = r->nmarks;
+    return r->marks;
+}
+
+size_t zhsi_relax_kmin(const zhsi_relax *r) { return r->kmin; }
+int zhsi_relax_split(const zhsi_relax *r) { return r->split; }

@@ -472,31 +472,46 @@ static int field_passes(void *arg, int kind, const char *value,
     return ok;
 }
 
-int zhsi_accept(void *arg, const char *norm, size_t len, const void *doc)
+/* The check's view d of a document from its value ZHSI_SLOT_NORM; 0 when
+ * it has none (not an index of this scheme). */
+static int doc_view(zhsi_doccheck *d, const char *norm, size_t len,
+                    const void *doc)
 {
-    const zhsi_query *q = arg;
-    zhsi_doccheck d;
     size_t t;
 
     if (len == 0)
-        return 0;                       /* not an index of this scheme */
-    d.wide = norm[0] == ZHSI_NORM_UTF16;
+        return 0;
+    d->wide = norm[0] == ZHSI_NORM_UTF16;
     norm++;
     len--;
-    if (!d.wide) {
+    if (!d->wide) {
         t = strnlen(norm, len);
-        d.body = norm + t + (t < len);
+        d->body = norm + t + (t < len);
     } else {
         for (t = 0; t + 1 < len && (norm[t] || norm[t + 1]); t += 2)
             ;
-        d.body = norm + t + (t + 1 < len ? 2 : 0);
+        d->body = norm + t + (t + 1 < len ? 2 : 0);
     }
-    d.title = norm;
-    d.ntitle = t;
-    d.nbody = (size_t)(norm + len - d.body);
-    d.field = field_passes;
-    d.arg = (void *)doc;
-    return zhsi_query_check(q, &d);
+    d->title = norm;
+    d->ntitle = t;
+    d->nbody = (size_t)(norm + len - d->body);
+    d->field = field_passes;
+    d->arg = (void *)doc;
+    return 1;
+}
+
+/* The relaxed search's check (arg: the zhsi_relax). */
+static int relax_accept(void *arg, const char *norm, size_t len,
+                        const void *doc)
+{
+    zhsi_doccheck d;
+    return doc_view(&d, norm, len, doc) && zhsi_relax_check(arg, &d);
+}
+
+int zhsi_accept(void *arg, const char *norm, size_t len, const void *doc)
+{
+    zhsi_doccheck d;
+    return doc_view(&d, norm, len, doc) && zhsi_query_check(arg, &d);
 }
 
 void zhsi_use_check(const zhsi_query *q, zhsi_xsearch *xs)
@@ -536,6 +551,100 @@ static zhs_status search_once(zhs_db *db, void *arg, char **errmsg)
     return zhsi_xdb_search(db->x, t->xq, t->xs, t->xr, errmsg);
 }
 
+/* The relaxed part of a page: the relaxed matches after the strict
+ * total matches, of which the page holds nstrict, into *rr; each hit's
+ * words counted (zhsi_xhit.words). */
+static zhs_status relaxed_search(zhs_db *db, const zhsi_relax *rx,
+                                 const zhsi_xsearch *strict,
+                                 unsigned total, size_t nstrict,
+                                 zhsi_xresult *rr, char **errmsg)
+{
+    zhsi_xq *xq = NULL;
+    zhsi_xsearch xs = *strict;
+    size_t i;
+    zhs_status st = zhsi_relax_build(rx, db_termfreq, db->x, &xq, errmsg);
+
+    xs.offset = strict->offset > total ? strict->offset - total : 0;
+    xs.limit = strict->limit - (unsigned)nstrict;
+    xs.facets = 0;
+    /* Relaxed totals are Xapian's estimates: counting them exactly (a
+     * second pass checking up to ZHSI_COUNT_CHECKS candidates of an OR
+     * of common words) cost more than the page itself. */
+    xs.exact_upto = 0;
+    xs.accept = relax_accept;
+    xs.accept_arg = (void *)rx;
+    xs.want_norm = 1;
+    if (st == ZHS_OK)
+        st = zhsi_xdb_search(db->x, xq, &xs, rr, errmsg);
+    zhsi_xq_free(xq);
+    for (i = 0; st == ZHS_OK && i < rr->nhits; i++) {
+        zhsi_doccheck d;
+        if (rr->hits[i].norm && doc_view(&d, rr->hits[i].norm,
+                                         rr->hits[i].nnorm, NULL))
+            rr->hits[i].words = (unsigned)zhsi_relax_count(rx, &d);
+    }
+    if (st != ZHS_OK && st != ZHS_EQUERY && st != ZHS_EUSAGE)
+        zhsi_errmsg_prefix(errmsg, db->path);
+    return st;
+}
+
+/* The UTF-8 of needle nd's code points (joints as '-'), malloc'd. */
+static char *needle_text(const zhsi_needle *nd)
+{
+    uint32_t *c = malloc((nd->n + 1) * sizeof *c);
+    size_t i;
+    char *s;
+
+    if (c == NULL)
+        return NULL;
+    for (i = 0; i < nd->n; i++)
+        c[i] = zhsi_is_joint(nd->cps[i]) ? '-' : nd->cps[i];
+    s = zhsi_utf8_encode(c, nd->n);
+    free(c);
+    return s;
+}
+
+/* The results' account of the relaxation: words, totals, message. */
+static zhs_status relaxed_results(zhs_results *r, const zhsi_relax *rx,
+                                  const zhsi_xresult *rr, char **errmsg)
+{
+    size_t n, i, len = 0;
+    const zhsi_needle *w = zhsi_relax_words(rx, &n);
+    unsigned shown = rr->nhits ? rr->hits[0].words
+                               : (unsigned)zhsi_relax_kmin(rx);
+    char *m, *p;
+
+    r->relaxed = 1;
+    r->relaxed_min = (unsigned)zhsi_relax_kmin(rx);
+    r->relaxed_split = zhsi_relax_split(rx);
+    r->relaxed_total = rr->total > rr->nhits ? rr->total
+                                             : (unsigned)rr->nhits;
+    r->relaxed_total_exact = rr->exact;
+    if ((r->relaxed_words = calloc(n + 1, sizeof *r->relaxed_words)) == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++) {
+        if ((r->relaxed_words[i] = needle_text(&w[i])) == NULL)
+            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        r->nrelaxed_words = i + 1;
+        len += strlen(r->relaxed_words[i]) + 1;
+    }
+    m = malloc(strlen(r->query) + len + 128);
+    if (m == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    if (r->strict_total == 0)
+        p = m + sprintf(m, "no exact match for %s; showing ", r->query);
+    else
+        p = m + sprintf(m, "only %u exact match%s for %s; then showing ",
+                        r->strict_total, r->strict_total == 1 ? "" : "es",
+                        r->query);
+    if (shown < n)
+        p += sprintf(p, "%u of %zu words: ", shown, n);
+    for (i = 0; i < n; i++)
+        p += sprintf(p, "%s%s", i ? " " : "", r->relaxed_words[i]);
+    r->relaxed_message = m;
+    return ZHS_OK;
+}
+
 zhs_status zhs_search(zhs_db *db, const char *query,
                       const zhs_search_opts *opts, zhs_results **out,
                       char **errmsg)
@@ -543,9 +652,10 @@ zhs_status zhs_search(zhs_db *db, const char *query,
     double t0 = zhsi_now_ms();
     zhsi_query q = {0};
     zhsi_xq *xq = NULL;
-    zhsi_xresult xr = {0};
+    zhsi_xresult xr = {0}, rxr = {0};
     zhsi_xsearch xs = {0};
     zhs_results *r = NULL;
+    zhsi_relax *rx = NULL;
     size_t i, max_snippets;
     zhs_status st;
 
@@ -589,9 +699,20 @@ zhs_status zhs_search(zhs_db *db, const char *query,
             zhsi_errmsg_prefix(errmsg, db->path);
         goto out;
     }
+    /* Too few strict matches for the page: relaxed ones follow. */
+    if (!opts->no_relax && opts->limit > 0 && xr.exact
+        && xr.total < opts->offset + opts->limit) {
+        st = zhsi_relax_new(&q, db_termfreq, db->x, &rx, errmsg);
+        if (st == ZHS_OK && rx != NULL)
+            st = relaxed_search(db, rx, &xs, xr.total, xr.nhits, &rxr,
+                                errmsg);
+        if (st != ZHS_OK)
+            goto out;
+    }
     r = calloc(1, sizeof *r);
     if (r == NULL || (r->query = strdup(query)) == NULL
-        || (r->hits = calloc(xr.nhits + 1, sizeof *r->hits)) == NULL) {
+        || (r->hits = calloc(xr.nhits + rxr.nhits + 1, sizeof *r->hits))
+               == NULL) {
         st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
         goto out;
     }
@@ -617,12 +738,35 @@ zhs_status zhs_search(zhs_db *db, const char *query,
             goto out;
         }
     }
+    r->strict_total = xr.total;
+    if (rx != NULL && (rxr.total > 0 || rxr.nhits > 0)) {
+        size_t nm, k;
+        const zhsi_needle *m = zhsi_relax_marks(rx, &nm);
+        for (k = 0; k < rxr.nhits; k++) {
+            zhs_hit *h = &r->hits[i];
+            h->rank = opts->offset + (unsigned)i + 1;
+            r->nhits = i + 1;
+            st = fill_hit(h, &rxr.hits[k], m, nm, max_snippets,
+                          opts->with_text, errmsg);
+            if (st != ZHS_OK) {
+                zhsi_errmsg_prefix(errmsg, db->path);
+                goto out;
+            }
+            h->relaxed = 1;
+            h->words_matched = rxr.hits[k].words;
+            i++;
+        }
+        if ((st = relaxed_results(r, rx, &rxr, errmsg)) != ZHS_OK)
+            goto out;
+    }
     r->took_ms = zhsi_now_ms() - t0;
     *out = r;
     r = NULL;
 out:
     zhs_results_free(r);
     zhsi_xresult_clear(&xr);
+    zhsi_xresult_clear(&rxr);
+    zhsi_relax_free(rx);
     zhsi_xq_free(xq);
     zhsi_query_free(&q);
     return st;
@@ -655,6 +799,10 @@ void zhs_results_free(zhs_results *r)
     free(r->hits);
     free(r->query);
     free(r->missing_shards);
+    for (i = 0; i < r->nrelaxed_words; i++)
+        free(r->relaxed_words[i]);
+    free(r->relaxed_words);
+    free(r->relaxed_message);
     zhsi_facets_free(r->facets, r->nfacets);
     free(r);
 }

@@ -977,6 +977,13 @@ static const std::string *norm_text(zhsi_xdb *db, const Xapian::Document &doc)
                : db->texts.put_aside(std::move(v));
 }
 
+/* BM25 with the parameters measured on tools/rankbench (zhsi_rank). */
+static void set_weighting(Xapian::Enquire &enquire)
+{
+    const zhsi_rank_params *p = zhsi_rank();
+    enquire.set_weighting_scheme(Xapian::BM25Weight(p->k1, 0, 1, p->b, 0.5));
+}
+
 /* The C check of candidates (zhsi_xsearch.accept) as Xapian's decider. */
 class Checker : public Xapian::MatchDecider {
     zhsi_xdb *db_;
@@ -1017,6 +1024,7 @@ static zhs_status run_mset(zhsi_xdb *db, const zhsi_xq *q, unsigned offset,
         Xapian::Enquire enquire(db->db);
         Checker checker(db, o ? o->accept : NULL, o ? o->accept_arg : NULL);
         enquire.set_query(q->q);
+        set_weighting(enquire);
         /* equal scores by id, not by document number (see the scheme) */
         enquire.set_sort_by_relevance_then_value(ZHSI_SLOT_ID, false);
         /* a scan must see every match: never cut short by time */
@@ -1162,6 +1170,7 @@ static void cluster_members(zhsi_xdb *xdb, const Xapian::Query &q,
     Checker checker(xdb, o->accept, o->accept_arg);
     enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, q,
                                     Xapian::Query(term)));
+    set_weighting(enquire);
     set_order(enquire, km, o->sort);
     /* Checked here, when the shards cannot: every candidate of the cluster
      * (clusters are small). */
@@ -1214,6 +1223,15 @@ static void page_hits(zhsi_xdb *db, const Xapian::Query &q,
         if ((h->data = dup_string(data)) == NULL)
             throw std::bad_alloc();
         h->len = data.size();
+        if (o->want_norm) {
+            std::string norm = unpack(doc.get_value(ZHSI_SLOT_NORM));
+            h->norm = static_cast<char *>(std::malloc(norm.size() + 1));
+            if (h->norm == NULL)
+                throw std::bad_alloc();
+            std::memcpy(h->norm, norm.data(), norm.size());
+            h->norm[norm.size()] = '\0';
+            h->nnorm = norm.size();
+        }
         std::string key = doc.get_value(ZHSI_SLOT_CLUSTER);
         if (o->collapse && !key.empty())
             cluster_members(db, q, o, key, page[i].id, client, h);
@@ -1236,6 +1254,7 @@ static void search_client(zhsi_xdb *db, const zhsi_xq *q,
     Xapian::Enquire enquire(db->db);
     Xapian::MultiValueKeyMaker km;
     enquire.set_query(q->q);
+    set_weighting(enquire);
     set_order(enquire, km, o->sort);
     if (db->time_limit > 0)
         enquire.set_time_limit(db->time_limit);
@@ -1390,6 +1409,7 @@ extern "C" zhs_status zhsi_xdb_search(zhsi_xdb *db, const zhsi_xq *q,
         std::vector<const Xapian::ValueCountMatchSpy *> spies;
         unsigned check = o->check_at_least;
         enquire.set_query(q->q);
+        set_weighting(enquire);
         set_order(enquire, km, o->sort);
         if (o->collapse)
             enquire.set_collapse_key(ZHSI_SLOT_CLUSTER);
@@ -1522,6 +1542,7 @@ extern "C" void zhsi_xhits_free(zhsi_xhit *hits, size_t n)
         std::free(hits[i].data);
         std::free(hits[i].date);
         std::free(hits[i].source);
+        std::free(hits[i].norm);
         for (size_t j = 0; j < hits[i].ndup_ids; j++)
             std::free(hits[i].dup_ids[j]);
         std::free(hits[i].dup_ids);
@@ -1968,6 +1989,24 @@ extern "C" zhs_status zhsi_xq_scale(const zhsi_xq *q, double factor,
     try {
         *out = new zhsi_xq{Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
                                          q->q, factor)};
+        return ZHS_OK;
+    } catch (...) {
+        return map_exception(errmsg);
+    }
+}
+
+/* Documents of q with the constant weight w: a FixedWeightPostingSource
+ * filtered by q (Xapian registers that source by default, so a remote
+ * shard runs it too). */
+extern "C" zhs_status zhsi_xq_const(const zhsi_xq *q, double w,
+                                    zhsi_xq **out, char **errmsg)
+{
+    try {
+        Xapian::FixedWeightPostingSource *src
+            = new Xapian::FixedWeightPostingSource(w);
+        *out = new zhsi_xq{Xapian::Query(Xapian::Query::OP_FILTER,
+                                         Xapian::Query(src->release()),
+                                         q->q)};
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);

@@ -781,6 +781,38 @@ static zhs_status add_meta_terms(zhsi_xdoc *doc, const zhs_doc *d,
     return st;
 }
 
+/* The title's key and length ("T" and "L" terms, see the scheme). */
+static zhs_status add_title_terms(zhsi_xdoc *doc, const zhsi_text *title,
+                                  char **errmsg)
+{
+    char term[ZHSI_FIELD_TERM_BUF], *s;
+    uint32_t *key;
+    unsigned units = 0;
+    size_t k;
+    zhs_status st = ZHS_OK;
+
+    if (title->nnorm == 0)
+        return ZHS_OK;
+    if ((key = malloc(title->nnorm * sizeof *key)) == NULL)
+        return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+    k = zhsi_title_key(title->norm, title->nnorm, key, &units);
+    if (k > 0) {
+        if ((s = zhsi_utf8_encode(key, k)) == NULL) {
+            free(key);
+            return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
+        }
+        zhsi_field_term(term, 'T', s, ZHSI_FIELD_MAX);
+        free(s);
+        st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
+        snprintf(term, sizeof term, "L%u",
+                 units < ZHSI_MAX_UNITS ? units : ZHSI_MAX_UNITS);
+        if (st == ZHS_OK)
+            st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
+    }
+    free(key);
+    return st;
+}
+
 /* Appends normalized text t to buf at *k: as UTF-8, or as UTF-16LE. */
 static void put_norm(char *buf, size_t *k, const zhsi_text *t, int wide)
 {
@@ -1006,7 +1038,8 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
     add_text_terms(p->seg, &g, &body, body_tg, 1);
     add_text_terms(p->seg, &g, &title, title_tg, 2);
     if ((st = g.st) != ZHS_OK || (st = tbag_flush(&g.bag, doc, errmsg))
-        != ZHS_OK || (st = add_meta_terms(doc, d, errmsg)) != ZHS_OK)
+        != ZHS_OK || (st = add_meta_terms(doc, d, errmsg)) != ZHS_OK
+        || (st = add_title_terms(doc, &title, errmsg)) != ZHS_OK)
         goto out;
     if ((st = add_simhash(doc, &body, &sim, sig, &has_sim, errmsg)) != ZHS_OK)
         goto out;

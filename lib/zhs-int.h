@@ -280,6 +280,11 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              documents with "W" or "V" of its squeezed form, whichever
  *              way the text writes it.
  *   "S" + any of the above: the same for the title alone (title:).
+ *   "T" key    the title's key (zhsi_title_key: no spaces or punctuation),
+ *              as a field term (zhsi_field_term), wdf 0: a query whose
+ *              words, in some order, are the whole title finds it.
+ *   "L" units  the title's length in units (zhsi_title_key), at most
+ *              ZHSI_MAX_UNITS, wdf 0: how much of a title a query covers.
  *   "Q" id     the unique id term (replace by id; id:).
  *   "B" source the normalized source (source:).
  *   "A" author the normalized author field whole, each author of a list
@@ -307,7 +312,7 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              what zhsi_query_check reads.
  *   data       the stored JSON: zhs_file_doc's fields and the text.
  * Bump ZHSI_SCHEME when this changes: old indexes are then refused. */
-#define ZHSI_SCHEME "zhs-7"
+#define ZHSI_SCHEME "zhs-8"
 #define ZHSI_META_SCHEME "zhsearch.scheme"
 #define ZHSI_META_DICT "zhsearch.dict"
 #define ZHSI_META_DICT_ID "zhsearch.dict_id"
@@ -394,6 +399,39 @@ int zhsi_is_alnum(uint32_t c);
  * ignored_size - 1 bytes, into ignored). */
 int zhsi_parse_date(const char *in, char out[11], char *ignored,
                     size_t ignored_size);
+
+/* A title's key: its normalized code points without white space and
+ * punctuation (letters, digits and ideographs, as ICU classes them), in
+ * out (room for n); returns the key's length, and in *units (if non-NULL)
+ * its length in units: an ideograph or other letter outside ASCII is
+ * one, a run of ASCII letters and digits one.  The writer indexes the
+ * title's key ("T" term) and units ("L" term); a query compares its own
+ * (see the scheme and query.c). */
+size_t zhsi_title_key(const uint32_t *cps, size_t n, uint32_t *out,
+                      unsigned *units);
+/* Most title units an "L" term records (longer titles say ZHSI_MAX_UNITS). */
+#define ZHSI_MAX_UNITS 60
+
+/* Ranking parameters, chosen by measurement on tools/rankbench (README,
+ * Ranking).  The environment variable ZHSEARCH_RANK, read once per
+ * process, overrides them for measuring: comma-separated name=value
+ * pairs with the names of the fields below (k1=1.2,exact=0). */
+typedef struct zhsi_rank_params {
+    double k1;           /* BM25 k1: how fast repeated terms saturate */
+    double b;            /* BM25 b: how much document length counts */
+    double exact;        /* weight of a title equal to the query's words
+                            (in any order) */
+    double cover;        /* weight of a title holding every query string,
+                            times the share of the title they cover */
+    double span;         /* titles up to this many units longer than the
+                            query get the cover weight */
+    double title;        /* scale of the title's own terms ("S") */
+    double coord;        /* relaxed searches: weight per query word a
+                            document has, so more words rank first */
+    double relax;        /* 0 turns relaxation off */
+    double split;        /* 0: relaxation does not split strings */
+} zhsi_rank_params;
+const zhsi_rank_params *zhsi_rank(void);
 
 /* Parses a date of the form YYYY, YYYY-MM or YYYY-MM-DD (a time after 'T'
  * or ' ' is ignored) into the range of keys it covers: lo and hi are
@@ -587,6 +625,10 @@ typedef struct zhsi_xhit {
     char **dup_ids;      /* their ids in rank order (at most
                             ZHS_MAX_DUPLICATE_IDS), malloc'd; or NULL */
     size_t ndup_ids;     /* number of dup_ids */
+    char *norm;          /* with zhsi_xsearch.want_norm: its value
+                            ZHSI_SLOT_NORM, malloc'd; else NULL */
+    size_t nnorm;        /* bytes of norm */
+    unsigned words;      /* relaxed searches: words it has (search.c) */
 } zhsi_xhit;
 
 /* How to run a search. */
@@ -605,6 +647,7 @@ typedef struct zhsi_xsearch {
     zhs_sort sort;       /* relevance (ties by id) or date */
     unsigned facets;     /* ZHS_FACET_* to count */
     int collapse;        /* collapse on the cluster key (value 7) */
+    int want_norm;       /* fill zhsi_xhit.norm */
     /* NULL, or whether a candidate is a match, given its value
      * ZHSI_SLOT_NORM and the Xapian document (for zhsi_xdoc_data_of); it
      * must not fail. */
@@ -786,6 +829,9 @@ zhs_status zhsi_xq_nothing(zhsi_xq **out, char **errmsg);
 /* q with its weight multiplied by factor (0: a pure filter). */
 zhs_status zhsi_xq_scale(const zhsi_xq *q, double factor, zhsi_xq **out,
                          char **errmsg);
+/* The documents of q, each with the constant weight w. */
+zhs_status zhsi_xq_const(const zhsi_xq *q, double w, zhsi_xq **out,
+                         char **errmsg);
 /* Documents whose value in slot lies in [lo, hi] (string order). */
 zhs_status zhsi_xq_value_range(unsigned slot, const char *lo, const char *hi,
                                zhsi_xq **out, char **errmsg);
@@ -943,6 +989,30 @@ typedef struct zhsi_doccheck {
 /* Whether the document satisfies q exactly (grep semantics on the
  * normalized text, the filters as Xapian applies them). */
 int zhsi_query_check(const zhsi_query *q, const zhsi_doccheck *d);
+
+/* A strict query's relaxed form (see query.c, relaxation). */
+typedef struct zhsi_relax zhsi_relax;
+/* The relaxed form of q (which must outlive it) in *out, or NULL when q
+ * has nothing to relax (one word, or an OR or title: at its top). */
+zhs_status zhsi_relax_new(const zhsi_query *q, zhsi_termfreq_fn tf,
+                          void *tf_arg, zhsi_relax **out, char **errmsg);
+void zhsi_relax_free(zhsi_relax *r);
+/* Its Xapian query: a superset of the relaxed matches, which
+ * zhsi_relax_check decides. */
+zhs_status zhsi_relax_build(const zhsi_relax *r, zhsi_termfreq_fn tf,
+                            void *tf_arg, zhsi_xq **out, char **errmsg);
+/* Whether a document is a relaxed match: no strict match, every phrase,
+ * filter and NOT of the query holds, and at least kmin of the words
+ * occur. */
+int zhsi_relax_check(const zhsi_relax *r, const zhsi_doccheck *d);
+/* How many of the words occur in the document. */
+size_t zhsi_relax_count(const zhsi_relax *r, const zhsi_doccheck *d);
+const zhsi_needle *zhsi_relax_words(const zhsi_relax *r, size_t *n);
+/* What relaxed hits highlight: the words and the phrases. */
+const zhsi_needle *zhsi_relax_marks(const zhsi_relax *r, size_t *n);
+size_t zhsi_relax_kmin(const zhsi_relax *r);
+/* Whether a string was split into words. */
+int zhsi_relax_split(const zhsi_relax *r);
 
 /* ---- search.c ---------------------------------------------------- */
 

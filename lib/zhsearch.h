@@ -556,6 +556,10 @@ typedef struct zhs_hit {
     char **duplicate_ids;/* their ids, in rank order (at most
                             ZHS_MAX_DUPLICATE_IDS) */
     size_t nduplicate_ids; /* number of duplicate_ids */
+    int relaxed;         /* 1: a relaxed match (see zhs_results.relaxed),
+                            ranked after every strict match */
+    unsigned words_matched; /* relaxed: how many of the relaxed words it
+                            has (0 for a strict match) */
 } zhs_hit;
 
 /* One value of a facet and the number of matching documents having it. */
@@ -590,6 +594,23 @@ typedef struct zhs_results {
     zhs_facet *facets;   /* the facets asked for (zhs_search_opts.facets),
                             in the order source, year, month; or NULL */
     size_t nfacets;      /* number of facets */
+    int relaxed;         /* 1: the strict query matched fewer documents
+                            than the page asked for, and relaxed matches
+                            follow the strict ones on the page (total
+                            still counts the strict matches only) */
+    unsigned strict_total; /* the strict matches (= total: relaxing
+                            happens only when it is exact) */
+    unsigned relaxed_total;/* relaxed: the relaxed matches; a page's hits
+                            are at ranks 1 .. total + relaxed_total */
+    int relaxed_total_exact; /* 1 if relaxed_total is exact */
+    char **relaxed_words;/* relaxed: the words a relaxed match has at
+                            least relaxed_min of (the query's strings,
+                            split where they join least often) */
+    size_t nrelaxed_words; /* number of relaxed_words */
+    unsigned relaxed_min;/* fewest of them a relaxed match has */
+    int relaxed_split;   /* 1: a string of the query was split */
+    char *relaxed_message; /* "no exact match for Q; showing ..." (or "only
+                            N exact matches for Q; then ..."), for people */
 } zhs_results;
 
 /* The order of hits.  Date orders use the document's date (YYYY-MM-DD;
@@ -623,6 +644,8 @@ typedef struct zhs_search_opts {
                             the total is exact) */
     int no_collapse;     /* 1: show near-duplicates as separate hits */
     int with_text;       /* 1: fill zhs_hit.text with the stored text */
+    int no_relax;        /* 1: never relax (see zhs_search): only the
+                            strict matches, as exports and scripts want */
 } zhs_search_opts;
 
 #define ZHS_MAX_DUPLICATE_IDS 1000u
@@ -633,7 +656,12 @@ typedef struct zhs_search_opts {
 #define ZHS_MAX_QUERY_CP 1000u
 
 /* Runs a query (see zhsearch(1) for the syntax: words are ANDed and ranked,
- * "quoted text" matches exactly, on normalized text).  Unless
+ * "quoted text" matches exactly, on normalized text).  When the strict
+ * matches are fewer than offset + limit and the query has two or more
+ * unquoted words (after splitting), relaxed matches follow them unless
+ * opts->no_relax: documents with at least half the words (more words
+ * first), every quoted phrase, filter and NOT holding (see
+ * zhs_results.relaxed; facets count the strict matches only).  Unless
  * opts->no_collapse, the matching documents of one near-duplicate cluster
  * (zhsearch(1), NEAR-DUPLICATES) are one hit, the first in the order
  * asked for, with the others in zhs_hit.duplicates and duplicate_ids;

@@ -13,9 +13,9 @@
 static const char *const known_params[] = {"q", "limit", "offset",
                                            "snippets", "sort", "facets",
                                            "collapse", "source", "date",
-                                           "author"};
+                                           "author", "strict"};
 #define NPARAMS (sizeof known_params / sizeof known_params[0])
-#define SEARCH_PARAMS 0x3FFu             /* all of them */
+#define SEARCH_PARAMS 0x7FFu             /* all of them */
 #define SUGGEST_PARAMS 0x3u              /* q, limit */
 #define NO_PARAMS 0x0u
 
@@ -419,7 +419,7 @@ static void do_search(zhs_db *db, const struct args *a, int show_paths,
 {
     zhs_search_opts o = {0};
     zhs_results *res = NULL;
-    int collapse;
+    int collapse, strict;
     const char *q;
     char *msg = NULL, *query;
     zhs_status st;
@@ -429,9 +429,11 @@ static void do_search(zhs_db *db, const struct args *a, int show_paths,
         || !num_arg(a, "offset", 0, API_MAX_OFFSET, 0, &o.offset, r)
         || !num_arg(a, "snippets", 1, 3, 3, &o.max_snippets, r)
         || !bool_arg(a, "collapse", 1, &collapse, r)
+        || !bool_arg(a, "strict", 0, &strict, r)
         || !filter_args(a, r))
         return;
     o.no_collapse = !collapse;
+    o.no_relax = strict;
     if (arg(a, "sort") && zhs_parse_sort(arg(a, "sort"), &o.sort) != 0) {
         fail(r, 400, ZHS_EUSAGE, "parameter 'sort' must be relevance, "
              "newest or oldest");

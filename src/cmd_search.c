@@ -21,7 +21,7 @@ static void usage(FILE *f)
             "                       [--snippets N] [--color WHEN] "
             "[--dict FILE]\n"
             "                       [--sort ORDER] [--facets LIST] "
-            "[--no-collapse]\n"
+            "[--no-collapse] [--strict]\n"
             "                       [--format FMT [--all] [--bom]] "
             "QUERY...\n"
             "       zhsearch search [OPTIONS] --batch FILE\n"
@@ -82,6 +82,15 @@ static void usage(FILE *f)
             "                 republished with small changes) as separate\n"
             "                 hits; by default the best-ranked one is shown\n"
             "                 with the number and ids of the others\n"
+            "  --strict       never relax: only the strict matches (by\n"
+            "                 default, when they are fewer than the page\n"
+            "                 asks for, documents with at least half the\n"
+            "                 words follow them, more words first, a string\n"
+            "                 split where it joins least often: 组团式援疆 ->\n"
+            "                 组团式 援疆; the output says \"no exact match for\n"
+            "                 ...; showing ...\" and JSON \"relaxed\": true;\n"
+            "                 quoted phrases, filters and NOT never relax;\n"
+            "                 --all exports are always strict)\n"
             "  --limit N      hits to print, 0..%u (default 10)\n"
             "  --offset N     hits to skip (default 0)\n"
             "  --snippets N   passages per hit, 1..3 (default 3)\n"
@@ -183,6 +192,10 @@ static void print_text(const zhs_results *r, int color)
     cli_safe_puts(stdout, r->query);
     printf(" (%.2f ms)%s\n", r->took_ms,
            r->missing_shards ? " - partial: some shards did not answer" : "");
+    if (r->relaxed) {
+        cli_safe_puts(stdout, r->relaxed_message);
+        putchar('\n');
+    }
     /* Titles, ids, dates and sources are the indexed files' words: their
      * control characters are shown, never obeyed (cli_safe.c). */
     for (i = 0; i < r->nhits; i++) {
@@ -226,8 +239,10 @@ static int run_export(zhs_db *db, const char *query, zhs_search_opts o,
     int rc = 0;
 
     o.with_text = 1;
-    if (all)
+    if (all) {
         o.limit = page ? page : EXPORT_PAGE;
+        o.no_relax = 1;                 /* every match, and only those */
+    }
     export_header(stdout, ef, bom);
     for (;;) {
         st = zhs_search(db, query, &o, &res, &msg);
@@ -322,6 +337,7 @@ int cmd_search(int argc, char **argv)
         {"facets", required_argument, NULL, 'F'},
         {"format", required_argument, NULL, 'f'},
         {"no-collapse", no_argument, NULL, 'N'},
+        {"strict", no_argument, NULL, 'R'},
         {"all", no_argument, NULL, 'A'},
         {"bom", no_argument, NULL, 'B'},
         {"help", no_argument, NULL, 'h'},
@@ -368,6 +384,7 @@ int cmd_search(int argc, char **argv)
                                 "separated list of source, year and month");
             break;
         case 'N': opts.no_collapse = 1; break;
+        case 'R': opts.no_relax = 1; break;
         case 'A': all = 1; break;
         case 'B': bom = 1; break;
         case 'l':

@@ -126,7 +126,7 @@ async function toggleDoc(li, id, button) {
 }
 
 function renderHit(h) {
-  const li = el('li', 'hit');
+  const li = el('li', h.relaxed ? 'hit relaxed' : 'hit');
   li.dataset.id = h.id;
   const title = el('h3', 'hit-title');
   const b = el('button', null, h.title || h.id);
@@ -135,7 +135,9 @@ function renderHit(h) {
   b.addEventListener('click', () => toggleDoc(li, h.id, b));
   title.append(b);
   li.append(title);
-  const meta = [h.date, h.source, h.id].filter(Boolean).join(' · ');
+  const meta = [h.date, h.source, h.id,
+                h.relaxed ? `部分匹配 partial match (${h.words_matched} words)` : '']
+    .filter(Boolean).join(' · ');
   li.append(el('p', 'meta', meta));
   for (const s of h.snippets || []) {
     const p = el('p', 'snippet');
@@ -190,13 +192,18 @@ function toggleFacet(name, value, on) {
 function render(d) {
   lastTotal = d.total;
   results.replaceChildren(...d.hits.map(renderHit));
-  const pages = Math.max(1, Math.ceil(d.total / PAGE));
+  // relaxed matches follow the strict ones, on pages of their own after
+  const all = d.total + (d.relaxed && d.relaxation ? d.relaxation.total : 0);
+  const pages = Math.max(1, Math.ceil(all / PAGE));
   const about = d.total_is_estimate ? '约 about ' : '';
-  statusLine.textContent = d.total === 0
+  statusLine.textContent = all === 0
     ? `没有结果 No results for ${q.value.trim()}`
     : `${about}${d.total} 条结果 results · 第 ${page} / ${pages} 页 page · ${d.took_ms} ms`
       + (d.partial ? ' · 部分结果 partial (a shard did not answer)' : '');
-  pager.hidden = d.total <= PAGE && page <= 1;
+  // A relaxed answer says what it shows instead (the strict matches first).
+  if (d.relaxed && d.relaxation)
+    statusLine.textContent = `${d.relaxation.message} · ` + statusLine.textContent;
+  pager.hidden = all <= PAGE && page <= 1;
   prev.disabled = page <= 1;
   next.disabled = page >= pages;
   $('pageinfo').textContent = `${page} / ${pages}`;

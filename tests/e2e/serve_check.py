@@ -303,12 +303,13 @@ for line in helptext.split("\n"):
         endpoint = m.group(1) or endpoint
         listed.setdefault(endpoint, []).append(m.group(2))
 check(listed.get("/api/search") == ["q", "limit", "offset", "snippets", "sort",
-                                    "facets", "collapse", "source", "author",
+                                    "facets", "collapse", "strict", "source",
+                                    "author",
                                     "date"]
       and listed.get("/api/suggest") == ["q", "limit"],
       f"serve --help lists {listed}")
 samples = {"q": q("明月"), "limit": "1", "offset": "0", "snippets": "1",
-           "sort": "newest", "facets": "year", "collapse": "true",
+           "sort": "newest", "facets": "year", "collapse": "true", "strict": "1",
            "source": "tang300", "author": q("杜甫"), "date": "2021.."}
 for endpoint, names in listed.items():
     for name in names:

@@ -289,11 +289,14 @@ START_TEST(test_build_shapes)
     ck_assert_msg(has(d, "Wdeb") && has(d, "Wetc") && has(d, "Wfstab"),
                   "%s", d);
     free(d);
-    /* Words of three or more characters rank as terms of their own, and
-     * the string's title terms rank too. */
+    /* Words of three or more characters rank as terms of their own; the
+     * title features: an exact title ("T") and a title holding the
+     * strings ("S"), weighted by its length ("L"). */
     d = built(seg, "医疗队");
-    ck_assert_msg(strstr(d, "AND_MAYBE (医疗队 OR") != NULL, "%s", d);
-    ck_assert_msg(has(d, "OR ({SG医疗} AND {SG疗队})"), "%s", d);
+    ck_assert_msg(strstr(d, "AND_MAYBE 医疗队) AND_MAYBE") != NULL, "%s", d);
+    ck_assert_msg(strstr(d, "FILTER T医疗队") != NULL, "%s", d);
+    ck_assert_msg(has(d, "0 * ({SG医疗} AND {SG疗队})"), "%s", d);
+    ck_assert_msg(strstr(d, "FILTER L3)") != NULL, "%s", d);
     free(d);
     /* Filters weigh nothing; a lone NOT subtracts from everything. */
     d = built(seg, "source:新华社 date:2024 -援疆");

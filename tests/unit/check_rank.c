@@ -11,6 +11,11 @@ struct fixture {
     const char *id, *text, *date, *source;
 };
 
+/* hits() below: strict_only sets zhs_search_opts.no_relax; with keep_last
+ * the results stay in `last` for the test to look at (and free). */
+static int strict_only, keep_last;
+static zhs_results *last;
+
 static int by_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -26,7 +31,8 @@ static void hits(const struct fixture *docs, size_t n, const char *query,
     zhs_writer *w;
     zhs_db *db;
     zhs_results *r;
-    zhs_search_opts o = {.limit = 10, .max_snippets = 1};
+    zhs_search_opts o = {.limit = 10, .max_snippets = 1,
+                         .no_relax = strict_only};
     size_t i;
 
     ck_assert_int_eq(zhs_writer_open(dir, &w, NULL), ZHS_OK);
@@ -51,16 +57,23 @@ static void hits(const struct fixture *docs, size_t n, const char *query,
     ck_assert_msg(zhs_search(db, query, &o, &r, &msg) == ZHS_OK, "%s", msg);
     out[0] = '\0';
     {
-        char *ids[16];
-        for (i = 0; i < r->nhits && i < 16; i++)
-            ids[i] = r->hits[i].id;
+        char *ids[16], mark[16][64];
+        for (i = 0; i < r->nhits && i < 16; i++) {
+            /* a relaxed hit is marked with '*' */
+            snprintf(mark[i], sizeof mark[i], "%s%s", r->hits[i].id,
+                     r->hits[i].relaxed ? "*" : "");
+            ids[i] = mark[i];
+        }
         if (sort_ids)
             qsort(ids, i, sizeof *ids, by_str);
         for (n = i, i = 0; i < n; i++)
             snprintf(out + strlen(out), outlen - strlen(out), "%s%s",
                      i ? "|" : "", ids[i]);
     }
-    zhs_results_free(r);
+    if (keep_last)
+        last = r;
+    else
+        zhs_results_free(r);
     zhs_db_close(db);
     tu_rmrf(dir);
     free(dir);
@@ -118,8 +131,169 @@ START_TEST(test_all_words_required)
         {"one", "阿克苏地区的专家来了。", NULL, NULL},
     };
     char got[256];
+    /* strictly, only "both"; relaxed, "one" (half the words) follows */
+    strict_only = 1;
     ranked(docs, 2, "阿克苏 医院", got, sizeof got);
+    strict_only = 0;
     ck_assert_str_eq(got, "both");
+    ranked(docs, 2, "阿克苏 医院", got, sizeof got);
+    ck_assert_str_eq(got, "both|one*");
+}
+END_TEST
+
+/* Filler documents without the query's words keep its idf positive. */
+#define FILLERS \
+    {"f1", "# 其他\n\n今天天气很好，大家都出去走走。", NULL, NULL}, \
+    {"f2", "# 其他\n\n各地高度重视，投入资金，建设设施。", NULL, NULL}, \
+    {"f3", "# 其他\n\n培养人才，群众满意度不断提高。", NULL, NULL}, \
+    {"f4", "# 其他\n\n工作开展以来成绩显著。", NULL, NULL}
+
+/* Title-field ranking: a title the query covers more of ranks first,
+ * although BM25 over the text prefers the longer title whose page says
+ * the words more often.  (Exact titles are left out here: cover alone;
+ * ZHSEARCH_RANK=cover=0 makes this test fail.) */
+START_TEST(test_title_cover_short_title_first)
+{
+    static const struct fixture docs[] = {
+        {"short", "# 数字签名的用法\n\n软件包可以带有数字签名。", NULL, NULL},
+        {"long", "# 应用数字签名的方法和各种注意事项说明\n\n数字签名：用数字签名"
+                 "签署软件包，数字签名保证来源，数字签名很重要。", NULL, NULL},
+        FILLERS,
+    };
+    zhsi_rank_params *rp = (zhsi_rank_params *)zhsi_rank(), saved = *rp;
+    char got[256];
+
+    rp->exact = 0;
+    ranked(docs, 6, "数字签名", got, sizeof got);
+    *rp = saved;
+    ck_assert_str_eq(got, "short|long");
+}
+END_TEST
+
+/* Exact title: a title that is the query's words, in any order, ranks
+ * first (计时 排练 finds 排练计时 above 幻灯片更换的排练计时, whose text says
+ * them more often).  Cover is left out: exact alone;
+ * ZHSEARCH_RANK=exact=0 makes this test fail. */
+START_TEST(test_exact_title_first)
+{
+    static const struct fixture docs[] = {
+        {"exact", "# 排练计时\n\n放映幻灯片之前可以先排练。", NULL, NULL},
+        {"longer", "# 幻灯片更换的排练计时\n\n排练计时：用排练计时记下每张幻灯片"
+                   "的时间，排练计时之后按计时放映，排练计时很方便。", NULL, NULL},
+        FILLERS,
+    };
+    zhsi_rank_params *rp = (zhsi_rank_params *)zhsi_rank(), saved = *rp;
+    char got[256];
+
+    rp->cover = 0;
+    ranked(docs, 6, "计时 排练", got, sizeof got);
+    ck_assert_str_eq(got, "exact|longer");
+    /* punctuation and spaces are not part of a title's key */
+    ranked(docs, 6, "排练，计时", got, sizeof got);
+    *rp = saved;
+    ck_assert_str_eq(got, "exact|longer");
+}
+END_TEST
+
+/* Relaxation, step one: a string no document has whole is split where it
+ * joins least often (组团式援疆: 式援 is in no document), and documents
+ * with both parts come first, marked relaxed.  ZHSEARCH_RANK=split=0 (the
+ * string stays one word, so there is nothing to relax) makes this test
+ * fail; relax=0 too. */
+START_TEST(test_relax_split)
+{
+    static const struct fixture docs[] = {
+        {"grp", "# 新闻\n\n组团式帮扶开展以来。", NULL, NULL},
+        {"both", "# 新闻\n\n“组团式”医疗援疆取得了成效。", NULL, NULL},
+        {"one", "# 新闻\n\n援疆工作，援疆干部，援疆项目，援疆医生。", NULL, NULL},
+        FILLERS,
+    };
+    char got[256];
+
+    keep_last = 1;
+    ranked(docs, 7, "组团式援疆", got, sizeof got);
+    keep_last = 0;
+    ck_assert_str_eq(got, "both*|grp*|one*");  /* then BM25 */
+    ck_assert_int_eq(last->relaxed, 1);
+    ck_assert_uint_eq(last->total, 0);      /* the strict total */
+    ck_assert_uint_eq(last->strict_total, 0);
+    ck_assert_uint_eq(last->relaxed_total, 3);
+    ck_assert_int_eq(last->relaxed_split, 1);
+    ck_assert_uint_eq(last->nrelaxed_words, 2);
+    ck_assert_str_eq(last->relaxed_words[0], "组团式");
+    ck_assert_str_eq(last->relaxed_words[1], "援疆");
+    ck_assert_uint_eq(last->hits[0].words_matched, 2);
+    ck_assert_uint_eq(last->hits[1].words_matched, 1);
+    ck_assert_str_eq(last->relaxed_message,
+                     "no exact match for 组团式援疆; showing 组团式 援疆");
+    zhs_results_free(last);
+    /* strictly: nothing */
+    strict_only = 1;
+    ranked(docs, 7, "组团式援疆", got, sizeof got);
+    strict_only = 0;
+    ck_assert_str_eq(got, "");
+}
+END_TEST
+
+/* Relaxation, step two: the best k of n words.  The strict match ranks
+ * first; then documents with more of the words, whatever BM25 says (the
+ * one with two words says them many times); none with fewer than half.
+ * ZHSEARCH_RANK=coord=0 makes this test fail (BM25 puts "two" first). */
+START_TEST(test_relax_best_k_of_n)
+{
+    static const struct fixture docs[] = {
+        {"three", "# 新闻\n\n阿克苏地区的第一人民医院来了一位专家，大家高度重视，"
+                  "投入资金，建设设施，培养人才，工作开展以来成绩显著，各项"
+                  "任务完成得很好，群众满意度不断提高，今后还要继续努力。",
+         NULL, NULL},
+        {"two", "# 医院专家\n\n医院专家。医院专家。医院专家。医院的专家。", NULL,
+         NULL},
+        {"one", "# 新闻\n\n北京的冬天。", NULL, NULL},
+        {"all", "# 新闻\n\n北京的专家到阿克苏的医院。", NULL, NULL},
+        /* 阿克苏 is common, so it adds little to "three"'s BM25 */
+        {"a1", "# 其他\n\n阿克苏的苹果。", NULL, NULL},
+        {"a2", "# 其他\n\n阿克苏的天气。", NULL, NULL},
+        {"a3", "# 其他\n\n去阿克苏旅游。", NULL, NULL},
+        FILLERS,
+    };
+    char got[256];
+
+    keep_last = 1;
+    ranked(docs, 11, "阿克苏 医院 专家 北京", got, sizeof got);
+    keep_last = 0;
+    ck_assert_str_eq(got, "all|three*|two*");
+    ck_assert_uint_eq(last->total, 1);
+    ck_assert_uint_eq(last->relaxed_min, 2);
+    ck_assert_uint_eq(last->hits[1].words_matched, 3);
+    ck_assert_uint_eq(last->hits[2].words_matched, 2);
+    ck_assert_str_eq(last->relaxed_message, "only 1 exact match for 阿克苏 "
+                     "医院 专家 北京; then showing 3 of 4 words: 阿克苏 医院 "
+                     "专家 北京");
+    zhs_results_free(last);
+}
+END_TEST
+
+/* Quoted phrases, filters and NOT never relax: every relaxed match has
+ * them. */
+START_TEST(test_relax_keeps_phrases)
+{
+    static const struct fixture docs[] = {
+        {"p1", "# 新闻\n\n援疆干部来到组团式帮扶的医院。", NULL, NULL},
+        {"p2", "# 新闻\n\n组团式帮扶，医疗水平提高。", NULL, NULL},
+        {"p3", "# 新闻\n\n援疆医疗队。", NULL, NULL},
+        FILLERS,
+    };
+    char got[256];
+
+    ranked(docs, 7, "\"援疆\" 组团式 医疗", got, sizeof got);
+    ck_assert_str_eq(got, "p1*|p3*");
+    ranked(docs, 7, "组团式 医疗 -援疆", got, sizeof got);
+    ck_assert_str_eq(got, "p2");
+    ranked(docs, 7, "组团式 医院 -援疆", got, sizeof got);
+    ck_assert_str_eq(got, "p2*");
+    /* a lone phrase has nothing to relax */
+    ranked(docs, 7, "\"组团式医疗\"", got, sizeof got);
+    ck_assert_str_eq(got, "");
 }
 END_TEST
 
@@ -290,6 +464,11 @@ static Suite *suite(void)
     tcase_add_test(tc, test_whole_chunk_above_scattered);
     tcase_add_test(tc, test_more_occurrences_first);
     tcase_add_test(tc, test_all_words_required);
+    tcase_add_test(tc, test_title_cover_short_title_first);
+    tcase_add_test(tc, test_exact_title_first);
+    tcase_add_test(tc, test_relax_split);
+    tcase_add_test(tc, test_relax_best_k_of_n);
+    tcase_add_test(tc, test_relax_keeps_phrases);
     tcase_add_test(tc, test_filters);
     tcase_add_test(tc, test_side_by_side_above_apart);
     tcase_add_test(tc, test_bad_date_rejected);
