@@ -221,7 +221,11 @@ try:
     time.sleep(0.2)
     press("Escape")
     press("Enter")
-    wait_for("document.querySelectorAll('#results > li').length === 10",
+    # (the pinyin step's page of 医院 has ten results too: wait for the
+    # new page, not for any ten)
+    wait_for("document.querySelectorAll('#results > li').length === 10 && "
+             "[...document.querySelectorAll('#results mark')]"
+             ".some(m => m.textContent !== '医院')",
              "ten results")
     marks = js("[...document.querySelectorAll('#results mark')].map(m => m.textContent)")
     check(marks and all(m in ("医疗", "醫療") or "医疗" in m for m in marks),
