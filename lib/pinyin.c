@@ -667,7 +667,8 @@ zhs_status zhsi_pinyin_match(zhsi_xdb *db, const uint32_t *input, size_t n,
     }
     /* the best by class; of those, by the vocabulary's own counts (a
      * sharded index's summed) */
-    qsort(s.m, s.n, sizeof *s.m, by_rank);
+    if (s.n > 1)
+        qsort(s.m, s.n, sizeof *s.m, by_rank);
     top = s.n < 4 * max + 8 ? s.n : 4 * max + 8;
     for (i = top; i < s.n; i++) {
         free(s.m[i].word);
@@ -693,7 +694,8 @@ zhs_status zhsi_pinyin_match(zhsi_xdb *db, const uint32_t *input, size_t n,
             return st;
         }
     }
-    qsort(s.m, s.n, sizeof *s.m, by_rank);
+    if (s.n > 1)
+        qsort(s.m, s.n, sizeof *s.m, by_rank);
     for (i = max; i < s.n; i++) {
         free(s.m[i].word);
         free(s.m[i].reading);
