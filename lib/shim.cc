@@ -559,10 +559,10 @@ static std::string files_signature(const std::string &dir)
  * DatabaseCorruptError naming what differs.  Glass tables have no
  * checksums of their own: random bytes in a block can change an answer
  * with no error from Xapian, or have it read past a buffer. */
-static void check_sums(const std::string &dir, bool as_writer)
+static void check_sums(const std::string &dir)
 {
     char *msg = NULL;
-    zhs_status st = zhsi_sums_check(dir.c_str(), as_writer, NULL, &msg);
+    zhs_status st = zhsi_sums_check(dir.c_str(), &msg);
     throw_sums_status(st, msg);
 }
 
@@ -581,7 +581,7 @@ static void check_changed_sums(zhsi_xdb *db)
             continue;
         }
         try {
-            check_sums(db->dirs[i], false);
+            check_sums(db->dirs[i]);
             db->damage[i].clear();
         } catch (const Xapian::DatabaseCorruptError &e) {
             db->damage[i] = e.get_msg();
@@ -636,7 +636,7 @@ extern "C" zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out,
     try {
         Xapian::Database db;
         std::string sig = files_signature(path);
-        check_sums(path, false);
+        check_sums(path);
         try {
             db = Xapian::Database(path);
         } catch (const Xapian::DatabaseError &) {
@@ -668,7 +668,7 @@ static Xapian::Database open_shard(const std::string &type,
                                                          : dir + "/" + arg;
         *local = path;
         *sig = files_signature(path);
-        check_sums(path, false);
+        check_sums(path);
         Xapian::Database db;
         try {
             db = Xapian::Database(path);
@@ -1574,7 +1574,7 @@ extern "C" zhs_status zhsi_xwdb_open(const char *path, zhsi_xwdb **out,
 {
     zhsi_xwdb *w = NULL;
     try {
-        check_sums(path, false);
+        check_sums(path);
         try {
             w = new zhsi_xwdb{Xapian::WritableDatabase(
                                   path, Xapian::DB_CREATE_OR_OPEN), false};

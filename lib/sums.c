@@ -378,10 +378,9 @@ static int get_line(const struct sums *s, size_t *pos, char *line,
 enum found { FOUND_SAME, FOUND_DIFF, FOUND_MALFORMED, FOUND_OTHER };
 
 /* Compares dir's files with the sums in s; on a difference, *what says
- * where (malloc'd).  *all_unchanged stays 1 when no file had to be read
- * because all were as recorded. */
+ * where (malloc'd). */
 static enum found compare(const char *dir, const struct sums *s,
-                          char **what, int *all_unchanged)
+                          char **what)
 {
     char line[512], name[64];
     size_t pos = 0, body_end;
@@ -389,7 +388,6 @@ static enum found compare(const char *dir, const struct sums *s,
     unsigned long want;
     int seen[NFILES] = {0};
 
-    *all_unchanged = 1;
     /* the trailer first: a cut or scribbled sums file is malformed */
     if (s->len < 2 || s->data[s->len - 1] != '\n')
         return FOUND_MALFORMED;
@@ -433,7 +431,6 @@ static enum found compare(const char *dir, const struct sums *s,
         if (fd < 0 || fstat(fd, &sb) != 0) {
             if (fd >= 0)
                 close(fd);
-            *all_unchanged = 0;
             zhsi_fail(what, ZHS_ECORRUPT, "%s is missing", name);
             return FOUND_DIFF;
         }
@@ -448,7 +445,6 @@ static enum found compare(const char *dir, const struct sums *s,
             pos += nb * 4 + 1;
             continue;
         }
-        *all_unchanged = 0;
         /* The version file names the revision (and the database): when
          * it is not the one recorded, a commit came after the sums (by
          * another program), and they say nothing about this revision. */
@@ -500,19 +496,16 @@ static enum found compare(const char *dir, const struct sums *s,
     return FOUND_SAME;
 }
 
-zhs_status zhsi_sums_check(const char *dir, int as_writer, int *checked,
-                           char **errmsg)
+zhs_status zhsi_sums_check(const char *dir, char **errmsg)
 {
     struct sums s;
     char line[512], uuid[256];
     unsigned long rev;
     size_t pos = 0;
     char *what = NULL;
-    int r, all_unchanged = 0;
+    int r;
     enum found f;
 
-    if (checked)
-        *checked = 0;
     r = read_sums(dir, &s);
     if (r == 0)
         return ZHS_OK;          /* no sums: written by something else */
@@ -529,7 +522,7 @@ zhs_status zhsi_sums_check(const char *dir, int as_writer, int *checked,
         || sscanf(line, "revision %lu", &rev) != 1) {
         f = FOUND_MALFORMED;
     } else {
-        f = compare(dir, &s, &what, &all_unchanged);
+        f = compare(dir, &s, &what);
     }
     if (f == FOUND_OTHER) {
         free(s.data);
@@ -538,13 +531,11 @@ zhs_status zhsi_sums_check(const char *dir, int as_writer, int *checked,
     }
     if (f == FOUND_SAME) {
         free(s.data);
-        if (checked)
-            *checked = all_unchanged ? 1 : 2;
         return ZHS_OK;
     }
     /* A writer that started meanwhile removed or replaced the sums, or
      * holds the lock (another program's writer): nothing is known. */
-    if (!sums_unchanged(dir, &s) || (!as_writer && writer_active(dir))) {
+    if (!sums_unchanged(dir, &s) || writer_active(dir)) {
         free(s.data);
         free(what);
         return ZHS_OK;

@@ -41,12 +41,9 @@ zhs_status zhsi_sums_write(const char *dir, const char *uuid,
                            unsigned long revision, char **errmsg);
 /* Checks DIR against its checksums, before anything reads it: ZHS_OK
  * when they match or cannot judge (none, a later revision, a writer at
- * work; *checked 0), ZHS_ECORRUPT naming the file and bytes that differ.
- * *checked (may be NULL) is 1 when every file was as recorded and none
- * had to be read, 2 when they were read and matched.  as_writer: the
- * caller holds the write lock itself. */
-zhs_status zhsi_sums_check(const char *dir, int as_writer, int *checked,
-                           char **errmsg);
+ * work), ZHS_ECORRUPT naming the file and bytes that differ.  Files whose
+ * size, inode and mtime are as recorded are not read. */
+zhs_status zhsi_sums_check(const char *dir, char **errmsg);
 /* The size, inode and times of DIR's files as one string (malloc'd), to
  * tell cheaply whether anything changed since a check; NULL when out of
  * memory. */
