@@ -523,12 +523,13 @@ static int required_segments(const uint32_t *c, size_t n,
     for (i = 0; i < sg->n; i++) {
         size_t a = sg->s[i][0], b = sg->s[i][1];
         for (k = 0; k < ntok && a < b; k++) {
-            const struct rseg *t = &out->v[k];
-            if (t->b <= a || t->a >= b)
+            /* copied: rs_push may move out->v */
+            size_t ta = out->v[k].a, tb = out->v[k].b;
+            if (tb <= a || ta >= b)
                 continue;
-            if (t->a > a && rs_push(out, a, t->a, 0))
+            if (ta > a && rs_push(out, a, ta, 0))
                 return -1;
-            a = t->b;
+            a = tb;
         }
         if (a < b && rs_push(out, a, b, 0))
             return -1;

@@ -185,6 +185,24 @@ START_TEST(test_too_long)
 }
 END_TEST
 
+/* A word of many Latin tokens and punctuation whose segments outgrow the
+ * first allocation (found by tools/fuzz: a use after free, which valgrind
+ * and ASan report when the fix is undone). */
+START_TEST(test_many_segments)
+{
+    static const char s[] =
+        ";2,-9.o9a2,|-2,92.aWT-,02,T-,9,-20.o9,|-2;2,-9.o9a2,|-2,92.aWT-,"
+        "02,T-,9,-20.o9,|-29 9 92.$-";
+    zhsi_segmenter *seg;
+    zhsi_query q;
+
+    ck_assert_int_eq(zhsi_segmenter_new(&seg, NULL), ZHS_OK);
+    ck_assert_int_eq(zhsi_query_parse(seg, s, &q, NULL), ZHS_OK);
+    zhsi_query_free(&q);
+    zhsi_segmenter_free(seg);
+}
+END_TEST
+
 /* Parses and builds q; returns Xapian's description (malloc'd). */
 static char *built(zhsi_segmenter *seg, const char *qs)
 {
@@ -527,6 +545,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("grammar");
     tcase_add_loop_test(tc, test_table, 0, sizeof cases / sizeof cases[0]);
     tcase_add_test(tc, test_too_long);
+    tcase_add_test(tc, test_many_segments);
     tcase_add_test(tc, test_build_shapes);
     tcase_add_test(tc, test_check);
     tcase_add_test(tc, test_field_terms);
