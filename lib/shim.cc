@@ -1910,6 +1910,15 @@ extern "C" zhs_status zhsi_xdoc_set_value(zhsi_xdoc *doc, unsigned slot,
     }
 }
 
+extern "C" size_t zhsi_xdoc_terms(const zhsi_xdoc *doc)
+{
+    try {
+        return doc->doc.termlist_count();
+    } catch (...) {
+        return 0;
+    }
+}
+
 extern "C" zhs_status zhsi_xdoc_set_value_n(zhsi_xdoc *doc, unsigned slot,
                                             const char *value, size_t len,
                                             char **errmsg)

@@ -801,6 +801,8 @@ zhs_status zhsi_xdoc_add_boolean(zhsi_xdoc *doc, const char *term, size_t len,
                                  char **errmsg);
 zhs_status zhsi_xdoc_set_value(zhsi_xdoc *doc, unsigned slot,
                                const char *value, char **errmsg);
+/* How many distinct terms doc has (0 if Xapian cannot say). */
+size_t zhsi_xdoc_terms(const zhsi_xdoc *doc);
 zhs_status zhsi_xdoc_set_value_n(zhsi_xdoc *doc, unsigned slot,
                                  const char *value, size_t len,
                                  char **errmsg);
