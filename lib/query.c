@@ -1707,7 +1707,7 @@ static zhs_status exact_title(const zhsi_qnode **ch, size_t n, double w,
             st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
             break;
         }
-        zhsi_field_term(term, 'T', s, ZHSI_FIELD_MAX);
+        zhsi_field_term(term, ZHSI_PFX_TITLE_KEY[0], s, ZHSI_FIELD_MAX);
         free(s);
         if ((st = zhsi_xq_term(term, strlen(term), &t, errmsg)) == ZHS_OK)
             st = xl_push(&l, t, errmsg);
@@ -1758,7 +1758,7 @@ static zhs_status title_cover(const zhsi_qnode **ch, size_t n, double w,
     if (hi > ZHSI_MAX_UNITS)
         hi = ZHSI_MAX_UNITS;
     for (L = qunits; st == ZHS_OK && L <= hi; L++) {
-        snprintf(term, sizeof term, "L%u", L);
+        snprintf(term, sizeof term, ZHSI_PFX_TITLE_UNITS "%u", L);
         if ((st = zhsi_xq_term(term, strlen(term), &t, errmsg)) != ZHS_OK)
             break;
         st = zhsi_xq_const(t, w * qunits / L, &c, errmsg);

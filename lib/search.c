@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
 
 #include "zhs-int.h"
 
