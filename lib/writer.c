@@ -801,10 +801,10 @@ static zhs_status add_title_terms(zhsi_xdoc *doc, const zhsi_text *title,
             free(key);
             return zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
         }
-        zhsi_field_term(term, 'T', s, ZHSI_FIELD_MAX);
+        zhsi_field_term(term, ZHSI_PFX_TITLE_KEY[0], s, ZHSI_FIELD_MAX);
         free(s);
         st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
-        snprintf(term, sizeof term, "L%u",
+        snprintf(term, sizeof term, ZHSI_PFX_TITLE_UNITS "%u",
                  units < ZHSI_MAX_UNITS ? units : ZHSI_MAX_UNITS);
         if (st == ZHS_OK)
             st = zhsi_xdoc_add_boolean(doc, term, strlen(term), errmsg);
@@ -1067,8 +1067,8 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
         goto out;
     if ((st = zhsi_xdoc_set_data(doc, data, strlen(data), errmsg))
         != ZHS_OK
-        || (st = zhsi_xdoc_set_value_n(doc, ZHSI_SLOT_NORM, norm, normlen,
-                                       errmsg)) != ZHS_OK)
+        || (st = zhsi_xdoc_set_value_packed(doc, ZHSI_SLOT_NORM, norm,
+                                            normlen, errmsg)) != ZHS_OK)
         goto out;
     pr->doc = doc;
     doc = NULL;
