@@ -1887,19 +1887,6 @@ extern "C" zhs_status zhsi_xdoc_set_data(zhsi_xdoc *doc, const char *data,
     }
 }
 
-extern "C" zhs_status zhsi_xdoc_set_value_packed(zhsi_xdoc *doc,
-                                                 unsigned slot,
-                                                 const char *value,
-                                                 size_t len, char **errmsg)
-{
-    try {
-        doc->doc.add_value(slot, pack_data(value, len, ZSTD_LEVEL));
-        return ZHS_OK;
-    } catch (...) {
-        return map_exception(errmsg);
-    }
-}
-
 extern "C" zhs_status zhsi_xdoc_add_boolean(zhsi_xdoc *doc,
                                             const char *term, size_t len,
                                             char **errmsg)

@@ -1067,8 +1067,8 @@ zhs_status zhs_prepare(zhs_preparer *p, const zhs_doc *d, zhs_prepared **out,
         goto out;
     if ((st = zhsi_xdoc_set_data(doc, data, strlen(data), errmsg))
         != ZHS_OK
-        || (st = zhsi_xdoc_set_value_packed(doc, ZHSI_SLOT_NORM, norm,
-                                            normlen, errmsg)) != ZHS_OK)
+        || (st = zhsi_xdoc_set_value_n(doc, ZHSI_SLOT_NORM, norm, normlen,
+                                       errmsg)) != ZHS_OK)
         goto out;
     pr->doc = doc;
     doc = NULL;

@@ -305,10 +305,8 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
  *              documents with the same key are collapsed in results.
  *   value 8    ZHSI_NORM_UTF8 and the normalized title, a NUL and the
  *              normalized body in UTF-8, or ZHSI_NORM_UTF16 and the same
- *              in UTF-16LE (a NUL unit between), whichever is smaller,
- *              then compressed by zstd when that is smaller still (its
- *              magic number first, which neither marker is): what
- *              zhsi_query_check reads.
+ *              in UTF-16LE (a NUL unit between), whichever is smaller:
+ *              what zhsi_query_check reads.
  *   data       the stored JSON: zhs_file_doc's fields and the text.
  * Bump ZHSI_SCHEME when this changes: old indexes are then refused. */
 #define ZHSI_SCHEME "zhs-8"
@@ -807,11 +805,6 @@ zhs_status zhsi_xdoc_set_value(zhsi_xdoc *doc, unsigned slot,
                                const char *value, char **errmsg);
 /* How many distinct terms doc has (0 if Xapian cannot say). */
 size_t zhsi_xdoc_terms(const zhsi_xdoc *doc);
-/* Sets value slot to value, compressed by zstd when that makes it
- * smaller (readers unpack what starts with zstd's magic number). */
-zhs_status zhsi_xdoc_set_value_packed(zhsi_xdoc *doc, unsigned slot,
-                                      const char *value, size_t len,
-                                      char **errmsg);
 zhs_status zhsi_xdoc_set_value_n(zhsi_xdoc *doc, unsigned slot,
                                  const char *value, size_t len,
                                  char **errmsg);
