@@ -2165,23 +2165,33 @@ extern "C" zhs_status zhsi_xdb_pinyin_keys(zhsi_xdb *db, const char *prefix,
     }
 }
 
+/* The spelling counts of words (in byte order: one walk over the table;
+ * a sharded reader sums the shards'), lens[i] their lengths or, with
+ * lens NULL, C strings. */
+static void spelling_freqs(const Xapian::Database &d,
+                           const char *const *words, const size_t *lens,
+                           size_t n, unsigned *freqs)
+{
+    Xapian::TermIterator it = d.spellings_begin();
+    for (size_t i = 0; i < n; i++) {
+        std::string w = lens ? std::string(words[i], lens[i])
+                             : std::string(words[i]);
+        freqs[i] = 0;
+        if (it == d.spellings_end())
+            continue;
+        it.skip_to(w);
+        if (it != d.spellings_end() && *it == w)
+            freqs[i] = it.get_termfreq();
+    }
+}
+
 extern "C" zhs_status zhsi_xdb_spelling_freqs(zhsi_xdb *db,
                                              const char *const *words,
                                              size_t n, unsigned *freqs,
                                              char **errmsg)
 {
     try {
-        /* words in byte order: one walk (the shards' counts summed) */
-        Xapian::TermIterator it = db->db.spellings_begin();
-        for (size_t i = 0; i < n; i++) {
-            std::string w(words[i]);
-            freqs[i] = 0;
-            if (it == db->db.spellings_end())
-                continue;
-            it.skip_to(w);
-            if (it != db->db.spellings_end() && *it == w)
-                freqs[i] = it.get_termfreq();
-        }
+        spelling_freqs(db->db, words, NULL, n, freqs);
         return ZHS_OK;
     } catch (...) {
         return map_read_exception(db, errmsg);
@@ -2194,17 +2204,7 @@ extern "C" zhs_status zhsi_xwdb_spelling_freqs(zhsi_xwdb *db,
                                               unsigned *freqs, char **errmsg)
 {
     try {
-        /* one walk over the table, words in byte order */
-        Xapian::TermIterator it = db->db.spellings_begin();
-        for (size_t i = 0; i < n; i++) {
-            std::string w(words[i], lens[i]);
-            freqs[i] = 0;
-            if (it == db->db.spellings_end())
-                continue;
-            it.skip_to(w);
-            if (it != db->db.spellings_end() && *it == w)
-                freqs[i] = it.get_termfreq();
-        }
+        spelling_freqs(db->db, words, lens, n, freqs);
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);
