@@ -42,6 +42,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "zhs-int.h"
 
 enum qkind {
@@ -1948,6 +1952,54 @@ static int occurs8(const zhsi_needle *nd, const char *s, size_t n)
     return 0;
 }
 
+/* The first place at or after s where the n16 16-bit units of key occur
+ * in the n units of s, on a unit boundary; NULL if none.  Candidates are
+ * where both the key's first and its last unit match, 8 places a step
+ * with SSE2 (any x86-64); the key's bytes are compared only there.  A
+ * candidate document of a phrase has each of its characters somewhere,
+ * so glibc's memmem, which stops at every occurrence of the key's first
+ * two bytes and also at places off the unit boundary, cost a third of
+ * such a query's time. */
+static const char *find16(const char *s, size_t n, const char *key,
+                          size_t n16)
+{
+    uint16_t f, l;
+    size_t i = 0, span = n16 - 1;
+
+    if (n16 == 0 || n < n16)
+        return n16 == 0 ? s : NULL;
+    /* the units as stored, in the host's order: no byte swap needed */
+    memcpy(&f, key, 2);
+    memcpy(&l, key + 2 * span, 2);
+#ifdef __SSE2__
+    {
+        const __m128i first = _mm_set1_epi16((short)f);
+        const __m128i last = _mm_set1_epi16((short)l);
+        for (; i + span + 8 <= n; i += 8) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(s + 2 * i));
+            __m128i b = _mm_loadu_si128((const __m128i *)(s + 2 * (i + span)));
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_and_si128(_mm_cmpeq_epi16(a, first),
+                              _mm_cmpeq_epi16(b, last)));
+            while (m != 0) {
+                size_t j = (size_t)__builtin_ctz(m) / 2;
+                if (memcmp(s + 2 * (i + j), key, 2 * n16) == 0)
+                    return s + 2 * (i + j);
+                m &= ~(3u << (2 * j));
+            }
+        }
+    }
+#endif
+    for (; i + span < n; i++) {
+        uint16_t u, v;
+        memcpy(&u, s + 2 * i, 2);
+        memcpy(&v, s + 2 * (i + span), 2);
+        if (u == f && v == l && memcmp(s + 2 * i, key, 2 * n16) == 0)
+            return s + 2 * i;
+    }
+    return NULL;
+}
+
 /* Whether the UTF-16LE unit at p is an ASCII letter or digit. */
 static int alnum16(const char *p)
 {
@@ -2010,22 +2062,22 @@ static const char *before16(const zhsi_needle *nd, const char *s,
  * self-synchronizing too: surrogates never equal other units). */
 static int occurs16(const zhsi_needle *nd, const char *s, size_t n)
 {
-    const char *p = s, *end = s + n, *hit;
+    const char *p = s, *end = s + (n & ~(size_t)1), *hit;
 
     while ((size_t)(end - p) >= nd->nbytes16
-           && (hit = memmem(p, (size_t)(end - p), nd->utf16, nd->nbytes16))
-                  != NULL) {
+           && (hit = find16(p, (size_t)(end - p) / 2, nd->utf16,
+                            nd->nbytes16 / 2)) != NULL) {
         const char *start = hit, *after = hit + nd->nbytes16;
-        if ((hit - s) % 2 == 0 && nd->nkey < nd->n) {
+        if (nd->nkey < nd->n) {
             start = before16(nd, s, hit);
             if (start != NULL)
                 after = after16(nd, after, end);
         }
-        if ((hit - s) % 2 == 0 && start != NULL && after != NULL
+        if (start != NULL && after != NULL
             && (!nd->anchor_start || start == s || !alnum16(start - 2))
             && (!nd->anchor_end || after == end || !alnum16(after)))
             return 1;
-        p = hit + 1;
+        p = hit + 2;
     }
     return 0;
 }

@@ -492,6 +492,57 @@ START_TEST(test_check)
 }
 END_TEST
 
+/* The UTF-16 scan compares 8 units a step where the key's first and last
+ * units both match: a key at every place of a longer text (across steps
+ * and in the tail), a key cut off by the end, keys of one unit and of a
+ * surrogate pair, and bytes that spell the key off the unit boundary
+ * (㭁靓乵 is 41 3B 53 97 75 4E, which holds 医疗's 3B 53 97 75). */
+START_TEST(test_check16_scan)
+{
+    zhsi_segmenter *seg;
+    char body[400];
+    size_t pos, k;
+
+    ck_assert_int_eq(zhsi_segmenter_new(&seg, NULL), ZHS_OK);
+    for (pos = 0; pos < 40; pos++) {
+        for (k = 0; k < 3; k++) {
+            size_t i, n = 0;
+            for (i = 0; i < pos; i++)
+                n += (size_t)sprintf(body + n, "甲");
+            n += (size_t)sprintf(body + n, "医疗队");
+            for (i = 0; i < k * 7; i++)
+                n += (size_t)sprintf(body + n, "乙");
+            ck_assert_msg(checks16(seg, "\"医疗队\"", "", body),
+                          "at %zu, %zu after", pos, k * 7);
+            ck_assert_msg(!checks16(seg, "\"医疗院\"", "", body),
+                          "at %zu, %zu after", pos, k * 7);
+            /* the first and last units match, the middle does not */
+            ck_assert(!checks16(seg, "\"医甲队\"", "", body));
+        }
+        body[0] = '\0';
+        for (k = 0; k < pos; k++)
+            strcat(body, "甲");
+        strcat(body, "医疗");
+        ck_assert_msg(!checks16(seg, "\"医疗队\"", "", body), "cut at %zu",
+                      pos);
+        ck_assert(checks16(seg, "疗", "", body));
+        ck_assert(!checks16(seg, "队", "", body));
+        /* a place whose ends match but whose middle does not, then the
+         * key, within one step */
+        strcat(body, "医甲队医疗队");
+        ck_assert_msg(checks16(seg, "\"医疗队\"", "", body), "after %zu",
+                      pos);
+    }
+    ck_assert(!checks16(seg, "\"医疗\"", "", "甲甲甲甲甲甲甲甲㭁靓乵甲甲甲甲甲甲甲甲"));
+    ck_assert(!checks16(seg, "\"医疗\"", "", "㭁靓乵"));
+    ck_assert(checks16(seg, "\"医疗\"", "", "㭁靓乵医疗"));
+    ck_assert(checks16(seg, "\"𠀀\"", "", "甲甲甲甲甲甲甲甲甲甲𠀀"));
+    ck_assert(!checks16(seg, "\"𠀀\"", "", "甲甲甲甲甲甲甲甲甲甲𠀁"));
+    ck_assert(checks16(seg, "\"好𠀀\"", "", "甲甲甲甲甲甲甲甲甲好𠀀甲"));
+    zhsi_segmenter_free(seg);
+}
+END_TEST
+
 /* Filter terms (source:, author:, id:): whole up to the limit; past it
  * cut at a character boundary, marked and hashed, so that two long values
  * with one beginning differ and the term stays a Xapian term. */
@@ -548,6 +599,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_many_segments);
     tcase_add_test(tc, test_build_shapes);
     tcase_add_test(tc, test_check);
+    tcase_add_test(tc, test_check16_scan);
     tcase_add_test(tc, test_field_terms);
     suite_add_tcase(s, tc);
     return s;
