@@ -634,6 +634,9 @@ typedef struct zhsi_xhit {
 /* Candidates the counting pass of a search checks at most (see
  * zhsi_xsearch.exact_upto). */
 #define ZHSI_COUNT_CHECKS 3000u
+/* Candidates it checks when there are more than ZHSI_COUNT_CHECKS: a
+ * sample for an estimate. */
+#define ZHSI_COUNT_SAMPLE 300u
 
 typedef struct zhsi_xsearch {
     unsigned offset;     /* hits to skip */
