@@ -297,7 +297,7 @@ static int seen_id(zhsi_bulk *b, const char *id)
  * end, so that what was set during the run is kept. */
 static const char *const meta_keys[] = {ZHSI_META_SCHEME, ZHSI_META_DICT,
                                         ZHSI_META_DICT_ID, ZHSI_META_DICT_NAME,
-                                        ZHSI_META_ROOT};
+                                        ZHSI_META_ROOT, ZHSI_META_ZDICT};
 
 static zhs_status copy_meta(zhsi_xwdb *from, zhsi_xwdb *to, char **errmsg)
 {
@@ -354,6 +354,7 @@ zhs_status zhsi_bulk_start(const char *dir, zhsi_xwdb *main_db,
         sprintf(pt->path, "%s/part-%u", b->build, i);
         if ((st = zhsi_xwdb_open_part(pt->path, &pt->x, errmsg)) != ZHS_OK)
             break;
+        zhsi_xwdb_share_dict(pt->x, main_db);
         if ((pa = malloc(sizeof *pa)) == NULL) {
             st = zhsi_fail(errmsg, ZHS_ENOMEM, "out of memory");
             break;

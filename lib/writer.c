@@ -1462,6 +1462,12 @@ static zhs_status put_prepared(zhs_writer *w, zhs_prepared *p,
     int exists = 0, has_key = 0;
     zhs_status st;
 
+    /* the run's first records train the index's dictionary, if it has
+     * none yet (shim.cc) */
+    if ((st = zhsi_xwdb_sample(w->x, p->doc, errmsg)) != ZHS_OK) {
+        zhs_prepared_free(p);
+        return st;
+    }
     if (w->clusters != NULL) {
         st = take_turn(w->clusters, seq, p, key, &has_key, errmsg);
         if (st == ZHS_OK && zhsi_vocab_add(w->vocab, p) < 0)

@@ -316,6 +316,8 @@ int zhsi_segmenter_has_dict(const zhsi_segmenter *s);
 #define ZHSI_META_DICT_NAME "zhsearch.dict_name"
 /* The directory file ids are relative to (cmd_index.c). */
 #define ZHSI_META_ROOT "zhsearch.root"
+/* The zstd dictionary of stored records, hex (shim.cc) */
+#define ZHSI_META_ZDICT "zhsearch.zdict"
 #define ZHSI_TITLE_WDF 3
 #define ZHSI_MAX_WORD_BYTES 64
 #define ZHSI_BOUNDARY 0x01u
@@ -784,6 +786,12 @@ zhs_status zhsi_xwdb_add_spelling(zhsi_xwdb *db, const char *word, size_t len,
 /* Replaces (or adds) the document indexed by the unique term idterm. */
 zhs_status zhsi_xwdb_replace(zhsi_xwdb *db, const char *idterm,
                              zhsi_xdoc *doc, char **errmsg);
+/* Offers doc's record to the samples that train db's dictionary of stored
+ * data, which is trained (and set in db's metadata) once there are enough;
+ * a no-op once db has one.  Call before writing doc. */
+zhs_status zhsi_xwdb_sample(zhsi_xwdb *db, zhsi_xdoc *doc, char **errmsg);
+/* A part of a parallel build compresses with main_db's dictionary. */
+void zhsi_xwdb_share_dict(zhsi_xwdb *part, zhsi_xwdb *main_db);
 zhs_status zhsi_xwdb_commit(zhsi_xwdb *db, char **errmsg);
 /* Discards uncommitted changes and releases the lock. */
 void zhsi_xwdb_close(zhsi_xwdb *db);
