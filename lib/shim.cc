@@ -118,8 +118,8 @@ struct ddict_free {
 struct zhsi_xdb {
     Xapian::Database db;
     TextCache texts{text_cache_budget()};
-    /* the shards' own handles (each has its own metadata: a dictionary);
-     * empty for one database */
+    /* its databases' own handles (each shard has its own metadata: a
+     * dictionary); db itself for one database */
     std::vector<Xapian::Database> shards{};
     /* the stored data's zstd dictionaries met so far, by dictionary id */
     std::map<unsigned, std::unique_ptr<ZSTD_DDict, ddict_free>> ddicts{};
@@ -159,12 +159,12 @@ struct zhsi_xwdb {
     std::shared_ptr<zdict_writer> zd{};
 };
 
-/* A document being built; its stored data is compressed when it is
- * written (zhsi_xwdb_replace), with the writer's dictionary. */
+/* A document being built; its stored data (raw, never empty once set: a
+ * JSON object) is compressed when it is written (zhsi_xwdb_replace), with
+ * the writer's dictionary. */
 struct zhsi_xdoc {
     Xapian::Document doc;
     std::string raw{};
-    bool has_raw = false;
 };
 
 struct zhsi_xq {
@@ -306,13 +306,7 @@ static ZSTD_DDict *data_dict(zhsi_xdb *db, unsigned id)
     auto it = db->ddicts.find(id);
     if (it != db->ddicts.end())
         return it->second.get();
-    std::vector<Xapian::Database> one;
-    const std::vector<Xapian::Database> *all = &db->shards;
-    if (all->empty()) {
-        one.push_back(db->db);
-        all = &one;
-    }
-    for (const Xapian::Database &d : *all) {
+    for (const Xapian::Database &d : db->shards) {
         std::string dict = bytes_of_hex(d.get_metadata(ZHSI_META_ZDICT));
         if (dict.empty() || ZDICT_getDictID(dict.data(), dict.size()) != id)
             continue;
@@ -782,6 +776,7 @@ extern "C" zhs_status zhsi_xdb_open(const char *path, zhsi_xdb **out,
         }
         need_tables(db, path);
         zhsi_xdb *x = new zhsi_xdb{db};
+        x->shards.push_back(db);
         x->dirs.push_back(path);
         x->sigs.push_back(sig);
         x->damage.push_back("");
@@ -1921,12 +1916,11 @@ extern "C" zhs_status zhsi_xwdb_replace(zhsi_xwdb *db, const char *idterm,
                                         zhsi_xdoc *doc, char **errmsg)
 {
     try {
-        if (doc->has_raw) {
+        if (!doc->raw.empty()) {
             const ZSTD_CDict *cd = db->zd ? db->zd->cdict.load() : NULL;
             doc->doc.set_data(pack_data(doc->raw.data(), doc->raw.size(),
                                         ZSTD_LEVEL, cd));
             std::string().swap(doc->raw);
-            doc->has_raw = false;
         }
         doc->doc.add_boolean_term(idterm);
         before_change(db);
@@ -1942,7 +1936,7 @@ extern "C" zhs_status zhsi_xwdb_sample(zhsi_xwdb *db, zhsi_xdoc *doc,
 {
     try {
         zdict_writer *zd = db->zd.get();
-        if (zd == NULL || zd->settled || !doc->has_raw)
+        if (zd == NULL || zd->settled || doc->raw.empty())
             return ZHS_OK;
         zd->samples += doc->raw;
         zd->sizes.push_back(doc->raw.size());
@@ -2108,7 +2102,6 @@ extern "C" zhs_status zhsi_xdoc_set_data(zhsi_xdoc *doc, const char *data,
     try {
         /* compressed when written, with the writer's dictionary */
         doc->raw.assign(data, len);
-        doc->has_raw = true;
         return ZHS_OK;
     } catch (...) {
         return map_exception(errmsg);

@@ -427,7 +427,7 @@ static int same_key_cmp(const void *a, const void *b)
  * terms went through qsort's callback before: 7% of a first build. */
 static int sort_terms(struct skey *k, size_t n, const struct tbag *b)
 {
-    struct skey *tmp = malloc(n * sizeof *tmp), *src = k, *dst = tmp;
+    struct skey *tmp = malloc((n + 1) * sizeof *tmp), *src = k, *dst = tmp;
     size_t count[256], i, j;
     int pass;
 
