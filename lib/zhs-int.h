@@ -488,8 +488,9 @@ zhs_status zhsi_bulk_start(const char *dir, zhsi_xwdb *main_db,
 /* Gives p its cluster key and queues it for its part (consumed). */
 zhs_status zhsi_bulk_put(zhsi_bulk *b, zhs_prepared *p, zhs_outcome *outcome,
                          char **errmsg);
-/* Writes the parts (vocab into the first), merges them and moves the
- * result into dir. */
+/* Lets the parts commit what they hold while vocab and the index's
+ * metadata go into a database of their own, merges the parts and it, and
+ * moves the result into dir. */
 zhs_status zhsi_bulk_finish(zhsi_bulk *b, zhsi_vocab *vocab, char **errmsg);
 /* Stops and removes the build (after zhsi_bulk_finish, or instead). */
 void zhsi_bulk_free(zhsi_bulk *b);
