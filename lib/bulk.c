@@ -45,7 +45,6 @@ struct part {
     size_t n;            /* documents waiting, q[0..n) in order */
     size_t terms;        /* their terms */
     pthread_cond_t work; /* signalled when n becomes non-zero or closing */
-    int idle;            /* its thread waits on work */
     pthread_t th;
     int started;
     char *path;
@@ -127,11 +126,8 @@ static void *part_thread(void *arg)
     free(pa);
     for (;;) {
         pthread_mutex_lock(&b->mu);
-        while (pt->n == 0 && !b->closing) {
-            pt->idle = 1;
+        while (pt->n == 0 && !b->closing)
             pthread_cond_wait(&pt->work, &b->mu);
-            pt->idle = 0;
-        }
         if (pt->n == 0) {
             int commit = b->commit_parts && b->st == ZHS_OK;
             pthread_mutex_unlock(&b->mu);
@@ -440,7 +436,7 @@ zhs_status zhsi_bulk_put(zhsi_bulk *b, zhs_prepared *p, zhs_outcome *outcome,
         pt->q[pt->n++] = p;
         pt->terms += terms;
         p = NULL;
-        if (pt->idle)
+        if (pt->n == 1)                 /* its thread may wait for it */
             pthread_cond_signal(&pt->work);
     } else if (b->msg) {
         zhsi_fail(errmsg, st, "%s", b->msg);
@@ -467,16 +463,13 @@ static void close_parts(zhsi_bulk *b, int commit)
     pthread_mutex_unlock(&b->mu);
 }
 
-/* Lets the part threads finish what they hold and waits for them. */
+/* Lets the part threads finish what they hold (committing it only if
+ * close_parts asked them to) and waits for them. */
 static void stop_parts(zhsi_bulk *b)
 {
     unsigned i;
 
-    pthread_mutex_lock(&b->mu);
-    b->closing = 1;
-    for (i = 0; i < b->nparts; i++)
-        pthread_cond_signal(&b->parts[i].work);
-    pthread_mutex_unlock(&b->mu);
+    close_parts(b, 0);
     for (i = 0; i < b->nparts; i++)
         if (b->parts[i].started) {
             pthread_join(b->parts[i].th, NULL);
